@@ -1,0 +1,146 @@
+"""Program-derived addresses: the generic derivation and every address FRT uses (frt-contract.md 2.1).
+
+The derivation is Solana's: sha256(seeds || bump || program_id || "ProgramDerivedAddress"), accepted
+when the hash is *not* a valid compressed ed25519 point. The on-curve test mirrors curve25519-dalek's
+`CompressedEdwardsY::decompress` (high bit ignored, y not required canonical, x recovered iff
+(y^2 - 1) / (d y^2 + 1) is a square mod p).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.frt import constants as c
+from pytest_fixedratio.frt.address import Address
+
+_P = 2**255 - 19
+_D = (-121665 * pow(121666, _P - 2, _P)) % _P
+_PDA_MARKER = b"ProgramDerivedAddress"
+MAX_SEEDS = 16
+MAX_SEED_LEN = 32
+
+
+def is_on_curve(raw: bytes) -> bool:
+    """True when the 32 bytes decompress to an ed25519 point (such bytes cannot be a PDA)."""
+    y = int.from_bytes(raw, "little") & ((1 << 255) - 1)
+    y2 = y * y % _P
+    u = (y2 - 1) % _P
+    v = (_D * y2 + 1) % _P
+    # v is never 0 (-1/d is not a square); u/v is a square iff u*v is (Euler's criterion).
+    return pow(u * v % _P, (_P - 1) // 2, _P) in (0, 1)
+
+
+def create_program_address(seeds: tuple[bytes, ...], program_id: Address) -> Address | None:
+    """The address for these seeds (bump included), or None when it falls on the curve."""
+    if len(seeds) > MAX_SEEDS or any(len(s) > MAX_SEED_LEN for s in seeds):
+        raise InvalidArgument(f"at most {MAX_SEEDS} seeds of at most {MAX_SEED_LEN} bytes each, got {seeds!r}")
+    digest = hashlib.sha256(b"".join(seeds) + bytes(program_id) + _PDA_MARKER).digest()
+    return None if is_on_curve(digest) else Address(digest)
+
+
+@lru_cache(maxsize=65_536)
+def find_program_address(seeds: tuple[bytes, ...], program_id: Address) -> tuple[Address, int]:
+    """The canonical (highest-bump) PDA for the seeds, as `Pubkey::find_program_address` returns it."""
+    for bump in range(255, -1, -1):
+        address = create_program_address((*seeds, bytes([bump])), program_id)
+        if address is not None:
+            return address, bump
+    raise InvalidArgument(f"no viable bump for seeds {seeds!r}")  # pragma: no cover - probability 2**-256
+
+
+def u64_seed(value: int) -> bytes:
+    return value.to_bytes(8, "little")
+
+
+def sort_mints(mint1: Address, mint2: Address) -> tuple[Address, Address]:
+    """(token A, token B): A is the mint whose raw bytes compare smaller (Rust `Pubkey` order)."""
+    return (mint1, mint2) if bytes(mint1) < bytes(mint2) else (mint2, mint1)
+
+
+def system_state(program_id: Address) -> tuple[Address, int]:
+    return find_program_address((c.SYSTEM_STATE_SEED,), program_id)
+
+
+def main_treasury(program_id: Address) -> tuple[Address, int]:
+    return find_program_address((c.MAIN_TREASURY_SEED,), program_id)
+
+
+def pool_state(program_id: Address, token_a_mint: Address, token_b_mint: Address, ratio_a: int, ratio_b: int
+               ) -> tuple[Address, int]:
+    """Pool PDA; the mints must already be sorted (the program seeds with its normalized A/B)."""
+    seeds = (c.POOL_STATE_SEED, bytes(token_a_mint), bytes(token_b_mint), u64_seed(ratio_a), u64_seed(ratio_b))
+    return find_program_address(seeds, program_id)
+
+
+def token_a_vault(program_id: Address, pool: Address) -> tuple[Address, int]:
+    return find_program_address((c.TOKEN_A_VAULT_SEED, bytes(pool)), program_id)
+
+
+def token_b_vault(program_id: Address, pool: Address) -> tuple[Address, int]:
+    return find_program_address((c.TOKEN_B_VAULT_SEED, bytes(pool)), program_id)
+
+
+def lp_token_a_mint(program_id: Address, pool: Address) -> tuple[Address, int]:
+    return find_program_address((c.LP_TOKEN_A_MINT_SEED, bytes(pool)), program_id)
+
+
+def lp_token_b_mint(program_id: Address, pool: Address) -> tuple[Address, int]:
+    return find_program_address((c.LP_TOKEN_B_MINT_SEED, bytes(pool)), program_id)
+
+
+def program_data(program_id: Address) -> tuple[Address, int]:
+    """The upgradeable loader's ProgramData account of a program."""
+    return find_program_address((bytes(program_id),), c.BPF_LOADER_UPGRADEABLE_ID)
+
+
+def associated_token_address(owner: Address, mint: Address,
+                             token_program: Address = c.TOKEN_PROGRAM_ID) -> Address:
+    """The associated token account (ATA) of `owner` for `mint`."""
+    seeds = (bytes(owner), bytes(token_program), bytes(mint))
+    return find_program_address(seeds, c.ASSOCIATED_TOKEN_PROGRAM_ID)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class PoolAddresses:
+    """Every address of one pool, derived from (program, sorted mints, ratio)."""
+
+    program_id: Address
+    token_a_mint: Address
+    token_b_mint: Address
+    ratio_a: int
+    ratio_b: int
+    pool: Address
+    pool_bump: int
+    token_a_vault: Address
+    token_a_vault_bump: int
+    token_b_vault: Address
+    token_b_vault_bump: int
+    lp_a_mint: Address
+    lp_a_mint_bump: int
+    lp_b_mint: Address
+    lp_b_mint_bump: int
+
+    @classmethod
+    def derive(cls, program_id: Address, mint1: Address, mint2: Address, ratio_a: int, ratio_b: int
+               ) -> PoolAddresses:
+        """Derive from two mints in any order; (ratio_a, ratio_b) refer to the *sorted* A and B."""
+        mint_a, mint_b = sort_mints(mint1, mint2)
+        pool, pool_bump = pool_state(program_id, mint_a, mint_b, ratio_a, ratio_b)
+        va, va_bump = token_a_vault(program_id, pool)
+        vb, vb_bump = token_b_vault(program_id, pool)
+        la, la_bump = lp_token_a_mint(program_id, pool)
+        lb, lb_bump = lp_token_b_mint(program_id, pool)
+        return cls(program_id, mint_a, mint_b, ratio_a, ratio_b, pool, pool_bump, va, va_bump, vb, vb_bump,
+                   la, la_bump, lb, lb_bump)
+
+    def vault(self, side: c.Side) -> Address:
+        return self.token_a_vault if side is c.Side.A else self.token_b_vault
+
+    def lp_mint(self, side: c.Side) -> Address:
+        return self.lp_a_mint if side is c.Side.A else self.lp_b_mint
+
+    def mint(self, side: c.Side) -> Address:
+        return self.token_a_mint if side is c.Side.A else self.token_b_mint
