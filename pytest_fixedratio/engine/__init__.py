@@ -1,0 +1,1 @@
+"""The stress engine: core wallet, pools, workers, token economy, statistics."""

@@ -1,0 +1,1 @@
+"""Persistence: atomic JSON files for state, sessions and reports."""
