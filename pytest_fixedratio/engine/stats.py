@@ -1,0 +1,149 @@
+"""Per-worker statistics (service-features.md 2.6, items 53-56): measured, mergeable, plain data.
+
+Every figure comes from receipts (fees actually charged, amounts actually moved), never from constants.
+`WorkerStats` merges field by field (counters add, extremes combine, per-peer and per-error tallies add), so
+the totals of many workers, or of many xdist processes, are one `merge` away.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from pytest_fixedratio.metrics.histogram import Histogram
+
+RECENT_ERRORS_KEPT = 10
+
+
+@dataclass
+class Counters:
+    """Additive totals. Every field is an int that merges by addition."""
+
+    attempts: int = 0
+    successes: int = 0
+    expected_failures: int = 0
+    unexpected_failures: int = 0
+    waiting_cycles: int = 0
+    empty_ops: int = 0
+    # token flows, in base units of the worker's own token / LP / swap sides
+    tokens_in: int = 0          # deposited, LP burned by withdrawals, swap input
+    tokens_out: int = 0         # LP received, tokens withdrawn, swap output
+    shared_out: int = 0
+    shared_in: int = 0
+    tokens_from_initial: int = 0
+    tokens_from_refill: int = 0
+    times_refilled: int = 0
+    tokens_burned: int = 0
+    lp_burned: int = 0
+    rounding_loss: int = 0      # swaps: (x * r_out) mod r_in, in units of ratio products (invariant I2's S)
+    # lamports
+    pool_fees_paid: int = 0
+    network_fees_paid: int = 0
+    sol_topups_received: int = 0
+    sol_returned: int = 0
+    compute_units: int = 0
+
+    def merge(self, other: Counters) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass
+class WorkerStats:
+    counters: Counters = field(default_factory=Counters)
+    errors_by_name: Counter[str] = field(default_factory=Counter)
+    shared_to: Counter[str] = field(default_factory=Counter)
+    received_from: Counter[str] = field(default_factory=Counter)
+    latency: Histogram = field(default_factory=Histogram)
+    largest_op: int = 0
+    smallest_op: int = 0
+    first_op_at: float | None = None
+    last_op_at: float | None = None
+    last_success_at: float | None = None
+    consecutive_failures: int = 0
+    recent_errors: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_ERRORS_KEPT))
+
+    def record_success(self, *, at: float, size: int, latency_ms: float) -> None:
+        c = self.counters
+        c.attempts += 1
+        c.successes += 1
+        self.largest_op = max(self.largest_op, size)
+        self.smallest_op = size if self.smallest_op == 0 else min(self.smallest_op, size)
+        self.first_op_at = at if self.first_op_at is None else self.first_op_at
+        self.last_op_at = self.last_success_at = at
+        self.consecutive_failures = 0
+        self.latency.record(latency_ms)
+
+    def record_failure(self, *, at: float, name: str, expected: bool, operation: str, detail: str) -> None:
+        c = self.counters
+        c.attempts += 1
+        if expected:
+            c.expected_failures += 1
+        else:
+            c.unexpected_failures += 1
+        self.errors_by_name[name] += 1
+        self.last_op_at = at
+        self.consecutive_failures += 1
+        self.recent_errors.append(
+            {"at": at, "error": name, "expected": expected, "operation": operation, "detail": detail}
+        )
+
+    def success_rate(self) -> float:
+        attempts = self.counters.attempts
+        return self.counters.successes / attempts if attempts else 0.0
+
+    def merge(self, other: WorkerStats) -> None:
+        self.counters.merge(other.counters)
+        self.errors_by_name.update(other.errors_by_name)
+        self.shared_to.update(other.shared_to)
+        self.received_from.update(other.received_from)
+        self.latency.merge(other.latency)
+        self.largest_op = max(self.largest_op, other.largest_op)
+        smallest = [s for s in (self.smallest_op, other.smallest_op) if s]
+        self.smallest_op = min(smallest) if smallest else 0
+        self.first_op_at = _combine(min, self.first_op_at, other.first_op_at)
+        self.last_op_at = _combine(max, self.last_op_at, other.last_op_at)
+        self.last_success_at = _combine(max, self.last_success_at, other.last_success_at)
+        self.consecutive_failures = max(self.consecutive_failures, other.consecutive_failures)
+        combined = sorted([*self.recent_errors, *other.recent_errors], key=lambda e: float(e["at"]))
+        self.recent_errors = deque(combined, maxlen=RECENT_ERRORS_KEPT)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "counters": {f.name: getattr(self.counters, f.name) for f in fields(self.counters)},
+            "errors_by_name": dict(self.errors_by_name),
+            "shared_to": dict(self.shared_to),
+            "received_from": dict(self.received_from),
+            "latency": self.latency.to_dict(),
+            "largest_op": self.largest_op,
+            "smallest_op": self.smallest_op,
+            "first_op_at": self.first_op_at,
+            "last_op_at": self.last_op_at,
+            "last_success_at": self.last_success_at,
+            "consecutive_failures": self.consecutive_failures,
+            "recent_errors": list(self.recent_errors),
+            "success_rate": self.success_rate(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WorkerStats:
+        return cls(
+            counters=Counters(**data["counters"]),
+            errors_by_name=Counter(data["errors_by_name"]),
+            shared_to=Counter(data["shared_to"]),
+            received_from=Counter(data["received_from"]),
+            latency=Histogram.from_dict(data["latency"]),
+            largest_op=data["largest_op"],
+            smallest_op=data["smallest_op"],
+            first_op_at=data["first_op_at"],
+            last_op_at=data["last_op_at"],
+            last_success_at=data["last_success_at"],
+            consecutive_failures=data["consecutive_failures"],
+            recent_errors=deque(data["recent_errors"], maxlen=RECENT_ERRORS_KEPT),
+        )
+
+
+def _combine(pick: Any, a: float | None, b: float | None) -> float | None:
+    present = [v for v in (a, b) if v is not None]
+    return pick(present) if present else None

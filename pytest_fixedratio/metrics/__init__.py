@@ -1,0 +1,1 @@
+"""Measurements: latency histograms and process sampling."""
