@@ -75,9 +75,11 @@ def _token(token_program: Address, tag: TokenInstruction, body: bytes, *accounts
     return Instruction(token_program, accounts, bytes([tag]) + body)
 
 
-def _optional_pubkey(value: Address | None) -> bytes:
-    """SPL Token's instruction-data `COption<Pubkey>`: tag 0, or tag 1 followed by the key."""
-    return b"\x00" if value is None else b"\x01" + bytes(value)
+def _mint_args(decimals: int, mint_authority: Address, freeze_authority: Address | None) -> bytes:
+    """InitializeMint(2) arguments; the freeze authority is SPL Token's instruction-data `COption<Pubkey>`:
+    tag 0 alone, or tag 1 followed by the key."""
+    freeze = b"\x00" if freeze_authority is None else b"\x01" + bytes(freeze_authority)
+    return _u8("decimals", decimals) + bytes(mint_authority) + freeze
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -89,7 +91,7 @@ def initialize_mint2(mint: Address, decimals: int, mint_authority: Address,
                      token_program: Address = c.TOKEN_PROGRAM_ID) -> Instruction:
     """Initialize a created mint account; no rent sysvar needed. Harness mints take no freeze authority
     (a frozen vault bricks a pool, frt-contract.md 8.9)."""
-    body = _u8("decimals", decimals) + bytes(mint_authority) + _optional_pubkey(freeze_authority)
+    body = _mint_args(decimals, mint_authority, freeze_authority)
     return _token(token_program, TokenInstruction.INITIALIZE_MINT2, body, rw(mint))
 
 
@@ -97,7 +99,7 @@ def initialize_mint(mint: Address, decimals: int, mint_authority: Address,
                     freeze_authority: Address | None = None, *,
                     token_program: Address = c.TOKEN_PROGRAM_ID) -> Instruction:
     """The original form of `initialize_mint2`, reading the rent sysvar account."""
-    body = _u8("decimals", decimals) + bytes(mint_authority) + _optional_pubkey(freeze_authority)
+    body = _mint_args(decimals, mint_authority, freeze_authority)
     return _token(token_program, TokenInstruction.INITIALIZE_MINT, body, rw(mint), ro(c.RENT_SYSVAR_ID))
 
 

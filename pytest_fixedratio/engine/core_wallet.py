@@ -1,0 +1,106 @@
+"""The core wallet: it creates the test mints, is their only authority, and funds the workers.
+
+All of its transactions are serialized through one lock: it pays for many concurrent ATA creations, mints and
+top-ups, and two of them in flight at once would race for its balance (service-features.md 5, item 44). Mints
+are created without a freeze authority, so nobody can freeze a vault and brick a pool (frt-contract.md 8.9).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from pytest_fixedratio.chain.base import Chain
+from pytest_fixedratio.chain.keys import Wallet
+from pytest_fixedratio.engine.decisions import DecisionSource
+from pytest_fixedratio.engine.operator import Check, Operator, Outcome
+from pytest_fixedratio.errors import FixedRatioError
+from pytest_fixedratio.frt import constants as c
+from pytest_fixedratio.frt import pdas, spl
+from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.frt.meta import Instruction
+
+CORE = "core"
+
+
+class CoreWalletError(FixedRatioError):
+    """The core wallet could not do what it must (create a mint, fund a worker)."""
+
+
+class CoreWallet:
+    def __init__(self, chain: Chain, operator: Operator, wallet: Wallet, decisions: DecisionSource) -> None:
+        self.chain = chain
+        self.operator = operator
+        self.wallet = wallet
+        self.decisions = decisions
+        self._lock = asyncio.Lock()
+        self._known_atas: set[Address] = set()
+
+    @classmethod
+    def open(cls, chain: Chain, operator: Operator, decisions: DecisionSource, path: Path | None) -> CoreWallet:
+        """Load the wallet stored at `path`, or create it there (mode 0600); no path: derived from the seed."""
+        if path is not None and path.exists():
+            wallet = Wallet.load(path)
+        else:
+            wallet = Wallet.from_seed(decisions.secret_seed())
+            if path is not None:
+                wallet.save(path)
+        return cls(chain, operator, wallet, decisions)
+
+    @property
+    def address(self) -> Address:
+        return self.wallet.address
+
+    async def _execute(self, kind: str, instructions: Sequence[Instruction], *, extra_signers: Sequence[Wallet] = (),
+                       amount: int = 0, pool: str = "", checks: Sequence[Check] = ()) -> Outcome:
+        async with self._lock:
+            outcome = await self.operator.execute(
+                actor=CORE, kind=kind, instructions=instructions, signers=[self.wallet, *extra_signers],
+                amount=amount, pool=pool, checks=checks,
+            )
+        if not outcome.ok:
+            raise CoreWalletError(f"core wallet {kind} failed: {outcome.receipt.failure} {outcome.receipt.logs[-3:]}")
+        return outcome
+
+    async def create_mint(self, decimals: int) -> Address:
+        """A new SPL mint with `decimals`, this wallet as mint authority and no freeze authority."""
+        mint = Wallet.from_seed(self.decisions.secret_seed())
+        rent = await self.chain.rent_exempt_minimum(c.MINT_LEN)
+        await self._execute("create_mint", [
+            spl.create_account(self.address, mint.address, rent, c.MINT_LEN, c.TOKEN_PROGRAM_ID),
+            spl.initialize_mint2(mint.address, decimals, self.address, None),
+        ], extra_signers=[mint], amount=decimals)
+        return mint.address
+
+    def ata_instructions(self, owner: Address, mints: Sequence[Address]) -> list[Instruction]:
+        """Idempotent ATA creations (paid by this wallet) for the ATAs not yet known to exist."""
+        missing = [m for m in mints if pdas.associated_token_address(owner, m) not in self._known_atas]
+        return [spl.create_associated_token_account(self.address, owner, m, idempotent=True) for m in missing]
+
+    async def ensure_atas(self, owner: Address, mints: Sequence[Address]) -> list[Address]:
+        """The owner's ATAs for `mints`, created by this wallet where missing."""
+        atas = [pdas.associated_token_address(owner, m) for m in mints]
+        instructions = self.ata_instructions(owner, mints)
+        if instructions:
+            await self._execute("create_ata", instructions)
+            self._known_atas.update(atas)
+        return atas
+
+    async def mint_to(self, mint: Address, owner: Address, amount: int, *, kind: str = "mint",
+                      pool: str = "", checks: Sequence[Check] = ()) -> Outcome:
+        """Mint `amount` of `mint` into `owner`'s ATA (created in the same transaction if needed)."""
+        ata = pdas.associated_token_address(owner, mint)
+        outcome = await self._execute(kind, [
+            *self.ata_instructions(owner, [mint]), spl.mint_to(mint, ata, self.address, amount),
+        ], amount=amount, pool=pool, checks=checks)
+        self._known_atas.add(ata)
+        return outcome
+
+    async def send_sol(self, to: Address, lamports: int, *, kind: str = "sol_topup",
+                       checks: Sequence[Check] = ()) -> Outcome:
+        return await self._execute(kind, [spl.system_transfer(self.address, to, lamports)], amount=lamports,
+                                   checks=checks)
+
+    async def balance(self) -> int:
+        return await self.chain.get_balance(self.address)
