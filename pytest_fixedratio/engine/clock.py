@@ -13,7 +13,7 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from pytest_fixedratio.errors import FixedRatioError
@@ -85,11 +85,11 @@ class RealClock:
 
 
 class VirtualClock:
-    """Virtual time advanced by `run_until`; `on_advance(now)` lets the chain's clock follow."""
+    """Virtual time advanced by `run_until`; `on_advance(elapsed)` lets the chain's clock follow."""
 
     _STALL_LIMIT = 10_000
 
-    def __init__(self, on_advance: Callable[[float], None] | None = None) -> None:
+    def __init__(self, on_advance: Callable[[float], Awaitable[None]] | None = None) -> None:
         self._now = 0.0
         self._on_advance = on_advance
         self._sleepers = _Sleepers()
@@ -125,10 +125,10 @@ class VirtualClock:
             await self._settle()
             entry = self._next_sleeper()
             if entry is None or entry[0] > deadline:
-                self._advance(max(self._now, deadline))
+                await self._advance(max(self._now, deadline))
                 return
             heapq.heappop(self._queue)
-            self._advance(entry[0])
+            await self._advance(entry[0])
             self._sleepers.release(entry[2], False)
 
     async def settle(self) -> None:
@@ -141,11 +141,11 @@ class VirtualClock:
             heapq.heappop(self._queue)
         return self._queue[0] if self._queue else None
 
-    def _advance(self, now: float) -> None:
+    async def _advance(self, now: float) -> None:
         if now != self._now:
-            self._now = now
+            elapsed, self._now = now - self._now, now
             if self._on_advance is not None:
-                self._on_advance(now)
+                await self._on_advance(elapsed)
 
     async def _settle(self) -> None:
         for _ in range(self._STALL_LIMIT):

@@ -73,26 +73,25 @@ class CoreWallet:
         ], extra_signers=[mint], amount=decimals)
         return mint.address
 
-    def ata_instructions(self, owner: Address, mints: Sequence[Address]) -> list[Instruction]:
-        """Idempotent ATA creations (paid by this wallet) for the ATAs not yet known to exist."""
-        missing = [m for m in mints if pdas.associated_token_address(owner, m) not in self._known_atas]
-        return [spl.create_associated_token_account(self.address, owner, m, idempotent=True) for m in missing]
+    def ata_instructions(self, pairs: Sequence[tuple[Address, Address]]) -> list[Instruction]:
+        """Idempotent creations (paid by this wallet) of the (owner, mint) ATAs not yet known to exist."""
+        missing = dict.fromkeys(p for p in pairs if pdas.associated_token_address(*p) not in self._known_atas)
+        return [spl.create_associated_token_account(self.address, owner, mint, idempotent=True)
+                for owner, mint in missing]
 
-    async def ensure_atas(self, owner: Address, mints: Sequence[Address]) -> list[Address]:
-        """The owner's ATAs for `mints`, created by this wallet where missing."""
-        atas = [pdas.associated_token_address(owner, m) for m in mints]
-        instructions = self.ata_instructions(owner, mints)
+    async def ensure_atas(self, pairs: Sequence[tuple[Address, Address]]) -> None:
+        """Make sure every (owner, mint) ATA exists, creating the missing ones in one transaction."""
+        instructions = self.ata_instructions(pairs)
         if instructions:
             await self._execute("create_ata", instructions)
-            self._known_atas.update(atas)
-        return atas
+            self._known_atas.update(pdas.associated_token_address(*p) for p in pairs)
 
     async def mint_to(self, mint: Address, owner: Address, amount: int, *, kind: str = "mint",
                       pool: str = "", checks: Sequence[Check] = ()) -> Outcome:
         """Mint `amount` of `mint` into `owner`'s ATA (created in the same transaction if needed)."""
         ata = pdas.associated_token_address(owner, mint)
         outcome = await self._execute(kind, [
-            *self.ata_instructions(owner, [mint]), spl.mint_to(mint, ata, self.address, amount),
+            *self.ata_instructions([(owner, mint)]), spl.mint_to(mint, ata, self.address, amount),
         ], amount=amount, pool=pool, checks=checks)
         self._known_atas.add(ata)
         return outcome

@@ -40,15 +40,16 @@ class Check(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
-    """The classification of a failed transaction: its error name and whether the harness expected it."""
+class Judgement:
+    """A failed transaction, classified: its error name and whether the harness expected it."""
 
     error: str
     expected: bool
     reason: str
+    critical: bool = False
 
 
-Judge = Callable[[Receipt], Verdict]
+Judge = Callable[[Receipt], Judgement]
 """Classifies a failed receipt in the light of what the caller knew when it sent the transaction."""
 
 
@@ -77,7 +78,7 @@ class Outcome:
     record: OperationRecord
     receipt: Receipt
     findings: tuple[Finding, ...]
-    verdict: Verdict | None
+    verdict: Judgement | None
     latency_ms: float
 
     @property
@@ -102,10 +103,10 @@ class OperationLog:
             listener(outcome)
 
 
-def _unexpected(receipt: Receipt) -> Verdict:
+def _unexpected(receipt: Receipt) -> Judgement:
     failure = receipt.failure
     name = "unknown" if failure is None else failure.kind
-    return Verdict(name, False, "no judge was given for this operation")
+    return Judgement(name, False, "no judge was given for this operation")
 
 
 class Operator:

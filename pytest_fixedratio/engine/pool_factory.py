@@ -1,0 +1,113 @@
+"""Creating pools from user terms, including the extreme cases the original service never reached.
+
+A pool is described by what a user says ("1 X = N Y", decimals of X and Y); `frt.ratio.normalize_ratio`
+turns that into the sorted mints and base-unit ratio the program wants. After creation the pool state is read
+back and compared with what was asked, so a wrong normalisation can never go unnoticed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pytest_fixedratio.engine.decisions import DecisionSource
+from pytest_fixedratio.engine.pools import PoolHandle
+from pytest_fixedratio.engine.runtime import StressEngine
+from pytest_fixedratio.errors import FixedRatioError
+from pytest_fixedratio.frt import accounts, pdas
+from pytest_fixedratio.frt import constants as c
+from pytest_fixedratio.frt import math as frt_math
+from pytest_fixedratio.frt.ratio import normalize_ratio
+from pytest_fixedratio.frt.state import PoolState
+
+INITIALIZE_POOL_CU = 195_000
+INITIALIZE_PROGRAM_CU = 200_000
+
+
+class PoolCreationFailed(FixedRatioError):
+    """InitializePool (or the read-back after it) did not give the pool that was asked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSpec:
+    """"1 token1 = `rate` token2", with each token's decimals; `flags` are InitializePool's flags byte."""
+
+    decimals_1: int
+    decimals_2: int
+    rate: str
+    flags: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.decimals_1}/{self.decimals_2} decimals, 1:{self.rate}" + (
+            f", flags {self.flags}" if self.flags else "")
+
+
+EXTREME_SPECS: tuple[PoolSpec, ...] = (
+    PoolSpec(0, 9, "1000000000"),   # whole-unit token against a 9-decimal token at 1:10^9
+    PoolSpec(9, 6, "1000"),         # the service's default pool
+    PoolSpec(6, 6, "0.001"),        # the inverse direction, equal decimals
+    PoolSpec(9, 9, "1", flags=int(c.PoolFlag.EXACT_EXCHANGE_REQUIRED)),
+    PoolSpec(0, 0, "7"),
+)
+"""Pools a campaign cycles through: extreme decimals and ratios in both directions, and an exact-exchange pool."""
+
+
+def random_spec(decisions: DecisionSource) -> PoolSpec:
+    """Decimals 0-9 each, a whole-number rate 1..10^k in either direction (service-features.md 4.1)."""
+    d1, d2 = decisions.integer(0, 9), decisions.integer(0, 9)
+    whole = decisions.integer(1, 10 ** decisions.integer(0, 6))
+    rate = str(whole) if decisions.integer(0, 1) else f"{whole}:1"
+    return PoolSpec(d1, d2, rate)
+
+
+async def ensure_program_initialized(engine: StressEngine) -> None:
+    """Send InitializeProgram (admin = the upgrade authority) if the SystemState PDA does not exist yet."""
+    program_id = engine.chain.program_id
+    if await engine.chain.get_account(pdas.system_state(program_id)[0]) is not None:
+        return
+    authority = engine.chain.upgrade_authority
+    outcome = await engine.operator.execute(
+        actor="core", kind="initialize_program", signers=[authority], compute_unit_limit=INITIALIZE_PROGRAM_CU,
+        instructions=[accounts.initialize_program(program_id, authority.address)],
+    )
+    if not outcome.ok:
+        raise PoolCreationFailed(f"InitializeProgram failed: {outcome.receipt.failure}")
+
+
+async def create_pool(engine: StressEngine, spec: PoolSpec) -> PoolHandle:
+    """Two fresh mints, InitializePool paid by the core wallet, then a read-back of the state."""
+    core = engine.core
+    mint1, mint2 = await core.create_mint(spec.decimals_1), await core.create_mint(spec.decimals_2)
+    ratio = normalize_ratio(mint1, spec.decimals_1, mint2, spec.decimals_2, spec.rate)
+    addresses = pdas.PoolAddresses.derive(engine.chain.program_id, ratio.token_a, ratio.token_b,
+                                          ratio.ratio_a, ratio.ratio_b)
+    outcome = await engine.operator.execute(
+        actor="core", kind="initialize_pool", signers=[core.wallet], pool=str(addresses.pool),
+        compute_unit_limit=INITIALIZE_POOL_CU,
+        instructions=[accounts.initialize_pool(core.address, addresses, flags=spec.flags)],
+    )
+    if not outcome.ok:
+        raise PoolCreationFailed(f"InitializePool for {spec.label} failed: {outcome.receipt.failure} "
+                                 f"{list(outcome.receipt.logs[-3:])}")
+    account = await engine.chain.get_account(addresses.pool)
+    if account is None:
+        raise PoolCreationFailed(f"pool {addresses.pool} ({spec.label}) is missing after a successful creation")
+    state = PoolState.decode(account.data)
+    expected = PoolState.created(addresses, core.address,
+                                 simple_ratio=ratio.ratio_type is c.RatioType.SIMPLE, creation_flags=spec.flags)
+    if state != expected:
+        raise PoolCreationFailed(f"pool {addresses.pool} ({spec.label}) reads back as {state}, expected {expected}")
+    handle = PoolHandle(addresses, ratio.decimals_a, ratio.decimals_b, state)
+    engine.pools[addresses.pool] = handle
+    return handle
+
+
+def working_amount(pool: PoolHandle, side: c.Side) -> int:
+    """A worker's initial amount on `side`: 10^4 times the larger of one display unit and the smallest swap input.
+
+    Large enough that 2% of it swaps to a non-zero output in either direction, small enough for u64 totals.
+    """
+    r_in, r_out = pool.ratios(side)
+    step = frt_math.exact_input_step(r_in, r_out) if pool.exact else 1
+    unit = max(frt_math.decimal_factor(pool.decimals(side)), frt_math.min_input_for_output(r_in, r_out), step)
+    return 10_000 * unit
