@@ -88,13 +88,11 @@ class CoreWallet:
 
     async def mint_to(self, mint: Address, owner: Address, amount: int, *, kind: str = "mint",
                       pool: str = "", checks: Sequence[Check] = ()) -> Outcome:
-        """Mint `amount` of `mint` into `owner`'s ATA (created in the same transaction if needed)."""
+        """Mint `amount` of `mint` into `owner`'s ATA (created first if needed, so the mint is verifiable alone)."""
+        await self.ensure_atas([(owner, mint)])
         ata = pdas.associated_token_address(owner, mint)
-        outcome = await self._execute(kind, [
-            *self.ata_instructions([(owner, mint)]), spl.mint_to(mint, ata, self.address, amount),
-        ], amount=amount, pool=pool, checks=checks)
-        self._known_atas.add(ata)
-        return outcome
+        return await self._execute(kind, [spl.mint_to(mint, ata, self.address, amount)], amount=amount, pool=pool,
+                                   checks=checks)
 
     async def send_sol(self, to: Address, lamports: int, *, kind: str = "sol_topup",
                        checks: Sequence[Check] = ()) -> Outcome:

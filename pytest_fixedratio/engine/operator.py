@@ -25,7 +25,7 @@ class Finding(Protocol):
     """One verification failure (the verifier's `Violation` satisfies this)."""
 
     @property
-    def invariant(self) -> str: ...
+    def check(self) -> str: ...
 
     @property
     def message(self) -> str: ...
@@ -128,7 +128,7 @@ class Operator:
             number=self.log.next_number(), at=self.clock.now(), actor=actor, kind=kind, pool=pool, amount=amount,
             ok=receipt.ok, signature=receipt.signature, error="" if verdict is None else verdict.error,
             expected_error=verdict is not None and verdict.expected,
-            findings=tuple(f"{f.invariant}: {f.message}" for f in findings),
+            findings=tuple(f"{f.check}: {f.message}" for f in findings),
         )
         outcome = Outcome(record, receipt, findings, verdict, latency_ms)
         self.log.append(outcome)

@@ -43,9 +43,10 @@ class PoolSpec:
 
 
 EXTREME_SPECS: tuple[PoolSpec, ...] = (
-    PoolSpec(0, 9, "1000000000"),   # whole-unit token against a 9-decimal token at 1:10^9
+    PoolSpec(0, 9, "1"),            # 0 against 9 decimals: base-unit ratio 1:10^9
     PoolSpec(9, 6, "1000"),         # the service's default pool
     PoolSpec(6, 6, "0.001"),        # the inverse direction, equal decimals
+    PoolSpec(9, 0, "1000000"),      # a large display ratio: base-unit ratio 10^9:10^6
     PoolSpec(9, 9, "1", flags=int(c.PoolFlag.EXACT_EXCHANGE_REQUIRED)),
     PoolSpec(0, 0, "7"),
 )
@@ -102,12 +103,17 @@ async def create_pool(engine: StressEngine, spec: PoolSpec) -> PoolHandle:
     return handle
 
 
+MAX_WORKING_AMOUNT = frt_math.U64_MAX // 100_000
+"""Cap on one worker's initial amount: refills mint it again and again, and a mint's supply is a u64."""
+
+
 def working_amount(pool: PoolHandle, side: c.Side) -> int:
     """A worker's initial amount on `side`: 10^4 times the larger of one display unit and the smallest swap input.
 
-    Large enough that 2% of it swaps to a non-zero output in either direction, small enough for u64 totals.
+    Large enough that 2% of it swaps to a non-zero output, capped so that refills over a long run cannot
+    overflow the mint's u64 supply (a pool whose smallest swap exceeds the cap simply sees no swaps that way).
     """
     r_in, r_out = pool.ratios(side)
     step = frt_math.exact_input_step(r_in, r_out) if pool.exact else 1
     unit = max(frt_math.decimal_factor(pool.decimals(side)), frt_math.min_input_for_output(r_in, r_out), step)
-    return 10_000 * unit
+    return min(10_000 * unit, MAX_WORKING_AMOUNT)

@@ -8,45 +8,23 @@ of *live* workers: sharing goes to workers that are running now, never to a stal
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pytest_fixedratio.chain.base import Chain, Receipt
 from pytest_fixedratio.engine.clock import Clock
 from pytest_fixedratio.engine.core_wallet import CoreWallet
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.model import WorkerConfig, WorkerKind, WorkerStatus
-from pytest_fixedratio.engine.operator import Check, Judge, Judgement, OperationLog, Operator, Outcome
+from pytest_fixedratio.engine.operator import Judge, Judgement, OperationLog, Operator, Outcome
 from pytest_fixedratio.engine.pools import PoolHandle
+from pytest_fixedratio.engine.verification import LedgerChecks
 from pytest_fixedratio.engine.workers import WORKER_TYPES, Worker
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import errors as frt_errors
 from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import LAMPORTS_PER_SIGNATURE, Side
-
-
-class OperationChecks(Protocol):
-    """Builds the verifier's per-transaction checks and runs the pool checks after an operation."""
-
-    def deposit(self, pool: PoolHandle, user: Address, side: Side, amount: int) -> Sequence[Check]: ...
-
-    def withdraw(self, pool: PoolHandle, user: Address, side: Side, lp_amount: int) -> Sequence[Check]: ...
-
-    def swap(self, pool: PoolHandle, user: Address, input_side: Side, amount_in: int, amount_out: int
-             ) -> Sequence[Check]: ...
-
-    def transfers(self, mint: Address, sender: Address, recipients: Sequence[tuple[Address, int]]
-                  ) -> Sequence[Check]: ...
-
-    def mint_to(self, mint: Address, owner: Address, amount: int) -> Sequence[Check]: ...
-
-    def burns(self, owner: Address, amounts: Mapping[Address, int]) -> Sequence[Check]: ...
-
-    def sol_transfer(self, source: Address, destination: Address, lamports: int) -> Sequence[Check]: ...
-
-    async def after_operation(self, pool: PoolHandle, outcome: Outcome) -> Sequence[Any]:
-        """Pool invariants after an operation on `pool`; returns findings (empty when everything holds)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +48,7 @@ class StressEngine:
     chain: Chain
     clock: Clock
     decisions: DecisionSource
-    checks: OperationChecks
+    checks: LedgerChecks
     operator: Operator
     core: CoreWallet
     seed: int | None = None
@@ -101,7 +79,7 @@ class StressEngine:
         findings.extend(await self.checks.after_operation(pool, outcome))
         if findings:
             self._incident("violation", worker.worker_id, outcome,
-                           tuple(f"{f.invariant}: {f.message}" for f in findings))
+                           tuple(str(f) for f in findings))
         if outcome.verdict is not None and not outcome.verdict.expected:
             self._incident("unexpected_error", worker.worker_id, outcome,
                            (f"{outcome.verdict.error}: {outcome.verdict.reason}",))

@@ -198,7 +198,7 @@ class Worker(ABC):
     async def _mint_to_self(self, amount: int, kind: str) -> None:
         mint = self.funding_mint
         await self.host.core.mint_to(mint, self.address, amount, kind=kind, pool=self.pool.label,
-                                     checks=self.host.checks.mint_to(mint, self.address, amount))
+                                     checks=self.host.checks.mint_to(mint, self.address, amount, self.host.core.address))
 
     async def balance(self, mint: Address) -> int:
         return (await self.balances([mint]))[mint]

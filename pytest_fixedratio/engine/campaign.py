@@ -1,0 +1,81 @@
+"""A stress campaign on the embedded target: the main job of `frt-stress run` and `make stress`.
+
+It builds everything from one seed (program and authority wallets, core wallet, mints, worker wallets, every
+amount and pause), creates the pools, spreads workers over them (per side: depositors and withdrawers; per
+pool: one swapper each way), runs them for the configured (virtual or real) duration, stops them gracefully and
+summarises. With the virtual clock the run is reproducible operation for operation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_fixedratio.chain.keys import Wallet
+from pytest_fixedratio.chain.litesvm import LiteSvmChain
+from pytest_fixedratio.engine.clock import Clock, RealClock, VirtualClock
+from pytest_fixedratio.engine.core_wallet import CoreWallet
+from pytest_fixedratio.engine.decisions import Decisions
+from pytest_fixedratio.engine.model import WorkerKind
+from pytest_fixedratio.engine.operator import OperationLog, Operator
+from pytest_fixedratio.engine.pool_factory import (
+    EXTREME_SPECS,
+    create_pool,
+    ensure_program_initialized,
+    working_amount,
+)
+from pytest_fixedratio.engine.runtime import StressEngine
+from pytest_fixedratio.engine.summary import CampaignSummary, summarize
+from pytest_fixedratio.engine.verification import LedgerChecks
+from pytest_fixedratio.frt.constants import LAMPORTS_PER_SOL, Side
+
+CORE_FUNDING = 100_000 * LAMPORTS_PER_SOL
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignConfig:
+    duration_s: float = 3600.0
+    virtual_clock: bool = True
+    pools: int = 3
+    depositors_per_side: int = 2
+    withdrawers_per_side: int = 2
+    swappers: bool = True
+    seed: int = 0
+    program_path: Path | None = None
+    verify_every: int = 1
+    """Check the pool invariants after every N-th operation on a pool (1: after each)."""
+
+
+async def run_campaign(config: CampaignConfig) -> CampaignSummary:
+    decisions = Decisions(config.seed)
+    chain = LiteSvmChain(config.program_path, program=Wallet.from_seed(decisions.child("program").secret_seed()),
+                         upgrade_authority=Wallet.from_seed(decisions.child("authority").secret_seed()))
+    clock: Clock = VirtualClock(on_advance=chain.advance_clock) if config.virtual_clock else RealClock()
+    operator = Operator(chain, clock, OperationLog())
+    core = CoreWallet.open(chain, operator, decisions.child("core"), None)
+    await chain.airdrop(core.address, CORE_FUNDING)
+    checks = LedgerChecks(chain, verify_every=config.verify_every)
+    engine = StressEngine(chain, clock, decisions, checks, operator, core, seed=config.seed)
+    started = time.perf_counter()
+    await ensure_program_initialized(engine)
+    for index in range(config.pools):
+        pool = await create_pool(engine, EXTREME_SPECS[index % len(EXTREME_SPECS)])
+        await checks.track_pool(pool)
+        for side in (Side.A, Side.B):
+            amount = working_amount(pool, side)
+            for _ in range(config.depositors_per_side):
+                engine.create_worker(WorkerKind.DEPOSIT, pool.address, side, initial_amount=amount, auto_refill=True)
+            for _ in range(config.withdrawers_per_side):
+                engine.create_worker(WorkerKind.WITHDRAWAL, pool.address, side)
+            if config.swappers:
+                engine.create_worker(WorkerKind.SWAP, pool.address, side, initial_amount=amount, auto_refill=True)
+    engine.start_all()
+    if isinstance(clock, VirtualClock):
+        await clock.run_until(config.duration_s)
+    else:
+        await asyncio.sleep(config.duration_s)
+    await engine.stop_all()
+    final_findings = await checks.final_check(engine)
+    return summarize(engine, config.seed, config.duration_s, time.perf_counter() - started, final_findings)

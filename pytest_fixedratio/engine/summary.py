@@ -1,0 +1,84 @@
+"""What a campaign did, in figures: operations per kind, errors, shares, refills, fees, verification."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_fixedratio.engine.runtime import StressEngine
+from pytest_fixedratio.engine.stats import WorkerStats
+
+
+@dataclass
+class CampaignSummary:
+    seed: int
+    virtual_seconds: float
+    wall_seconds: float
+    pools: int
+    workers: dict[str, int]
+    operations: dict[str, dict[str, int]]
+    errors: dict[str, int]
+    totals: dict[str, Any]
+    verification: dict[str, Any]
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.incidents and not self.verification.get("violations")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__, passed=self.passed)
+
+    def render(self) -> str:
+        ops = sum(v["ok"] + v["failed"] for v in self.operations.values())
+        lines = [
+            f"seed {self.seed}: {self.virtual_seconds:.0f} s of chain time in {self.wall_seconds:.1f} s wall, "
+            f"{self.pools} pools, {sum(self.workers.values())} workers {self.workers}",
+            f"operations: {ops} ({ops / max(self.wall_seconds, 1e-9):.0f}/s wall)",
+        ]
+        for kind, counts in sorted(self.operations.items()):
+            lines.append(f"  {kind:<18} ok {counts['ok']:>7}  failed {counts['failed']:>5}  "
+                         f"(expected {counts['expected']}, unexpected {counts['unexpected']})")
+        if self.errors:
+            lines.append("errors: " + ", ".join(f"{name} x{n}" for name, n in sorted(self.errors.items())))
+        lines.append("totals: " + ", ".join(f"{k} {v}" for k, v in self.totals.items()))
+        lines.append("verification: " + ", ".join(f"{k} {v}" for k, v in self.verification.items()))
+        lines.append(f"incidents: {len(self.incidents)}")
+        for incident in self.incidents[:10]:
+            lines.append(f"  {incident['kind']} by {incident['worker_id']}: {'; '.join(incident['details'])[:300]}")
+        lines.append("PASSED" if self.passed else "FAILED")
+        return "\n".join(lines)
+
+
+def summarize(engine: StressEngine, seed: int, virtual_seconds: float, wall_seconds: float,
+              final_findings: list[str]) -> CampaignSummary:
+    operations: dict[str, Counter[str]] = {}
+    errors: Counter[str] = Counter()
+    for record in engine.log.records:
+        counts = operations.setdefault(record.kind, Counter(ok=0, failed=0, expected=0, unexpected=0))
+        if record.ok:
+            counts["ok"] += 1
+        else:
+            counts["failed"] += 1
+            counts["expected" if record.expected_error else "unexpected"] += 1
+            errors[record.error] += 1
+    total = WorkerStats()
+    for worker in engine.workers.values():
+        total.merge(worker.stats)
+    c = total.counters
+    totals = {
+        "lp_shared_and_tokens_shared": c.shared_out, "times_refilled": c.times_refilled,
+        "tokens_from_refill": c.tokens_from_refill, "tokens_from_initial": c.tokens_from_initial,
+        "pool_fees_paid_lamports": c.pool_fees_paid, "network_fees_paid_lamports": c.network_fees_paid,
+        "sol_topups_lamports": c.sol_topups_received, "swap_rounding_surplus": c.rounding_loss,
+        "waiting_cycles": c.waiting_cycles,
+    }
+    workers = Counter(w.kind.value for w in engine.workers.values())
+    verification = dict(engine.checks.totals(), final_findings=len(final_findings))
+    incidents = [i.to_dict() for i in engine.incidents] + [
+        {"kind": "final_check", "worker_id": "-", "details": [f], "operation": {}, "seed": seed, "logs": []}
+        for f in final_findings]
+    return CampaignSummary(seed, virtual_seconds, wall_seconds, len(engine.pools), dict(workers),
+                           {k: dict(v) for k, v in operations.items()}, dict(errors), totals, verification,
+                           incidents)

@@ -1,0 +1,135 @@
+"""The engine's use of `verify/`: a ledger check on every transaction, pool invariants after operations.
+
+`LedgerChecks` turns each engine operation into the ledger's operations (so the operator knows which
+accounts to watch and how to judge the receipt), keeps one `PoolWatch` per pool, and counts every check and
+violation in one `VerificationLog`. The swap surplus (invariant I2's exact increase) is summed from the
+verified swaps between two pool checks, so with a check after every operation S is predicted exactly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pytest_fixedratio.chain.base import Chain, Receipt
+from pytest_fixedratio.engine.operator import Outcome
+from pytest_fixedratio.engine.pools import PoolHandle
+from pytest_fixedratio.frt import pdas
+from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.frt.constants import MAIN_TREASURY_LEN, POOL_STATE_LEN, Side
+from pytest_fixedratio.verify import ledger
+from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global
+from pytest_fixedratio.verify.reader import read_global, read_pool
+from pytest_fixedratio.verify.report import VerificationLog, Violation
+from pytest_fixedratio.verify.snapshot import pool_watch_list
+
+if TYPE_CHECKING:
+    from pytest_fixedratio.engine.runtime import StressEngine
+
+
+class LedgerCheck:
+    """One transaction's ledger operations, checked against its receipt."""
+
+    def __init__(self, checks: LedgerChecks, operations: Sequence[ledger.Operation], fee_payer: Address,
+                 surplus: tuple[Address, int] | None = None) -> None:
+        self._checks = checks
+        self.operations = tuple(operations)
+        self.fee_payer = fee_payer
+        self._surplus = surplus
+
+    def watch(self) -> tuple[Address, ...]:
+        return ledger.watch_list(self.operations, self.fee_payer)
+
+    def verify(self, receipt: Receipt) -> tuple[Violation, ...]:
+        outcome = self._checks.log.record(ledger.verify_receipt(receipt, self.operations, fee_payer=self.fee_payer))
+        if receipt.ok and self._surplus is not None:
+            pool, amount = self._surplus
+            self._checks.surplus_since_check[pool] += amount
+        return outcome.violations
+
+
+class LedgerChecks:
+    def __init__(self, chain: Chain, *, verify_every: int = 1) -> None:
+        self.chain = chain
+        self.verify_every = verify_every
+        self.log = VerificationLog()
+        self.watches: dict[Address, PoolWatch] = {}
+        self.surplus_since_check: Counter[Address] = Counter()
+        self._ops_since_check: Counter[Address] = Counter()
+        self.pools_created = 0
+
+    # ------------------------------------------------------------------ per transaction
+    def _check(self, operations: Sequence[ledger.Operation], payer: Address,
+               surplus: tuple[Address, int] | None = None) -> list[LedgerCheck]:
+        return [LedgerCheck(self, operations, payer, surplus)]
+
+    def deposit(self, pool: PoolHandle, user: Address, side: Side, amount: int) -> list[LedgerCheck]:
+        return self._check([ledger.Deposit(pool.addresses, user, side, amount)], user)
+
+    def withdraw(self, pool: PoolHandle, user: Address, side: Side, lp_amount: int) -> list[LedgerCheck]:
+        return self._check([ledger.Withdraw(pool.addresses, user, side, lp_amount)], user)
+
+    def swap(self, pool: PoolHandle, user: Address, input_side: Side, amount_in: int, amount_out: int
+             ) -> list[LedgerCheck]:
+        r_in, r_out = pool.ratios(input_side)
+        return self._check([ledger.Swap(pool.addresses, user, input_side, amount_in, amount_out)], user,
+                           (pool.address, amount_in * r_out % r_in))
+
+    def transfers(self, mint: Address, sender: Address, recipients: Sequence[tuple[Address, int]]
+                  ) -> list[LedgerCheck]:
+        source = pdas.associated_token_address(sender, mint)
+        return self._check([ledger.TokenTransfer(source, pdas.associated_token_address(r, mint), amount)
+                            for r, amount in recipients], sender)
+
+    def mint_to(self, mint: Address, owner: Address, amount: int, payer: Address) -> list[LedgerCheck]:
+        return self._check([ledger.MintTo(mint, pdas.associated_token_address(owner, mint), amount)], payer)
+
+    def burns(self, owner: Address, amounts: Mapping[Address, int]) -> list[LedgerCheck]:
+        return self._check([ledger.Burn(pdas.associated_token_address(owner, m), m, a)
+                            for m, a in amounts.items() if a], owner)
+
+    def sol_transfer(self, source: Address, destination: Address, lamports: int) -> list[LedgerCheck]:
+        return self._check([ledger.SolTransfer(source, destination, lamports)], source)
+
+    # ------------------------------------------------------------------ per pool
+    async def track_pool(self, pool: PoolHandle) -> None:
+        """Start watching a pool just created (its state now is the baseline of its immutables)."""
+        rent = await self.chain.rent_exempt_minimum(POOL_STATE_LEN)
+        self.watches[pool.address] = PoolWatch.start(await read_pool(self.chain, pool.addresses), pool_rent=rent)
+        self.pools_created += 1
+
+    async def after_operation(self, pool: PoolHandle, outcome: Outcome) -> tuple[Violation, ...]:
+        """Refresh the pool's state and, every `verify_every` operations, check its invariants."""
+        self._ops_since_check[pool.address] += 1
+        if self._ops_since_check[pool.address] < self.verify_every:
+            await pool.refresh(self.chain)
+            return ()
+        return await self.check_pool(pool)
+
+    async def check_pool(self, pool: PoolHandle) -> tuple[Violation, ...]:
+        accounts = await self.chain.get_accounts(pool_watch_list(pool.addresses))
+        exact = self._ops_since_check[pool.address] <= 1
+        surplus = self.surplus_since_check.pop(pool.address, 0)
+        self._ops_since_check[pool.address] = 0
+        watch = self.watches[pool.address]
+        outcome = self.log.record(watch.check_accounts(accounts, surplus_added=surplus if exact else None))
+        if watch.previous is not None:
+            pool.state = watch.previous.state
+        return outcome.violations
+
+    async def final_check(self, engine: StressEngine) -> list[str]:
+        """Every pool once more, then the program-wide invariants (G1, G2, G3)."""
+        found: list[Violation] = []
+        for pool in engine.pools.values():
+            found.extend(await self.check_pool(pool))
+        snap = await read_global(self.chain)
+        history = TreasuryHistory(pools_created=self.pools_created)
+        rent = await self.chain.rent_exempt_minimum(MAIN_TREASURY_LEN)
+        states = [p.state for p in engine.pools.values()]
+        found.extend(self.log.record(check_global(snap, history, treasury_rent=rent, pools=states)).violations)
+        return [str(v) for v in found]
+
+    def totals(self) -> dict[str, Any]:
+        return {"checks": self.log.total_checks, "violations": self.log.total_violations,
+                "by_check": dict(sorted(self.log.checks.items()))}
