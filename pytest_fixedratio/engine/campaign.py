@@ -41,6 +41,11 @@ class CampaignConfig:
     pools: int = 3
     depositors_per_side: int = 2
     withdrawers_per_side: int = 2
+    hoarding_withdrawers_per_side: int = 1
+    """Withdrawers (of those above) that keep their tokens instead of sharing them back. With every withdrawer
+    sharing, tokens only circulate and depositors settle at about half their balance; a leak makes their balance
+    run down, so the auto-refill path is exercised (as in the original service, where tokens piled up in
+    withdrawal wallets)."""
     swappers: bool = True
     seed: int = 0
     program_path: Path | None = None
@@ -67,8 +72,9 @@ async def run_campaign(config: CampaignConfig) -> CampaignSummary:
             amount = working_amount(pool, side)
             for _ in range(config.depositors_per_side):
                 engine.create_worker(WorkerKind.DEPOSIT, pool.address, side, initial_amount=amount, auto_refill=True)
-            for _ in range(config.withdrawers_per_side):
-                engine.create_worker(WorkerKind.WITHDRAWAL, pool.address, side)
+            for index in range(config.withdrawers_per_side):
+                engine.create_worker(WorkerKind.WITHDRAWAL, pool.address, side,
+                                     share=index >= config.hoarding_withdrawers_per_side)
             if config.swappers:
                 engine.create_worker(WorkerKind.SWAP, pool.address, side, initial_amount=amount, auto_refill=True)
     engine.start_all()

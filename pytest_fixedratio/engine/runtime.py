@@ -8,6 +8,7 @@ of *live* workers: sharing goes to workers that are running now, never to a stal
 from __future__ import annotations
 
 import secrets
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,6 +84,10 @@ class StressEngine:
         if outcome.verdict is not None and not outcome.verdict.expected:
             self._incident("unexpected_error", worker.worker_id, outcome,
                            (f"{outcome.verdict.error}: {outcome.verdict.reason}",))
+
+    def record_crash(self, worker: Worker, exc: BaseException) -> None:
+        trace = "".join(traceback.format_exception(exc))
+        self.incidents.append(Incident("crash", worker.worker_id, {}, (repr(exc), trace), self.seed))
 
     def _incident(self, kind: str, worker_id: str, outcome: Outcome, details: tuple[str, ...]) -> None:
         self.incidents.append(Incident(kind, worker_id, outcome.record.to_dict(), details, self.seed,

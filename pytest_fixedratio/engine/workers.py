@@ -148,6 +148,10 @@ class Worker(ABC):
                 if self._stop_requested or self.status is WorkerStatus.ERROR:
                     break
                 await self.host.clock.sleep(self._pause(acted))
+        except Exception as exc:  # a bug in the harness or a broken chain: keep it, never lose it silently
+            self.status = WorkerStatus.ERROR
+            self.error_reason = f"crashed: {exc!r}"
+            self.host.record_crash(self, exc)
         finally:
             if self.status is not WorkerStatus.ERROR:
                 self.status = WorkerStatus.STOPPED

@@ -1,13 +1,32 @@
-"""How a transaction failed, as data: the raw failure reported by a chain target.
+"""How a transaction failed, as data: the raw failure reported by a chain target, named and judged.
 
 `chain/` fills `TransactionFailure` from whatever its backend reports (LiteSVM's `FailedTransactionMetadata`,
-an RPC error object); the classifier in this module turns it, with the logs, into a named, typed error and an
-expected/unexpected verdict.
+an RPC error object). `classify` turns it, with the transaction's logs, into a `ClassifiedError` that names
+the error and the program that raised it; `judge` then says whether the failure was expected for the
+operation the client attempted, given what the client knew (`OperationContext`).
+
+Why the logs: a CPI failure is reported as `Custom(n)` at the FRT instruction's index, and `Custom(1)` means
+InsufficientFunds from SPL Token but ResultWithNegativeLamports from the System program. Only the
+"Program <id> failed: ..." log lines tell which program raised it (frt-contract.md §6.3).
+
+Tables: FRT codes from the program's `src/error.rs` v0.17.1070 (service-features.md Appendix B,
+frt-contract.md §6.1), builtin `InstructionError` variants (§6.2), spl-token 3.5 `TokenError` and the
+System program's `SystemError` (§6.3). The scenario rules encode frt-contract.md §6.4 and
+service-features.md §2.5.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from typing import Final
+
+from pytest_fixedratio.errors import DecodeError
+from pytest_fixedratio.frt import constants as c
+from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.frt.constants import PoolFlag
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +44,452 @@ class TransactionFailure:
     instruction_index: int | None = None
     custom_code: int | None = None
     detail: str = ""
+
+
+CUSTOM: Final = "Custom"
+
+
+@dataclass(frozen=True, slots=True)
+class OnChainError:
+    """An instruction error as the program returns it: the variant and, for Custom, the code.
+
+    Used for predictions: `frt.math` raises exceptions carrying the `OnChainError` the program would
+    return, and a client that sends a transaction it expects to fail passes that prediction to `judge`.
+    """
+
+    kind: str
+    custom_code: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind}({self.custom_code})" if self.kind == CUSTOM else self.kind
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Error tables
+
+
+class FrtErrorCode(IntEnum):
+    """`PoolError` codes of FRT v0.17 (`src/error.rs`), plus the raw codes 3001 and 4001.
+
+    1035 is assigned twice upstream; `InvalidSystemStatePDA` is an alias here because only
+    `PoolLiquidityPaused` is raised.
+    """
+
+    InvalidTokenPair = 1001
+    InvalidRatio = 1002
+    InsufficientFunds = 1003
+    InvalidTokenAccount = 1004
+    InvalidSwapAmount = 1005
+    RentExemptError = 1006
+    PoolPaused = 1007
+    Unauthorized = 1012
+    ArithmeticOverflow = 1019
+    SystemPaused = 1023
+    SystemAlreadyPaused = 1024
+    SystemNotPaused = 1025
+    UnauthorizedAccess = 1026
+    PoolSwapsPaused = 1027
+    SwapAccessRestricted = 1028
+    PoolSwapsAlreadyPaused = 1029
+    PoolSwapsNotPaused = 1030
+    InsufficientFeeBalance = 1031
+    FeeCollectionFailed = 1032
+    FeeValidationFailed = 1033
+    TreasuryValidationFailed = 1034
+    PoolLiquidityPaused = 1035
+    InvalidSystemStatePDA = 1035
+    InvalidSystemStateDeserialization = 1036
+    ConsolidationFailed = 1037
+    InvalidConsolidationBatch = 1038
+    PoolNotEligibleForConsolidation = 1039
+    ConsolidationRaceCondition = 1040
+    NoPoolsEligibleForConsolidation = 1041
+    UnauthorizedFeeUpdate = 1042
+    InvalidFeeUpdateFlags = 1043
+    InvalidLiquidityFee = 1044
+    InvalidSwapFee = 1045
+    FeeUpdateValidationFailed = 1046
+    AmountMismatch = 1047
+    UnsafeRatioValues = 1048
+    UnsupportedRatioType = 1049
+    StrictLpMintViolation = 3001
+    MissingLpTokenAccount = 4001
+
+
+FRT_ERROR_CAUSES: Final[Mapping[FrtErrorCode, str]] = {
+    FrtErrorCode.ArithmeticOverflow: "swap result above u64::MAX",
+    FrtErrorCode.SystemPaused: "pause-checked operation while SystemState.is_paused",
+    FrtErrorCode.SystemAlreadyPaused: "PauseSystem while paused",
+    FrtErrorCode.SystemNotPaused: "UnpauseSystem while not paused",
+    FrtErrorCode.PoolSwapsPaused: "swap on a pool with flag 4 (swaps paused)",
+    FrtErrorCode.SwapAccessRestricted: "swap on an owner-only pool (flag 32) by a signer other than pool.owner",
+    FrtErrorCode.InsufficientFeeBalance: "payer lamports below the fee",
+    FrtErrorCode.FeeValidationFailed: "PoolState (or treasury in InitializePool) passed read-only",
+    FrtErrorCode.TreasuryValidationFailed: "PoolState key differs from the instruction's pool_id",
+    FrtErrorCode.PoolLiquidityPaused: "deposit/withdraw on a pool with flag 2 (liquidity paused)",
+    FrtErrorCode.InvalidSystemStateDeserialization: "consolidation mode check could not decode SystemState",
+    FrtErrorCode.InvalidFeeUpdateFlags: "UpdatePoolFees flags not 1, 2 or 3",
+    FrtErrorCode.InvalidLiquidityFee: "liquidity fee outside [100000, 100000000]",
+    FrtErrorCode.InvalidSwapFee: "swap fee outside [10000, 10000000]",
+    FrtErrorCode.AmountMismatch: "swap output differs from expected_amount_out, or exact-exchange remainder",
+    FrtErrorCode.UnsupportedRatioType: "InitializePool with an EngineeringRatio",
+    FrtErrorCode.StrictLpMintViolation: "deposit minted LP different from the amount (contract invariant broken)",
+    FrtErrorCode.MissingLpTokenAccount: "deposit without a valid user LP token account",
+}
+"""Codes v0.17 processors actually raise; every other `FrtErrorCode` is declared but never raised."""
+
+
+class SplTokenError(IntEnum):
+    """spl-token 3.5 `TokenError`, reported as Custom(n) by the Tokenkeg program."""
+
+    NotRentExempt = 0
+    InsufficientFunds = 1
+    InvalidMint = 2
+    MintMismatch = 3
+    OwnerMismatch = 4
+    FixedSupply = 5
+    AlreadyInUse = 6
+    InvalidNumberOfProvidedSigners = 7
+    InvalidNumberOfRequiredSigners = 8
+    UninitializedState = 9
+    NativeNotSupported = 10
+    NonNativeHasBalance = 11
+    InvalidInstruction = 12
+    InvalidState = 13
+    Overflow = 14
+    AuthorityTypeNotSupported = 15
+    MintCannotFreeze = 16
+    AccountFrozen = 17
+    MintDecimalsMismatch = 18
+    NonNativeNotSupported = 19
+
+
+class SystemProgramError(IntEnum):
+    """`SystemError` of the System program, reported as Custom(n)."""
+
+    AccountAlreadyInUse = 0
+    ResultWithNegativeLamports = 1
+    InvalidProgramId = 2
+    InvalidAccountDataLength = 3
+    MaxSeedLengthExceeded = 4
+    AddressWithSeedMismatch = 5
+    NonceNoRecentBlockhashes = 6
+    NonceBlockhashNotExpired = 7
+    NonceUnexpectedBlockhashValue = 8
+
+
+BUILTIN_ERROR_CAUSES: Final[Mapping[str, str]] = {
+    "InvalidArgument": "zero amount or swap output, zero ratio, same mint, mint not in pool, bad count/donation",
+    "InvalidInstructionData": "empty data, mint mismatch on deposit/withdraw, treasury withdrawal rules",
+    "InvalidAccountData": "wrong account count, PDA/vault/LP mismatch, user token account checks, "
+                          "swap input balance below amount_in, admin check failed",
+    "InsufficientFunds": "deposit balance short, swap output above tracked liquidity, treasury short",
+    "ArithmeticOverflow": "withdraw above tracked liquidity (vault held extra tokens), u64 overflow of totals",
+    "IncorrectProgramId": "account not owned by the expected program, wrong token/system program",
+    "MissingRequiredSignature": "required signer missing",
+    "AccountAlreadyInitialized": "pool or SystemState already exists",
+    "UninitializedAccount": "program not initialized, user token account without data",
+    "NotEnoughAccountKeys": "too few accounts (UnpauseSystem, ConsolidatePoolFees, UpdatePoolFees)",
+    "BorshIoError": "malformed or trailing instruction data, treasury with an old layout",
+    "ProgramFailedToComplete": "program panic (too few accounts for some admin instructions)",
+    "ComputationalBudgetExceeded": "compute unit limit too low for the instruction",
+}
+"""Builtin `InstructionError` variants FRT v0.17 returns, with their typical causes (§6.2)."""
+
+TRANSIENT_TRANSACTION_ERRORS: Final = frozenset({
+    "BlockhashNotFound", "AccountInUse", "ClusterMaintenance", "WouldExceedMaxBlockCostLimit",
+    "WouldExceedMaxAccountCostLimit", "WouldExceedAccountDataBlockLimit", "WouldExceedMaxVoteCostLimit",
+    "WouldExceedAccountDataTotalLimit", "ProgramExecutionTemporarilyRestricted", "ProgramCacheHitMaxLimit",
+})
+"""Transaction-level errors that say nothing about the transaction itself: rebuild and resend."""
+
+PAYER_FUNDING_ERRORS: Final = frozenset({"InsufficientFundsForFee", "InsufficientFundsForRent", "AccountNotFound"})
+"""Transaction-level errors fixed by topping up the fee payer (AccountNotFound: it was never funded)."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Classification
+
+
+class Raiser(StrEnum):
+    """Which program raised an instruction error (RUNTIME: a transaction-level error)."""
+
+    FRT = "FRT"
+    SPL_TOKEN = "SPL Token"
+    SYSTEM = "System"
+    OTHER = "other program"
+    UNKNOWN = "unknown program"
+    RUNTIME = "runtime"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifiedError:
+    """A named failure: `name` is the variant or the table name of the custom code.
+
+    ``program_id`` is the innermost program the logs show failing (or, when the failure lines were
+    truncated away, still running); None when the logs show neither.
+    """
+
+    kind: str
+    name: str
+    raiser: Raiser
+    custom_code: int | None = None
+    program_id: Address | None = None
+    instruction_index: int | None = None
+    cause: str = ""
+    detail: str = ""
+
+    @property
+    def on_chain(self) -> OnChainError:
+        return OnChainError(self.kind, self.custom_code)
+
+    @property
+    def transient(self) -> bool:
+        return self.raiser is Raiser.RUNTIME and self.kind in TRANSIENT_TRANSACTION_ERRORS
+
+    @property
+    def label(self) -> str:
+        if self.raiser is Raiser.RUNTIME:
+            return f"TransactionError {self.kind}"
+        if self.kind == CUSTOM:
+            return f"{self.raiser} Custom({self.custom_code}) {self.name}"
+        return f"{self.raiser} {self.kind}"
+
+    def __str__(self) -> str:
+        return self.label + (f": {self.cause}" if self.cause else "")
+
+
+_FAILED = re.compile(r"^Program (\S+) failed: (.*)$")
+_INVOKE = re.compile(r"^Program (\S+) invoke \[\d+\]$")
+_SUCCESS = re.compile(r"^Program (\S+) success$")
+
+
+def _address(text: str) -> Address | None:
+    try:
+        return Address.from_base58(text)
+    except DecodeError:
+        return None
+
+
+def innermost_failing_program(logs: Iterable[str]) -> tuple[Address | None, bool]:
+    """(program, certain) for the program whose failure aborted the transaction.
+
+    The first "Program <id> failed: ..." line is the innermost failure (callers log their own failure after
+    their callee's). Without one (logs truncated at 10 KB), fall back to the deepest program invoked and
+    not yet returned, which is uncertain: a CPI started after the truncation point is invisible.
+    """
+    stack: list[Address] = []
+    for line in logs:
+        if (failed := _FAILED.match(line)) and (program := _address(failed.group(1))) is not None:
+            return program, True
+        if (invoke := _INVOKE.match(line)) and (program := _address(invoke.group(1))) is not None:
+            stack.append(program)
+        elif (success := _SUCCESS.match(line)) and stack and _address(success.group(1)) == stack[-1]:
+            stack.pop()
+    return (stack[-1] if stack else None), False
+
+
+def _raiser(program: Address | None, program_id: Address) -> Raiser:
+    if program is None:
+        return Raiser.UNKNOWN
+    return {program_id: Raiser.FRT, c.TOKEN_PROGRAM_ID: Raiser.SPL_TOKEN,
+            c.SYSTEM_PROGRAM_ID: Raiser.SYSTEM}.get(program, Raiser.OTHER)
+
+
+def _custom_raiser(code: int, program: Address | None, certain: bool, program_id: Address) -> Raiser:
+    """Raiser of a Custom code: FRT's own codes are >= 1000, so a smaller one it seemingly raised is a CPI
+    whose log lines were truncated away; a code >= 1000 with no log evidence is taken as FRT's."""
+    raiser = _raiser(program, program_id)
+    if not certain and raiser in (Raiser.FRT, Raiser.UNKNOWN):
+        return Raiser.FRT if code >= 1000 else Raiser.UNKNOWN
+    return raiser
+
+
+def _custom_name(raiser: Raiser, code: int) -> tuple[str, str]:
+    """(name, cause) of a custom code in the table of the program that raised it."""
+    table: type[IntEnum] | None = {Raiser.FRT: FrtErrorCode, Raiser.SPL_TOKEN: SplTokenError,
+                                   Raiser.SYSTEM: SystemProgramError}.get(raiser)
+    try:
+        member = table(code) if table is not None else None
+    except ValueError:
+        member = None
+    if member is None:
+        return f"Unknown({code})", ""
+    if isinstance(member, FrtErrorCode):
+        return member.name, FRT_ERROR_CAUSES.get(member, "declared but never raised by FRT v0.17")
+    return member.name, ""
+
+
+def classify(failure: TransactionFailure, logs: Iterable[str], program_id: Address) -> ClassifiedError:
+    """Name `failure` and find which program raised it; `program_id` is the FRT program's address."""
+    if failure.instruction_index is None:
+        return ClassifiedError(failure.kind, failure.kind, Raiser.RUNTIME, detail=failure.detail)
+    program, certain = innermost_failing_program(logs)
+    if failure.kind == CUSTOM and failure.custom_code is not None:
+        raiser = _custom_raiser(failure.custom_code, program, certain, program_id)
+        name, cause = _custom_name(raiser, failure.custom_code)
+    else:
+        raiser = _raiser(program, program_id)
+        name = failure.kind
+        cause = BUILTIN_ERROR_CAUSES.get(failure.kind, "") if raiser is Raiser.FRT else ""
+    return ClassifiedError(failure.kind, name, raiser, failure.custom_code, program,
+                           failure.instruction_index, cause, failure.detail)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Verdicts
+
+
+class Operation(StrEnum):
+    """What the client attempted."""
+
+    DEPOSIT = "deposit"
+    WITHDRAW = "withdraw"
+    SWAP = "swap"
+    INITIALIZE_POOL = "initialize_pool"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class OperationContext:
+    """What the client knew about the attempted operation; None means "not known".
+
+    Read the chain state *after* the failure where possible: a failed transaction changes nothing, so a
+    later read shows what the program saw (or what a concurrent worker made of it since).
+
+    - ``amount``: deposit amount, LP to burn, or swap input.
+    - ``expected_out``: the swap's expected_amount_out; ``expected_from_math``: it came from frt.math.
+    - ``user_balance``: the source token balance (deposit, swap input); ``lp_balance``: LP of the side.
+    - ``tracked_liquidity``: the pool's tracked total of the output side (swap) or the withdrawn side.
+    - ``payer_lamports`` and ``fee``: the payer's lamports and everything the operation charges it
+      (pool fee; for InitializePool the registration fee plus rent of the five accounts).
+    - ``predicted``: the error the client expected on purpose (a negative test, a frt.math rejection).
+    """
+
+    operation: Operation
+    amount: int | None = None
+    expected_out: int | None = None
+    expected_from_math: bool = False
+    pool_flags: PoolFlag | None = None
+    system_paused: bool | None = None
+    signer_is_pool_owner: bool | None = None
+    user_balance: int | None = None
+    lp_balance: int | None = None
+    tracked_liquidity: int | None = None
+    payer_lamports: int | None = None
+    fee: int | None = None
+    pool_exists: bool | None = None
+    predicted: OnChainError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """``expected``: a failure the harness counts and carries on from. ``transient``: resend with a new
+    blockhash. ``critical``: a contract invariant is broken (flag the verification failure)."""
+
+    expected: bool
+    reason: str
+    transient: bool = False
+    critical: bool = False
+
+
+def _below(value: int | None, bound: int | None) -> bool:
+    return value is not None and bound is not None and value < bound
+
+
+def _flag(flag: PoolFlag) -> Callable[[OperationContext], bool]:
+    return lambda ctx: ctx.pool_flags is not None and flag in ctx.pool_flags
+
+
+def _payer_short(ctx: OperationContext) -> bool:
+    return _below(ctx.payer_lamports, ctx.fee)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """An error is expected for `operations` when `holds(context)`; `condition` says so in words."""
+
+    operations: frozenset[Operation]
+    holds: Callable[[OperationContext], bool]
+    condition: str
+
+
+_PAID = frozenset({Operation.DEPOSIT, Operation.WITHDRAW, Operation.SWAP, Operation.INITIALIZE_POOL})
+_SWAP = frozenset({Operation.SWAP})
+_LIQUIDITY = frozenset({Operation.DEPOSIT, Operation.WITHDRAW})
+_RuleKey = tuple[Raiser, str, int | None]
+
+_RULES: Final[Mapping[_RuleKey, tuple[_Rule, ...]]] = {
+    (Raiser.FRT, CUSTOM, FrtErrorCode.SystemPaused): (
+        _Rule(frozenset(Operation), lambda ctx: ctx.system_paused is True, "the system is paused"),),
+    (Raiser.FRT, CUSTOM, FrtErrorCode.PoolSwapsPaused): (
+        _Rule(_SWAP, _flag(PoolFlag.SWAPS_PAUSED), "the pool's swaps are paused"),),
+    (Raiser.FRT, CUSTOM, FrtErrorCode.PoolLiquidityPaused): (
+        _Rule(_LIQUIDITY, _flag(PoolFlag.LIQUIDITY_PAUSED), "the pool's liquidity is paused"),),
+    (Raiser.FRT, CUSTOM, FrtErrorCode.SwapAccessRestricted): (
+        _Rule(_SWAP, lambda ctx: _flag(PoolFlag.SWAP_FOR_OWNERS_ONLY)(ctx) and ctx.signer_is_pool_owner is False,
+              "the pool is owner-only and the signer is not its owner"),),
+    (Raiser.FRT, CUSTOM, FrtErrorCode.InsufficientFeeBalance): (
+        _Rule(_PAID, _payer_short, "the payer holds fewer lamports than the fee"),),
+    (Raiser.FRT, CUSTOM, FrtErrorCode.AmountMismatch): (
+        _Rule(_SWAP, lambda ctx: not ctx.expected_from_math,
+              "expected_amount_out was not computed with frt.math"),),
+    (Raiser.FRT, "InsufficientFunds", None): (
+        _Rule(_SWAP, lambda ctx: _below(ctx.tracked_liquidity, ctx.expected_out),
+              "the output exceeds the tracked liquidity of the output side"),
+        _Rule(frozenset({Operation.DEPOSIT}), lambda ctx: _below(ctx.user_balance, ctx.amount),
+              "the user's token balance is below the amount"),
+    ),
+    (Raiser.FRT, "InvalidAccountData", None): (
+        _Rule(_SWAP, lambda ctx: _below(ctx.user_balance, ctx.amount),
+              "the user's input balance is below amount_in"),),
+    (Raiser.FRT, "ArithmeticOverflow", None): (
+        _Rule(frozenset({Operation.WITHDRAW}), lambda ctx: _below(ctx.tracked_liquidity, ctx.amount),
+              "the tracked liquidity of the side is below the amount"),),
+    (Raiser.FRT, "AccountAlreadyInitialized", None): (
+        _Rule(frozenset({Operation.INITIALIZE_POOL}), lambda ctx: ctx.pool_exists is True,
+              "the pool already exists"),),
+    (Raiser.SPL_TOKEN, CUSTOM, SplTokenError.InsufficientFunds): (
+        _Rule(frozenset({Operation.WITHDRAW}),
+              lambda ctx: _below(ctx.lp_balance, ctx.amount) or _below(ctx.tracked_liquidity, ctx.amount),
+              "the LP balance or the tracked liquidity of the side is below the amount"),),
+    (Raiser.SYSTEM, CUSTOM, SystemProgramError.ResultWithNegativeLamports): (
+        _Rule(_PAID, _payer_short, "the payer holds fewer lamports than the operation charges"),),
+}
+
+
+def _rule_key(error: ClassifiedError) -> _RuleKey:
+    return error.raiser, error.kind, error.custom_code if error.kind == CUSTOM else None
+
+
+def _matches_prediction(error: ClassifiedError, predicted: OnChainError) -> bool:
+    return error.on_chain == predicted and (error.kind != CUSTOM or error.raiser is Raiser.FRT)
+
+
+def _judge_transaction_level(error: ClassifiedError) -> Verdict:
+    if error.transient:
+        return Verdict(True, f"{error.label}: transient, rebuild with a fresh blockhash and resend", transient=True)
+    if error.kind in PAYER_FUNDING_ERRORS:
+        return Verdict(True, f"{error.label}: the fee payer needs a top-up")
+    return Verdict(False, f"{error.label}: not a failure the harness expects")
+
+
+def judge(error: ClassifiedError, context: OperationContext) -> Verdict:
+    """Expected or not, and why (frt-contract.md §6.4, service-features.md §2.5)."""
+    op = context.operation
+    if error.raiser is Raiser.RUNTIME:
+        return _judge_transaction_level(error)
+    if error.raiser is Raiser.FRT and error.custom_code == FrtErrorCode.StrictLpMintViolation:
+        return Verdict(False, f"{error}: critical", critical=True)
+    if context.predicted is not None and _matches_prediction(error, context.predicted):
+        return Verdict(True, f"{error.label} on {op}: predicted by the client")
+    rules = tuple(rule for rule in _RULES.get(_rule_key(error), ()) if op in rule.operations)
+    for rule in rules:
+        if rule.holds(context):
+            return Verdict(True, f"{error.label} on {op}: {rule.condition}")
+    expectation = f"; the client predicted {context.predicted}" if context.predicted is not None else ""
+    if rules:
+        needed = " or ".join(rule.condition for rule in rules)
+        return Verdict(False, f"{error.label} on {op}: expected only when {needed}, "
+                              f"which the context does not show{expectation}")
+    return Verdict(False, f"{error} on {op}: not a failure the harness expects{expectation}")

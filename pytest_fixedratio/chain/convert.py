@@ -1,0 +1,71 @@
+"""The border between the project's plain values and solders: the only place both kinds meet.
+
+Addresses, instructions and accounts cross in both directions; transaction errors cross one way, into
+`TransactionFailure`, keeping Solana's variant names (``"Custom"``, ``"InvalidAccountData"``,
+``"InsufficientFundsForFee"`` ...) so the error table in `frt/` can classify them on any target.
+"""
+
+from __future__ import annotations
+
+from solders.account import Account
+from solders.instruction import AccountMeta as SoldersAccountMeta
+from solders.instruction import Instruction as SoldersInstruction
+from solders.pubkey import Pubkey
+from solders.transaction_status import (
+    InstructionErrorCustom,
+    InstructionErrorFieldless,
+    InstructionErrorType,
+    TransactionErrorDuplicateInstruction,
+    TransactionErrorInstructionError,
+    TransactionErrorInsufficientFundsForRent,
+    TransactionErrorProgramExecutionTemporarilyRestricted,
+    TransactionErrorType,
+)
+
+from pytest_fixedratio.chain.base import AccountState
+from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.frt.errors import TransactionFailure
+from pytest_fixedratio.frt.meta import Instruction
+
+
+def to_pubkey(address: Address) -> Pubkey:
+    return Pubkey(bytes(address))
+
+
+def to_address(pubkey: Pubkey) -> Address:
+    return Address(bytes(pubkey))
+
+
+def to_solders_instruction(instruction: Instruction) -> SoldersInstruction:
+    metas = [SoldersAccountMeta(to_pubkey(m.address), m.is_signer, m.is_writable) for m in instruction.accounts]
+    return SoldersInstruction(to_pubkey(instruction.program_id), instruction.data, metas)
+
+
+def to_account_state(account: Account) -> AccountState:
+    return AccountState(account.lamports, to_address(account.owner), bytes(account.data), account.executable)
+
+
+def _variant_name(error: InstructionErrorFieldless | object) -> str:
+    """``InstructionErrorFieldless.InvalidArgument`` -> ``"InvalidArgument"`` (the Rust variant name)."""
+    return str(error).rsplit(".", 1)[-1]
+
+
+def _instruction_failure(index: int, error: InstructionErrorType) -> TransactionFailure:
+    # BorshIoError carries no text since Agave 2 (solders 0.29 cannot even build the tagged form).
+    if isinstance(error, InstructionErrorCustom):
+        return TransactionFailure("Custom", index, error.code)
+    return TransactionFailure(_variant_name(error), index)
+
+
+def to_transaction_failure(error: TransactionErrorType) -> TransactionFailure:
+    """Solana's `TransactionError` as data; account and instruction positions go to ``detail``."""
+    if isinstance(error, TransactionErrorInstructionError):
+        return _instruction_failure(error.index, error.err)
+    if isinstance(error, TransactionErrorDuplicateInstruction):
+        return TransactionFailure("DuplicateInstruction", detail=f"instruction {error.index}")
+    if isinstance(error, TransactionErrorInsufficientFundsForRent):
+        return TransactionFailure("InsufficientFundsForRent", detail=f"account_index {error.account_index}")
+    if isinstance(error, TransactionErrorProgramExecutionTemporarilyRestricted):
+        return TransactionFailure("ProgramExecutionTemporarilyRestricted",
+                                  detail=f"account_index {error.account_index}")
+    return TransactionFailure(_variant_name(error))

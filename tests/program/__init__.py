@@ -1,0 +1,1 @@
+"""Tests of the SBF linker and the build command of the bundled reference program."""
