@@ -3,7 +3,8 @@
 `LedgerChecks` turns each engine operation into the ledger's operations (so the operator knows which
 accounts to watch and how to judge the receipt), keeps one `PoolWatch` per pool, and counts every check and
 violation in one `VerificationLog`. The swap surplus (invariant I2's exact increase) is summed from the
-verified swaps between two pool checks (the ledger reports each one), so with a check after every operation S is predicted exactly.
+verified swaps between two pool checks (the ledger reports each one), so with a check after every operation
+S is predicted exactly.
 """
 
 from __future__ import annotations

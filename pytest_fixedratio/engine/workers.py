@@ -200,9 +200,9 @@ class Worker(ABC):
             self.stats.counters.times_refilled += 1
 
     async def _mint_to_self(self, amount: int, kind: str) -> None:
-        mint = self.funding_mint
-        await self.host.core.mint_to(mint, self.address, amount, kind=kind, pool=self.pool.label,
-                                     checks=self.host.checks.mint_to(mint, self.address, amount, self.host.core.address))
+        mint, core = self.funding_mint, self.host.core
+        await core.mint_to(mint, self.address, amount, kind=kind, pool=self.pool.label,
+                           checks=self.host.checks.mint_to(mint, self.address, amount, core.address))
 
     async def balance(self, mint: Address) -> int:
         return (await self.balances([mint]))[mint]

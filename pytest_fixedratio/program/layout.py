@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pytest_fixedratio.program.errors import LinkError
 from pytest_fixedratio.program.objects import InputSection, ObjectFile, SectionRole
-from pytest_fixedratio.program.sbpf import INSTRUCTION_SIZE, OPCODE_CALLX, OPCODE_LDDW
+from pytest_fixedratio.program.sbpf import IMMEDIATE_OFFSET, INSTRUCTION_SIZE, OPCODE_CALLX, OPCODE_LDDW
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +63,18 @@ def _section_bytes(object_name: str, section: InputSection) -> bytes:
 
 
 def _move_callx_registers(code: bytes) -> bytes:
-    """Upstream LLVM encodes ``callx rN`` with N in the dst field; SBPFv0 reads N from the immediate."""
+    """Upstream LLVM encodes ``callx rN`` with N in the dst field; SBPFv0 reads N from the immediate.
+
+    An instruction whose immediate is already set is left alone (it is already in SBPFv0 form).
+    """
     patched = bytearray(code)
     position = 0
     while position < len(patched):
         opcode = patched[position]
-        if opcode == OPCODE_CALLX:
-            register = patched[position + 1] & 0x0F
+        immediate = slice(position + IMMEDIATE_OFFSET, position + INSTRUCTION_SIZE)
+        if opcode == OPCODE_CALLX and not any(patched[immediate]):
+            registers = patched[position + 1]
             patched[position + 1] = 0
-            patched[position + 4 : position + 8] = register.to_bytes(4, "little")
+            patched[immediate] = (registers & 0x0F or registers >> 4).to_bytes(4, "little")
         position += 2 * INSTRUCTION_SIZE if opcode == OPCODE_LDDW else INSTRUCTION_SIZE
     return bytes(patched)

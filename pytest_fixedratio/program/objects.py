@@ -12,6 +12,7 @@ import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Final
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.constants import SH_FLAGS
@@ -33,7 +34,12 @@ UNSUPPORTED_SECTION_MESSAGE = (
 NOT_BPF_MESSAGE = "{object}: not a 64-bit little-endian EM_BPF relocatable object ({detail}); compile with -target bpf"
 MALFORMED_MESSAGE = "{object}: malformed object file: {detail}"
 
-MAX_ALIGNMENT = 4096
+SHN_HIRESERVE: Final = 0xFFFF
+RESERVED_SECTION_NUMBERS: Final = {"SHN_ABS": 0xFFF1, "SHN_COMMON": 0xFFF2}
+"""A symbol in one of these (clang's -fno-common default leaves only SHN_ABS for the file name) is not in
+any program section, so a relocation against it is reported by the symbol resolver."""
+
+MAX_ALIGNMENT: Final = 4096
 """Larger alignments do not occur in clang's output; refusing them keeps a corrupt header from padding
 the program with gigabytes."""
 
@@ -116,20 +122,17 @@ def _read_symbols(elf: ELFFile) -> list[InputSymbol]:
 
 def _symbol(entry: Symbol) -> InputSymbol:
     index = entry["st_shndx"]
-    section = None if index == "SHN_UNDEF" else _special_section_number(index)
+    section = None if index == "SHN_UNDEF" else _section_number(index)
     binding = entry["st_info"]["bind"]
     return InputSymbol(entry.name, section, entry["st_value"], binding == "STB_LOCAL", binding == "STB_WEAK")
 
 
-def _special_section_number(index: int | str) -> int:
-    """pyelftools names the reserved indices (SHN_ABS, SHN_COMMON); keep them as numbers no section has."""
-    if isinstance(index, int):
-        return index
-    return {"SHN_ABS": 0xFFF1, "SHN_COMMON": 0xFFF2}.get(index, 0xFFFF)
+def _section_number(index: int | str) -> int:
+    """pyelftools names the reserved indices (SHN_ABS, SHN_COMMON ...); keep them as the numbers they are."""
+    return index if isinstance(index, int) else RESERVED_SECTION_NUMBERS.get(index, SHN_HIRESERVE)
 
 
 def _read_sections(name: str, elf: ELFFile, symbols: Sequence[InputSymbol], file_size: int) -> dict[int, InputSection]:
-    _reject_common_symbols(name, symbols)
     kept: dict[int, InputSection] = {}
     for index, section in enumerate(elf.iter_sections()):
         role = _role(name, index, section, symbols)
@@ -155,14 +158,6 @@ def _check_symbols(name: str, symbols: Sequence[InputSymbol], sections: Mapping[
         if section is not None and symbol.value > len(section.data):
             detail = f"symbol {symbol.name!r} lies past the end of section {section.name}"
             raise LinkError(MALFORMED_MESSAGE.format(object=name, detail=detail))
-
-
-def _reject_common_symbols(name: str, symbols: Sequence[InputSymbol]) -> None:
-    for symbol in symbols:
-        if symbol.section == _special_section_number("SHN_COMMON"):
-            raise LinkError(
-                WRITABLE_DATA_MESSAGE.format(object=name, what=f"variable {symbol.name!r}", section="COMMON")
-            )
 
 
 def _role(name: str, index: int, section: Section, symbols: Sequence[InputSymbol]) -> SectionRole | None:

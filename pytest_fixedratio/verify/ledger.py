@@ -84,14 +84,21 @@ class Book:
     def label(self, address: Address) -> str:
         return f"{self._labels.get(address, 'account')} {address}"
 
-    def account(self, address: Address) -> AccountState:
+    def _watched(self, address: Address) -> AccountState | None:
         if address not in self._accounts:
             raise InvalidArgument(f"{self.label(address)} is not watched: pass every address of "
                                   f"`watch_list(operations, fee_payer)` as the transaction's watch=")
-        account = self._accounts[address]
+        return self._accounts[address]
+
+    def account(self, address: Address) -> AccountState:
+        """The account as it stands; a missing one makes the transaction fail."""
+        account = self._watched(address)
         if account is None:
             raise _Rejected(f"{self.label(address)} does not exist")
         return account
+
+    def exists(self, address: Address) -> bool:
+        return self._watched(address) is not None
 
     def read(self, address: Address, layout: type[L]) -> L:
         """The account decoded as `layout`; an account of another kind makes the transaction fail."""
@@ -120,11 +127,15 @@ class Book:
         self._decoded[address] = layout(**values)
         self._edited.add(address)
 
-    def add_lamports(self, address: Address, delta: int, *, create: bool = False) -> None:
-        """Move lamports in or out; with `create`, a missing account springs into existence (a transfer to a
-        new address creates a System-owned account)."""
-        if create and address in self._accounts and self._accounts[address] is None:
-            self._accounts[address] = AccountState(0, c.SYSTEM_PROGRAM_ID, b"")
+    def create(self, address: Address, owner: Address, data: bytes = b"") -> None:
+        """Bring a missing account into existence with 0 lamports (fund it with `add_lamports`)."""
+        if self.exists(address):
+            raise _Rejected(f"{self.label(address)} already exists")
+        self._accounts[address] = AccountState(0, owner, data)
+        self._decoded.pop(address, None)
+
+    def add_lamports(self, address: Address, delta: int) -> None:
+        """Move lamports in or out."""
         account = self.account(address)
         self._check_range(address, "lamports", account.lamports, delta)
         self._accounts[address] = AccountState(account.lamports + delta, account.owner, account.data,
@@ -432,10 +443,45 @@ class SolTransfer(Operation):
 
     def apply(self, book: Book) -> None:
         book.add_lamports(self.source, -self.lamports)
-        book.add_lamports(self.destination, self.lamports, create=True)
+        if not book.exists(self.destination):  # a transfer to a new address creates a System account
+            book.create(self.destination, c.SYSTEM_PROGRAM_ID)
+        book.add_lamports(self.destination, self.lamports)
 
     def __str__(self) -> str:
         return f"SolTransfer({self.lamports}) {self.source} -> {self.destination}"
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTokenAccount(Operation):
+    """Associated Token Account creation: `payer` funds the rent of `owner`'s new, empty account for
+    `mint`. The idempotent form leaves an existing account alone; the plain form must then fail."""
+
+    payer: Address
+    owner: Address
+    mint: Address
+    rent: int = frt_math.rent(c.TOKEN_ACCOUNT_LEN)
+    idempotent: bool = True
+
+    @property
+    def account(self) -> Address:
+        return pdas.associated_token_address(self.owner, self.mint)
+
+    def labels(self) -> dict[Address, str]:
+        return {self.payer: "ATA payer", self.account: "new token account", self.mint: "mint"}
+
+    def apply(self, book: Book) -> None:
+        book.read(self.mint, Mint)
+        if book.exists(self.account):
+            existing = book.read(self.account, TokenAccount)
+            _require(self.idempotent and existing.owner == self.owner and existing.mint == self.mint,
+                     lambda: f"{book.label(self.account)} already exists")
+            return
+        book.add_lamports(self.payer, -self.rent)
+        book.create(self.account, c.TOKEN_PROGRAM_ID, TokenAccount(self.mint, self.owner, 0).encode())
+        book.add_lamports(self.account, self.rent)
+
+    def __str__(self) -> str:
+        return f"CreateTokenAccount({self.mint}) for {self.owner}"
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.state import Mint, PoolState, SystemState, TokenAccount
 from pytest_fixedratio.verify.ledger import (
     Burn,
+    CreateTokenAccount,
     Deposit,
     MintTo,
     Operation,
@@ -47,6 +48,8 @@ from tests.verify.worlds import (
 POOL_RENT = frt_math.rent(c.POOL_STATE_LEN)
 LIQ_FEE = c.DEPOSIT_WITHDRAWAL_FEE
 SWAP_FEE = c.SWAP_CONTRACT_FEE
+TOKEN_RENT = frt_math.rent(c.TOKEN_ACCOUNT_LEN)
+SOL_10 = 10 * c.LAMPORTS_PER_SOL
 
 
 def _amount(world: World, address: Address) -> int:
@@ -146,6 +149,34 @@ def test_spl_and_system_operations() -> None:
     assert _lamports(world, USER) == USER_LAMPORTS - 2_000_000 - NETWORK_FEE
 
 
+def test_creating_a_token_account_in_the_deposit_transaction() -> None:
+    world = build_world()
+    newcomer = Address(bytes([0x66] * 32))
+    world.accounts[newcomer] = AccountState(SOL_10, c.SYSTEM_PROGRAM_ID, b"")
+    world.accounts[world.ata(newcomer, world.pool.token_b_mint)] = AccountState(
+        TOKEN_RENT, c.TOKEN_PROGRAM_ID, TokenAccount(world.pool.token_b_mint, newcomer, 500).encode())
+    lp = world.ata(newcomer, world.pool.lp_b_mint)
+    world.accounts[lp] = None
+    ops: list[Operation] = [CreateTokenAccount(newcomer, newcomer, world.pool.lp_b_mint),
+                            Deposit(world.pool, newcomer, Side.B, 500)]
+    expectation = world.run(ops, fee_payer=newcomer)
+    assert expectation.rejection is None
+    assert world.accounts[lp] == AccountState(
+        TOKEN_RENT, c.TOKEN_PROGRAM_ID, TokenAccount(world.pool.lp_b_mint, newcomer, 500).encode())
+    assert _lamports(world, newcomer) == SOL_10 - TOKEN_RENT - LIQ_FEE - NETWORK_FEE
+
+
+@pytest.mark.parametrize("idempotent", [True, False])
+def test_creating_an_existing_token_account(idempotent: bool) -> None:
+    world = build_world()
+    op = CreateTokenAccount(USER, USER, world.pool.token_a_mint, idempotent=idempotent)
+    before = world.watched(watch_list([op], USER))
+    expectation = predict(before, [op], fee_payer=USER, network_fee=NETWORK_FEE)
+    assert (expectation.rejection is None) is idempotent
+    if idempotent:
+        assert [str(change) for change in expectation.changes] == [f"fee payer / ATA payer {USER}.lamports -5000"]
+
+
 def test_share_transfers_to_many_recipients_compose() -> None:
     world = build_world()
     mint = world.pool.token_b_mint
@@ -162,20 +193,28 @@ def test_share_transfers_to_many_recipients_compose() -> None:
 
 
 def _scenarios() -> list[tuple[World, list[Operation]]]:
-    deposit_world, withdraw_world, swap_world, spl_world = (build_world() for _ in range(4))
+    """One world and transaction per kind of operation the ledger models."""
+    deposit_world, withdraw_world, swap_world, spl_world, ata_world = (build_world() for _ in range(5))
     withdraw_world.seed_liquidity(Side.B, 10_000, holder=USER)
     swap_world.seed_liquidity(Side.A, 10**9)
     a = spl_world.pool.token_a_mint
+    newcomer = Address(bytes([0x66] * 32))
+    ata_world.accounts[ata_world.ata(newcomer, a)] = None
     return [
         (deposit_world, [Deposit(deposit_world.pool, USER, Side.A, 12_345)]),
         (withdraw_world, [Withdraw(withdraw_world.pool, USER, Side.B, 4_321)]),
         (swap_world, [Swap(swap_world.pool, USER, Side.B, 10_001, 3_333)]),
         (spl_world, [TokenTransfer(spl_world.ata(USER, a), spl_world.ata(CREATOR, a), 5), MintTo(a, spl_world.ata(
             USER, a), 9), Burn(spl_world.ata(USER, a), a, 2), SolTransfer(USER, CREATOR, 1_000_000)]),
+        (ata_world, [CreateTokenAccount(USER, newcomer, a), TokenTransfer(ata_world.ata(USER, a),
+                                                                          ata_world.ata(newcomer, a), 77)]),
     ]
 
 
-@pytest.mark.parametrize("index", range(4))
+SCENARIOS = range(len(_scenarios()))
+
+
+@pytest.mark.parametrize("index", SCENARIOS)
 def test_the_exact_prediction_verifies(index: int) -> None:
     world, ops = _scenarios()[index]
     receipt_before = world.watched(watch_list(ops, USER))
@@ -223,7 +262,7 @@ def _perturbations(account: AccountState) -> list[tuple[str, AccountState]]:
 
 @given(st.data())
 def test_any_single_field_perturbation_is_reported(data: st.DataObject) -> None:
-    world, ops = data.draw(st.sampled_from(range(4)).map(lambda i: _scenarios()[i]), label="scenario")
+    world, ops = data.draw(st.sampled_from(SCENARIOS).map(lambda i: _scenarios()[i]), label="scenario")
     before = world.watched(watch_list(ops, USER))
     predicted = dict(predict(before, ops, fee_payer=USER, network_fee=NETWORK_FEE).predicted)
     address = data.draw(st.sampled_from(sorted(a for a, s in predicted.items() if s is not None)), label="account")
