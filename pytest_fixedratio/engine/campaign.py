@@ -53,35 +53,54 @@ class CampaignConfig:
     """Check the pool invariants after every N-th operation on a pool (1: after each)."""
 
 
+class Campaign:
+    """One campaign: `setup` builds the chain, wallets, pools and workers; `run` drives them and summarises."""
+
+    def __init__(self, config: CampaignConfig) -> None:
+        self.config = config
+        decisions = Decisions(config.seed)
+        self.chain = LiteSvmChain(
+            config.program_path, program=Wallet.from_seed(decisions.child("program").secret_seed()),
+            upgrade_authority=Wallet.from_seed(decisions.child("authority").secret_seed()),
+        )
+        self.clock: Clock = VirtualClock(on_advance=self.chain.advance_clock) if config.virtual_clock else RealClock()
+        operator = Operator(self.chain, self.clock, OperationLog())
+        core = CoreWallet.open(self.chain, operator, decisions.child("core"), None)
+        self.checks = LedgerChecks(self.chain, verify_every=config.verify_every)
+        self.engine = StressEngine(self.chain, self.clock, decisions, self.checks, operator, core, seed=config.seed)
+
+    async def setup(self) -> None:
+        config, engine = self.config, self.engine
+        await self.chain.airdrop(engine.core.address, CORE_FUNDING)
+        await ensure_program_initialized(engine)
+        for index in range(config.pools):
+            pool = await create_pool(engine, EXTREME_SPECS[index % len(EXTREME_SPECS)])
+            await self.checks.track_pool(pool)
+            for side in (Side.A, Side.B):
+                amount = working_amount(pool, side)
+                for _ in range(config.depositors_per_side):
+                    engine.create_worker(WorkerKind.DEPOSIT, pool.address, side, initial_amount=amount,
+                                         auto_refill=True)
+                for number in range(config.withdrawers_per_side):
+                    engine.create_worker(WorkerKind.WITHDRAWAL, pool.address, side,
+                                         share=number >= config.hoarding_withdrawers_per_side)
+                if config.swappers:
+                    engine.create_worker(WorkerKind.SWAP, pool.address, side, initial_amount=amount,
+                                         auto_refill=True)
+
+    async def run(self) -> CampaignSummary:
+        started = time.perf_counter()
+        await self.setup()
+        self.engine.start_all()
+        if isinstance(self.clock, VirtualClock):
+            await self.clock.run_until(self.config.duration_s)
+        else:
+            await asyncio.sleep(self.config.duration_s)
+        await self.engine.stop_all()
+        final_findings = await self.checks.final_check(self.engine)
+        return summarize(self.engine, self.config.seed, self.config.duration_s, time.perf_counter() - started,
+                         final_findings)
+
+
 async def run_campaign(config: CampaignConfig) -> CampaignSummary:
-    decisions = Decisions(config.seed)
-    chain = LiteSvmChain(config.program_path, program=Wallet.from_seed(decisions.child("program").secret_seed()),
-                         upgrade_authority=Wallet.from_seed(decisions.child("authority").secret_seed()))
-    clock: Clock = VirtualClock(on_advance=chain.advance_clock) if config.virtual_clock else RealClock()
-    operator = Operator(chain, clock, OperationLog())
-    core = CoreWallet.open(chain, operator, decisions.child("core"), None)
-    await chain.airdrop(core.address, CORE_FUNDING)
-    checks = LedgerChecks(chain, verify_every=config.verify_every)
-    engine = StressEngine(chain, clock, decisions, checks, operator, core, seed=config.seed)
-    started = time.perf_counter()
-    await ensure_program_initialized(engine)
-    for index in range(config.pools):
-        pool = await create_pool(engine, EXTREME_SPECS[index % len(EXTREME_SPECS)])
-        await checks.track_pool(pool)
-        for side in (Side.A, Side.B):
-            amount = working_amount(pool, side)
-            for _ in range(config.depositors_per_side):
-                engine.create_worker(WorkerKind.DEPOSIT, pool.address, side, initial_amount=amount, auto_refill=True)
-            for index in range(config.withdrawers_per_side):
-                engine.create_worker(WorkerKind.WITHDRAWAL, pool.address, side,
-                                     share=index >= config.hoarding_withdrawers_per_side)
-            if config.swappers:
-                engine.create_worker(WorkerKind.SWAP, pool.address, side, initial_amount=amount, auto_refill=True)
-    engine.start_all()
-    if isinstance(clock, VirtualClock):
-        await clock.run_until(config.duration_s)
-    else:
-        await asyncio.sleep(config.duration_s)
-    await engine.stop_all()
-    final_findings = await checks.final_check(engine)
-    return summarize(engine, config.seed, config.duration_s, time.perf_counter() - started, final_findings)
+    return await Campaign(config).run()

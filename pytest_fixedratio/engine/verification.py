@@ -20,6 +20,7 @@ from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import MAIN_TREASURY_LEN, POOL_STATE_LEN, Side
 from pytest_fixedratio.verify import ledger
+from pytest_fixedratio.verify import operations as vops
 from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global
 from pytest_fixedratio.verify.reader import read_global, read_pool
 from pytest_fixedratio.verify.report import VerificationLog, Violation
@@ -32,10 +33,12 @@ if TYPE_CHECKING:
 class LedgerCheck:
     """One transaction's ledger operations, checked against its receipt."""
 
-    def __init__(self, checks: LedgerChecks, operations: Sequence[ledger.Operation], fee_payer: Address) -> None:
+    def __init__(self, checks: LedgerChecks, operations: Sequence[vops.Operation], fee_payer: Address,
+                 extra_surplus: Mapping[Address, int] | None = None) -> None:
         self._checks = checks
         self.operations = tuple(operations)
         self.fee_payer = fee_payer
+        self._extra_surplus = extra_surplus or {}
 
     def watch(self) -> tuple[Address, ...]:
         return ledger.watch_list(self.operations, self.fee_payer)
@@ -43,6 +46,8 @@ class LedgerCheck:
     def verify(self, receipt: Receipt) -> tuple[Violation, ...]:
         result = ledger.verify_receipt(receipt, self.operations, fee_payer=self.fee_payer)
         self._checks.surplus_since_check.update(result.surplus_added)
+        if receipt.ok:
+            self._checks.surplus_since_check.update(self._extra_surplus)
         return self._checks.log.record(result.outcome).violations
 
 
@@ -57,34 +62,40 @@ class LedgerChecks:
         self.pools_created = 0
 
     # ------------------------------------------------------------------ per transaction
-    def _check(self, operations: Sequence[ledger.Operation], payer: Address) -> list[LedgerCheck]:
+    def _check(self, operations: Sequence[vops.Operation], payer: Address) -> list[LedgerCheck]:
         return [LedgerCheck(self, operations, payer)]
 
     def deposit(self, pool: PoolHandle, user: Address, side: Side, amount: int) -> list[LedgerCheck]:
-        return self._check([ledger.Deposit(pool.addresses, user, side, amount)], user)
+        return self._check([vops.Deposit(pool.addresses, user, side, amount)], user)
 
     def withdraw(self, pool: PoolHandle, user: Address, side: Side, lp_amount: int) -> list[LedgerCheck]:
-        return self._check([ledger.Withdraw(pool.addresses, user, side, lp_amount)], user)
+        return self._check([vops.Withdraw(pool.addresses, user, side, lp_amount)], user)
 
     def swap(self, pool: PoolHandle, user: Address, input_side: Side, amount_in: int, amount_out: int
              ) -> list[LedgerCheck]:
-        return self._check([ledger.Swap(pool.addresses, user, input_side, amount_in, amount_out)], user)
+        return self._check([vops.Swap(pool.addresses, user, input_side, amount_in, amount_out)], user)
 
     def transfers(self, mint: Address, sender: Address, recipients: Sequence[tuple[Address, int]]
                   ) -> list[LedgerCheck]:
         source = pdas.associated_token_address(sender, mint)
-        return self._check([ledger.TokenTransfer(source, pdas.associated_token_address(r, mint), amount)
+        return self._check([vops.TokenTransfer(source, pdas.associated_token_address(r, mint), amount)
                             for r, amount in recipients], sender)
 
     def mint_to(self, mint: Address, owner: Address, amount: int, payer: Address) -> list[LedgerCheck]:
-        return self._check([ledger.MintTo(mint, pdas.associated_token_address(owner, mint), amount)], payer)
+        return self._check([vops.MintTo(mint, pdas.associated_token_address(owner, mint), amount)], payer)
 
     def burns(self, owner: Address, amounts: Mapping[Address, int]) -> list[LedgerCheck]:
-        return self._check([ledger.Burn(pdas.associated_token_address(owner, m), m, a)
-                            for m, a in amounts.items() if a], owner)
+        """Burns; burning LP outside the program raises its pool's S (I2) by the other side's ratio per unit."""
+        operations = [vops.Burn(pdas.associated_token_address(owner, m), m, a) for m, a in amounts.items() if a]
+        surplus: Counter[Address] = Counter()
+        for watch in self.watches.values():
+            pool = watch.baseline.addresses
+            surplus[pool.pool] += (amounts.get(pool.lp_a_mint, 0) * pool.ratio_b
+                                   + amounts.get(pool.lp_b_mint, 0) * pool.ratio_a)
+        return [LedgerCheck(self, operations, owner, +surplus)]
 
     def sol_transfer(self, source: Address, destination: Address, lamports: int) -> list[LedgerCheck]:
-        return self._check([ledger.SolTransfer(source, destination, lamports)], source)
+        return self._check([vops.SolTransfer(source, destination, lamports)], source)
 
     # ------------------------------------------------------------------ per pool
     async def track_pool(self, pool: PoolHandle) -> None:

@@ -68,7 +68,6 @@ class InputSymbol:
     section: int | None
     value: int
     is_local: bool
-    is_weak: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +122,7 @@ def _read_symbols(elf: ELFFile) -> list[InputSymbol]:
 def _symbol(entry: Symbol) -> InputSymbol:
     index = entry["st_shndx"]
     section = None if index == "SHN_UNDEF" else _section_number(index)
-    binding = entry["st_info"]["bind"]
-    return InputSymbol(entry.name, section, entry["st_value"], binding == "STB_LOCAL", binding == "STB_WEAK")
+    return InputSymbol(entry.name, section, entry["st_value"], entry["st_info"]["bind"] == "STB_LOCAL")
 
 
 def _section_number(index: int | str) -> int:

@@ -1,9 +1,10 @@
 """Symbol resolution: every symbol a relocation names becomes an output location or a syscall.
 
-Global definitions are shared by all objects (a strong definition beats a weak one, two strong ones are an
-error); an undefined symbol that no object defines must be a known syscall, or one of the compiler's own
-helpers that maps to a syscall (``__bpf_trap`` -> ``abort``). Unresolvable names are collected and reported
-together, each with the objects that reference it.
+Global definitions are shared by all objects and must be unique; weak symbols get no special treatment, as
+the program is one closed set of sources where a second definition is a mistake. An undefined symbol that no
+object defines must be a known syscall, or one of the compiler's own helpers that maps to a syscall
+(``__bpf_trap`` -> ``abort``). Unresolvable names are collected and reported together, each with the objects
+that reference it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ Target = Location | Syscall
 class _Definition:
     location: Location
     object_name: str
-    is_weak: bool
 
 
 class SymbolResolver:
@@ -97,13 +97,12 @@ class SymbolResolver:
 
     def _define(self, symbol: InputSymbol, location: Location, obj_name: str) -> None:
         existing = self._globals.get(symbol.name)
-        if existing is not None and not existing.is_weak and not symbol.is_weak:
+        if existing is not None:
             raise LinkError(
                 f"symbol {symbol.name!r} is defined in both {existing.object_name} and {obj_name}; "
                 "make one of them static"
             )
-        if existing is None or (existing.is_weak and not symbol.is_weak):
-            self._globals[symbol.name] = _Definition(location, obj_name, symbol.is_weak)
+        self._globals[symbol.name] = _Definition(location, obj_name)
 
     def _placed(self, object_number: int, symbol: InputSymbol) -> Location | None:
         if symbol.section is None:

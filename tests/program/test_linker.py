@@ -213,6 +213,16 @@ def test_an_unknown_undefined_function_is_a_link_error_naming_it() -> None:
         link_files([DATA / "undefined_symbol.o"])
 
 
+def test_data_in_a_section_the_loader_does_not_map_is_a_link_error() -> None:
+    with pytest.raises(LinkError, match=r"allocated section \.limits is neither code"):
+        link_files([DATA / "custom_section.o"])
+
+
+def test_a_linked_program_is_not_accepted_as_input(hello_so: bytes) -> None:
+    with pytest.raises(LinkError, match=r"hello\.so: not a 64-bit little-endian EM_BPF relocatable object"):
+        read_object("hello.so", hello_so)
+
+
 def test_two_definitions_of_a_global_are_a_link_error() -> None:
     with pytest.raises(LinkError, match=r"'mix' is defined in both hello\.o and hello\.o"):
         link_files([HELLO, HELLO])

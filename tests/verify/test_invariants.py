@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -23,7 +24,7 @@ from pytest_fixedratio.verify.invariants import (
     check_value_conservation,
     check_vault_tracking,
 )
-from pytest_fixedratio.verify.ledger import Deposit, Swap, Withdraw
+from pytest_fixedratio.verify.operations import Deposit, Swap, Withdraw
 from pytest_fixedratio.verify.report import Check
 from pytest_fixedratio.verify.snapshot import global_snapshot, pool_watch_list
 from tests.verify.worlds import CREATOR, PROGRAM_ID, USER, World, build_world, exact_world
@@ -145,6 +146,7 @@ def test_tampering_is_reported_with_the_right_ids(name: str) -> None:
     assert outcome.ids() == expected, [str(v) for v in outcome.violations]
     assert all(v.context.pool == str(world.pool.pool) for v in outcome.violations)
     assert all("pool" in v.details for v in outcome.violations)
+    json.dumps([v.to_dict() for v in outcome.violations])  # reports are JSON
 
 
 @pytest.mark.parametrize("flag", [PoolFlag.LIQUIDITY_PAUSED, PoolFlag.SWAPS_PAUSED, PoolFlag.SWAP_FOR_OWNERS_ONLY])

@@ -16,7 +16,8 @@ from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.state import Mint, PoolState, SystemState, TokenAccount
-from pytest_fixedratio.verify.ledger import (
+from pytest_fixedratio.verify.ledger import predict, verify_receipt, watch_list
+from pytest_fixedratio.verify.operations import (
     Burn,
     CreateTokenAccount,
     Deposit,
@@ -26,9 +27,6 @@ from pytest_fixedratio.verify.ledger import (
     Swap,
     TokenTransfer,
     Withdraw,
-    predict,
-    verify_receipt,
-    watch_list,
 )
 from pytest_fixedratio.verify.report import Check
 from pytest_fixedratio.verify.snapshot import layout_of

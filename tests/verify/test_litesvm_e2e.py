@@ -25,7 +25,9 @@ from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, TokenAccount
 from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global
-from pytest_fixedratio.verify.ledger import (
+from pytest_fixedratio.verify.ledger import verify_receipt, watch_list
+from pytest_fixedratio.verify.operations import (
+    CreateTokenAccount,
     Deposit,
     MintTo,
     Operation,
@@ -33,8 +35,6 @@ from pytest_fixedratio.verify.ledger import (
     Swap,
     TokenTransfer,
     Withdraw,
-    verify_receipt,
-    watch_list,
 )
 from pytest_fixedratio.verify.reader import read_global, read_pool
 from pytest_fixedratio.verify.report import Check, CheckOutcome, VerificationLog
@@ -207,6 +207,25 @@ async def test_randomised_session_with_spl_and_sol_side_traffic(harness: Harness
     assert 10 < sum(landed) < len(landed)  # both successes and failures were verified
     assert h.log.ok, h.log.summary() + "".join(f"\n{v}" for v in h.log.examples)
     assert h.log.total_checks > 200
+
+
+async def test_a_newcomer_creates_its_lp_account_and_deposits_in_one_transaction(harness: Harness) -> None:
+    h = harness
+    newcomer = Wallet.from_seed(b"N" * 32)
+    await h.chain.airdrop(newcomer.address, SOL)
+    me, mint, lp_mint = newcomer.address, h.pool.token_b_mint, h.pool.lp_b_mint
+    token_rent = await h.chain.rent_exempt_minimum(c.TOKEN_ACCOUNT_LEN)
+    ops: list[Operation] = [CreateTokenAccount(me, me, mint, token_rent),
+                            TokenTransfer(h.ata(h.user.address, mint), h.ata(me, mint), 5_000),
+                            CreateTokenAccount(me, me, lp_mint, token_rent), Deposit(h.pool, me, Side.B, 4_000)]
+    instructions = [spl.create_associated_token_account(me, me, mint, idempotent=True),
+                    spl.transfer(h.ata(h.user.address, mint), h.ata(me, mint), h.user.address, 5_000),
+                    spl.create_associated_token_account(me, me, lp_mint, idempotent=True),
+                    accounts.deposit(h.pool, me, Side.B, 4_000)]
+    receipt, outcome = await h.run(ops, instructions, [newcomer, h.user])
+    assert receipt.ok, (receipt.failure, receipt.logs[-5:])
+    assert outcome.ok, [str(v) for v in outcome.violations]
+    assert receipt.lamport_change(me) == -(2 * token_rent + c.DEPOSIT_WITHDRAWAL_FEE + receipt.fee)
 
 
 async def _after_tamper(h: Harness, *, lands: bool = True) -> CheckOutcome:

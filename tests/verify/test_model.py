@@ -20,7 +20,7 @@ from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.state import Mint, TokenAccount
 from pytest_fixedratio.verify.invariants import PoolWatch
-from pytest_fixedratio.verify.ledger import Deposit, Operation, Swap, Withdraw
+from pytest_fixedratio.verify.operations import Deposit, Operation, Swap, Withdraw
 from tests.verify.worlds import NETWORK_FEE, USER, USER_LAMPORTS, USER_TOKENS, World, build_world
 
 amounts = st.one_of(st.integers(0, 10**6), st.integers(0, 10**16))

@@ -20,7 +20,8 @@ from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import TransactionFailure
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, SystemState, TokenAccount
-from pytest_fixedratio.verify.ledger import Expectation, Operation, predict, watch_list
+from pytest_fixedratio.verify.ledger import Expectation, predict, watch_list
+from pytest_fixedratio.verify.operations import Operation
 from pytest_fixedratio.verify.snapshot import PoolSnapshot, pool_snapshot, pool_watch_list
 
 PROGRAM_ID = Address(bytes([0x42] * 32))

@@ -34,7 +34,9 @@ extern void sol_set_return_data(const uint8_t *data, uint64_t len);
 #define NON_DUP_MARKER 0xffu
 #define CUSTOM_ERROR_ON_BAD_COMMAND 77u
 
-static const char *const GREETINGS[] = {"hello from rodata", "second string", "third and last"};
+/* Placed in .data.rel.ro, where -fPIC code would put it: the linker must merge it into .rodata. */
+static const char *const GREETINGS[] __attribute__((section(".data.rel.ro.greetings"))) = {
+    "hello from rodata", "second string", "third and last"};
 #define GREETING_COUNT (sizeof(GREETINGS) / sizeof(GREETINGS[0]))
 
 static const char PDA_SEED[] = "fixture";
