@@ -41,6 +41,10 @@ def to_solders_instruction(instruction: Instruction) -> SoldersInstruction:
     return SoldersInstruction(to_pubkey(instruction.program_id), instruction.data, metas)
 
 
+def to_solders_account(state: AccountState) -> Account:
+    return Account(state.lamports, state.data, to_pubkey(state.owner), state.executable)
+
+
 def to_account_state(account: Account) -> AccountState:
     return AccountState(account.lamports, to_address(account.owner), bytes(account.data), account.executable)
 

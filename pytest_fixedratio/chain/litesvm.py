@@ -41,6 +41,7 @@ from pytest_fixedratio.chain.convert import (
     to_account_state,
     to_address,
     to_pubkey,
+    to_solders_account,
     to_solders_instruction,
     to_transaction_failure,
 )
@@ -238,6 +239,11 @@ class LiteSvmChain:
             raise ChainError(f"airdrop of {lamports} lamports to {address} refused: "
                              f"{to_transaction_failure(result.err())} (below the rent-exempt minimum of "
                              f"{self._svm.minimum_balance_for_rent_exemption(0)} for a new account?)")
+
+    def set_account(self, address: Address, state: AccountState) -> None:
+        """Overwrite an account as it is, outside any transaction: how tests fake a third party or a fault
+        (a drained vault, a changed ratio). Not part of `Chain`: only an in-process chain can do this."""
+        self._svm.set_account(to_pubkey(address), to_solders_account(state))
 
     def _set_clock(self, slot: int, unix_timestamp: int) -> None:
         clock = self._svm.get_clock()

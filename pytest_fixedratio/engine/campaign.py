@@ -88,18 +88,25 @@ class Campaign:
                     engine.create_worker(WorkerKind.SWAP, pool.address, side, initial_amount=amount,
                                          auto_refill=True)
 
+    async def advance(self, seconds: float) -> None:
+        """Let the workers run for `seconds` more (virtual or real)."""
+        if isinstance(self.clock, VirtualClock):
+            await self.clock.run_until(self.clock.now() + seconds)
+        else:
+            await asyncio.sleep(seconds)
+
+    async def finish(self, wall_seconds: float) -> CampaignSummary:
+        """Stop the workers gracefully, run the final checks, summarise."""
+        await self.engine.stop_all()
+        final_findings = await self.checks.final_check(self.engine)
+        return summarize(self.engine, self.config.seed, self.clock.now(), wall_seconds, final_findings)
+
     async def run(self) -> CampaignSummary:
         started = time.perf_counter()
         await self.setup()
         self.engine.start_all()
-        if isinstance(self.clock, VirtualClock):
-            await self.clock.run_until(self.config.duration_s)
-        else:
-            await asyncio.sleep(self.config.duration_s)
-        await self.engine.stop_all()
-        final_findings = await self.checks.final_check(self.engine)
-        return summarize(self.engine, self.config.seed, self.config.duration_s, time.perf_counter() - started,
-                         final_findings)
+        await self.advance(self.config.duration_s)
+        return await self.finish(time.perf_counter() - started)
 
 
 async def run_campaign(config: CampaignConfig) -> CampaignSummary:

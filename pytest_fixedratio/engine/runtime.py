@@ -26,11 +26,14 @@ from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import errors as frt_errors
 from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import LAMPORTS_PER_SIGNATURE, Side
+from pytest_fixedratio.verify.snapshot import describe_account
 
 
 @dataclass(frozen=True, slots=True)
 class Incident:
-    """An unexpected error or a verification finding, with everything needed to investigate it."""
+    """An unexpected error, a verification finding or a crash, with what is needed to investigate it: the
+    operation record (number, actor, amount, signature), the findings, the seed, the program logs, and the
+    watched accounts before and after the transaction (decoded where their layout is known)."""
 
     kind: str
     worker_id: str
@@ -38,10 +41,13 @@ class Incident:
     details: tuple[str, ...]
     seed: int | None
     logs: tuple[str, ...] = ()
+    accounts_before: dict[str, Any] = field(default_factory=dict)
+    accounts_after: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "worker_id": self.worker_id, "operation": self.operation,
-                "details": list(self.details), "seed": self.seed, "logs": list(self.logs)}
+                "details": list(self.details), "seed": self.seed, "logs": list(self.logs),
+                "accounts_before": self.accounts_before, "accounts_after": self.accounts_after}
 
 
 @dataclass
@@ -90,8 +96,12 @@ class StressEngine:
         self.incidents.append(Incident("crash", worker.worker_id, {}, (repr(exc), trace), self.seed))
 
     def _incident(self, kind: str, worker_id: str, outcome: Outcome, details: tuple[str, ...]) -> None:
-        self.incidents.append(Incident(kind, worker_id, outcome.record.to_dict(), details, self.seed,
-                                       outcome.receipt.logs))
+        receipt = outcome.receipt
+        self.incidents.append(Incident(
+            kind, worker_id, outcome.record.to_dict(), details, self.seed, receipt.logs,
+            {str(a): describe_account(s) for a, s in receipt.before.items()},
+            {str(a): describe_account(s) for a, s in receipt.after.items()},
+        ))
 
     # ------------------------------------------------------------------ workers
     def new_worker_id(self, kind: WorkerKind) -> str:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_fixedratio.chain.base import Chain, Receipt
+from pytest_fixedratio.chain.base import AccountMap, AccountState, Chain, Receipt
 from pytest_fixedratio.engine.operator import Outcome
 from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.frt import pdas
@@ -23,7 +23,7 @@ from pytest_fixedratio.verify import ledger
 from pytest_fixedratio.verify import operations as vops
 from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global
 from pytest_fixedratio.verify.reader import read_global, read_pool
-from pytest_fixedratio.verify.report import VerificationLog, Violation
+from pytest_fixedratio.verify.report import Check, CheckOutcome, VerificationLog, Violation
 from pytest_fixedratio.verify.snapshot import pool_watch_list
 
 if TYPE_CHECKING:
@@ -44,11 +44,13 @@ class LedgerCheck:
         return ledger.watch_list(self.operations, self.fee_payer)
 
     def verify(self, receipt: Receipt) -> tuple[Violation, ...]:
+        breaks = self._checks.continuity(receipt.before, f"before {receipt.signature}")
+        self._checks.remember(receipt.after)
         result = ledger.verify_receipt(receipt, self.operations, fee_payer=self.fee_payer)
         self._checks.surplus_since_check.update(result.surplus_added)
         if receipt.ok:
             self._checks.surplus_since_check.update(self._extra_surplus)
-        return self._checks.log.record(result.outcome).violations
+        return self._checks.log.record(result.outcome + breaks).violations
 
 
 class LedgerChecks:
@@ -60,6 +62,26 @@ class LedgerChecks:
         self.surplus_since_check: Counter[Address] = Counter()
         self._ops_since_check: Counter[Address] = Counter()
         self.pools_created = 0
+        self._known: dict[Address, AccountState | None] = {}
+        """The last state the harness saw of each pool's own accounts (state PDA, vaults, LP mints)."""
+
+    # ------------------------------------------------------------------ continuity
+    def continuity(self, accounts: AccountMap, where: str) -> CheckOutcome:
+        """Pool accounts must be exactly as the harness last saw them: anything else changed them."""
+        known = [(a, s) for a, s in accounts.items() if a in self._known]
+        if not known:
+            return CheckOutcome()
+        violations = [
+            Violation(Check.CONTINUITY, f"{address} changed outside the harness's transactions ({where}): "
+                      + "; ".join(ledger.account_differences(self._known[address], state)))
+            for address, state in known if self._known[address] != state
+        ]
+        return CheckOutcome.of(Check.CONTINUITY, violations)
+
+    def remember(self, accounts: AccountMap) -> None:
+        for address, state in accounts.items():
+            if address in self._known:
+                self._known[address] = state
 
     # ------------------------------------------------------------------ per transaction
     def _check(self, operations: Sequence[vops.Operation], payer: Address) -> list[LedgerCheck]:
@@ -103,6 +125,9 @@ class LedgerChecks:
         rent = await self.chain.rent_exempt_minimum(POOL_STATE_LEN)
         self.watches[pool.address] = PoolWatch.start(await read_pool(self.chain, pool.addresses), pool_rent=rent)
         self.pools_created += 1
+        a = pool.addresses
+        own = (a.pool, a.token_a_vault, a.token_b_vault, a.lp_a_mint, a.lp_b_mint)
+        self._known.update(await self.chain.get_accounts(own))
 
     async def after_operation(self, pool: PoolHandle, outcome: Outcome) -> tuple[Violation, ...]:
         """Refresh the pool's state and, every `verify_every` operations, check its invariants."""
@@ -118,7 +143,9 @@ class LedgerChecks:
         surplus = self.surplus_since_check.pop(pool.address, 0)
         self._ops_since_check[pool.address] = 0
         watch = self.watches[pool.address]
-        outcome = self.log.record(watch.check_accounts(accounts, surplus_added=surplus if exact else None))
+        breaks = self.continuity(accounts, f"pool check of {pool.label}")
+        self.remember(accounts)
+        outcome = self.log.record(watch.check_accounts(accounts, surplus_added=surplus if exact else None) + breaks)
         if watch.previous is not None:
             pool.state = watch.previous.state
         return outcome.violations

@@ -21,7 +21,7 @@ MAX_KEPT_VIOLATIONS: Final = 50
 
 
 class Check(StrEnum):
-    """Identifier of one kind of check: frt-contract.md section 5 ids, plus the ledger's own two."""
+    """Identifier of one kind of check: frt-contract.md section 5 ids, plus the ledger's own ones."""
 
     I1 = "I1"
     I2 = "I2"
@@ -39,6 +39,9 @@ class Check(StrEnum):
     and every other operation the ledger models)."""
     ACCEPT = "accept"
     """A transaction succeeded although the contract says it must fail (zero amount, wrong expected out ...)."""
+    CONTINUITY = "continuity"
+    """A pool account changed between two transactions the harness saw, by something that was none of them
+    (a third party, a buggy program, a tampering test). Meaningful where transactions execute one at a time."""
 
 
 class ContextDict(TypedDict):

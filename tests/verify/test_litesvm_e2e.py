@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from solders.account import Account
 
 from pytest_fixedratio.chain.base import AccountState, Receipt
-from pytest_fixedratio.chain.convert import to_pubkey
 from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import BUNDLED_PROGRAM, LiteSvmChain
 from pytest_fixedratio.frt import accounts, pdas, spl
@@ -105,8 +103,7 @@ class Harness:
         decoded: Any = None if layout is None else layout.decode(account.data)
         data = account.data if decoded is None else replace(decoded, **changes).encode()
         tampered = AccountState(lamports(account.lamports), account.owner, data, account.executable)
-        self.chain.svm.set_account(to_pubkey(address), Account(tampered.lamports, tampered.data,
-                                                               to_pubkey(tampered.owner), tampered.executable, 0))
+        self.chain.set_account(address, tampered)
 
 
 async def _send_ok(chain: LiteSvmChain, instructions: Sequence[Instruction], signers: Sequence[Wallet]) -> None:
