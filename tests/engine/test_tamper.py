@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,8 @@ async def _rewrite(campaign: Campaign, address: Address, layout: type[AccountLay
                    lamport_delta: int = 0, **changes: int) -> None:
     account = await campaign.chain.get_account(address)
     assert account is not None
-    data = account.data if layout is None else replace(layout.decode(account.data), **changes).encode()
+    decoded: Any = None if layout is None else layout.decode(account.data)
+    data = account.data if decoded is None else replace(decoded, **changes).encode()
     campaign.chain.set_account(address, AccountState(account.lamports + lamport_delta, account.owner, data,
                                                      account.executable))
 
