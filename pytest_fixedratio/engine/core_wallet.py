@@ -75,21 +75,29 @@ class CoreWallet:
 
     def ata_instructions(self, pairs: Sequence[tuple[Address, Address]]) -> list[Instruction]:
         """Idempotent creations (paid by this wallet) of the (owner, mint) ATAs not yet known to exist."""
-        missing = dict.fromkeys(p for p in pairs if pdas.associated_token_address(*p) not in self._known_atas)
         return [spl.create_associated_token_account(self.address, owner, mint, idempotent=True)
-                for owner, mint in missing]
+                for owner, mint in self.missing_atas(pairs)]
 
-    async def ensure_atas(self, pairs: Sequence[tuple[Address, Address]]) -> None:
+    def missing_atas(self, pairs: Sequence[tuple[Address, Address]]) -> list[tuple[Address, Address]]:
+        """The (owner, mint) pairs whose ATA this wallet does not know to exist."""
+        return [p for p in dict.fromkeys(pairs) if pdas.associated_token_address(*p) not in self._known_atas]
+
+    async def ensure_atas(self, pairs: Sequence[tuple[Address, Address]], *, checks: Sequence[Check] = ()) -> None:
         """Make sure every (owner, mint) ATA exists, creating the missing ones in one transaction."""
         instructions = self.ata_instructions(pairs)
         if instructions:
-            await self._execute("create_ata", instructions)
+            await self._execute("create_ata", instructions, checks=checks)
             self._known_atas.update(pdas.associated_token_address(*p) for p in pairs)
+
+    def forget_atas(self, atas: Sequence[Address]) -> None:
+        """ATAs that were closed: create them again when next needed."""
+        self._known_atas.difference_update(atas)
 
     async def mint_to(self, mint: Address, owner: Address, amount: int, *, kind: str = "mint",
                       pool: str = "", checks: Sequence[Check] = ()) -> Outcome:
         """Mint `amount` of `mint` into `owner`'s ATA (created first if needed, so the mint is verifiable alone)."""
-        await self.ensure_atas([(owner, mint)])
+        if self.missing_atas([(owner, mint)]):
+            raise CoreWalletError(f"create the ATA of {owner} for {mint} before minting to it")
         ata = pdas.associated_token_address(owner, mint)
         return await self._execute(kind, [spl.mint_to(mint, ata, self.address, amount)], amount=amount, pool=pool,
                                    checks=checks)

@@ -77,6 +77,12 @@ async def ensure_program_initialized(engine: StressEngine) -> None:
 
 async def create_pool(engine: StressEngine, spec: PoolSpec) -> PoolHandle:
     """Two fresh mints, InitializePool paid by the core wallet, then a read-back of the state."""
+    handle, _ = await create_pool_signed(engine, spec)
+    return handle
+
+
+async def create_pool_signed(engine: StressEngine, spec: PoolSpec) -> tuple[PoolHandle, str]:
+    """`create_pool`, also giving InitializePool's signature (what `pool_book.PoolRecord` keeps)."""
     core = engine.core
     mint1, mint2 = await core.create_mint(spec.decimals_1), await core.create_mint(spec.decimals_2)
     ratio = normalize_ratio(mint1, spec.decimals_1, mint2, spec.decimals_2, spec.rate)
@@ -100,7 +106,7 @@ async def create_pool(engine: StressEngine, spec: PoolSpec) -> PoolHandle:
         raise PoolCreationFailed(f"pool {addresses.pool} ({spec.label}) reads back as {state}, expected {expected}")
     handle = PoolHandle(addresses, ratio.decimals_a, ratio.decimals_b, state)
     engine.pools[addresses.pool] = handle
-    return handle
+    return handle, outcome.receipt.signature
 
 
 MAX_WORKING_AMOUNT = frt_math.U64_MAX // 100_000

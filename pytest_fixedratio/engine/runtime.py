@@ -24,8 +24,10 @@ from pytest_fixedratio.engine.verification import LedgerChecks
 from pytest_fixedratio.engine.workers import WORKER_TYPES, Worker
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import errors as frt_errors
+from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.constants import LAMPORTS_PER_SIGNATURE, Side
+from pytest_fixedratio.frt.constants import LAMPORTS_PER_SIGNATURE, TOKEN_ACCOUNT_LEN, Side
+from pytest_fixedratio.frt.state import SystemState
 from pytest_fixedratio.verify.snapshot import describe_account
 
 
@@ -103,6 +105,18 @@ class StressEngine:
             {str(a): describe_account(s) for a, s in receipt.after.items()},
         ))
 
+    async def system_paused(self) -> bool:
+        account = await self.chain.get_account(pdas.system_state(self.chain.program_id)[0])
+        return account is not None and SystemState.decode(account.data).is_paused
+
+    # ------------------------------------------------------------------ accounts
+    async def ensure_atas(self, pairs: list[tuple[Address, Address]]) -> None:
+        """Create (core wallet pays, ledger verifies) every missing (owner, mint) ATA."""
+        missing = self.core.missing_atas(pairs)
+        if missing:
+            rent = await self.chain.rent_exempt_minimum(TOKEN_ACCOUNT_LEN)
+            await self.core.ensure_atas(missing, checks=self.checks.create_atas(self.core.address, missing, rent))
+
     # ------------------------------------------------------------------ workers
     def new_worker_id(self, kind: WorkerKind) -> str:
         suffix = self.decisions.integer(0, 2**32 - 1) if self.seed is not None else secrets.randbits(32)
@@ -135,6 +149,18 @@ class StressEngine:
     def start_all(self, workers: Iterable[Worker] | None = None) -> None:
         for worker in list(self.workers.values()) if workers is None else workers:
             worker.start()
+
+    async def delete_worker(self, worker_id: str) -> dict[str, Any]:
+        """Stop, empty, close the worker's token accounts and return all its SOL to the core wallet; then forget
+        it. Returns the empty report and what was returned."""
+        worker = self.workers.get(worker_id)
+        if worker is None:
+            raise InvalidArgument(f"no worker {worker_id!r}; known: {sorted(self.workers)}")
+        await worker.stop()
+        emptied = await worker.empty()
+        returned = await worker.leave()
+        del self.workers[worker_id]
+        return {"worker_id": worker_id, "empty": emptied.to_dict(), "returned_lamports": returned}
 
     async def stop_all(self) -> None:
         for worker in list(self.workers.values()):

@@ -119,6 +119,15 @@ class LedgerChecks:
     def sol_transfer(self, source: Address, destination: Address, lamports: int) -> list[LedgerCheck]:
         return self._check([vops.SolTransfer(source, destination, lamports)], source)
 
+    def create_atas(self, payer: Address, pairs: Sequence[tuple[Address, Address]], rent: int) -> list[LedgerCheck]:
+        return self._check([vops.CreateTokenAccount(payer, owner, mint, rent) for owner, mint in pairs], payer)
+
+    def leave(self, owner: Address, token_accounts: Sequence[Address], destination: Address, lamports: int
+              ) -> list[LedgerCheck]:
+        """A wallet closing its (empty) token accounts and sending its last lamports to `destination`."""
+        closes: list[vops.Operation] = [vops.CloseTokenAccount(a, destination, owner) for a in token_accounts]
+        return self._check([*closes, vops.SolTransfer(owner, destination, lamports)], owner)
+
     # ------------------------------------------------------------------ per pool
     async def track_pool(self, pool: PoolHandle) -> None:
         """Start watching a pool just created (its state now is the baseline of its immutables)."""

@@ -29,7 +29,7 @@ from pytest_fixedratio.engine.stats import WorkerStats
 from pytest_fixedratio.frt import accounts, pdas, spl
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import Operation, OperationContext
 from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.state import TokenAccount
@@ -164,9 +164,23 @@ class Worker(ABC):
         wait, self._wait_s = self._wait_s, min(self._wait_s * 2, WAIT_MAX_S)
         return wait
 
+    blocking_flags: ClassVar[PoolFlag]
+
+    async def _blocked(self) -> bool:
+        """Paused system or pool (or an owner-only pool for a swapper that is not its owner): wait, do not send
+        a transaction that must fail (service-features.md 2.5)."""
+        if await self.host.system_paused():
+            return True
+        flags = (await self.pool.refresh(self.host.chain)).flags
+        if self.kind is WorkerKind.SWAP and PoolFlag.SWAP_FOR_OWNERS_ONLY in flags:
+            return self.pool.state.owner != self.address
+        return bool(flags & self.blocking_flags)
+
     async def _cycle(self) -> bool:
+        if await self._blocked():
+            return False
         await self._ensure_sol()
-        await self.host.core.ensure_atas([(self.address, m) for m in self.mints()])
+        await self.host.ensure_atas([(self.address, m) for m in self.mints()])
         await self._fund()
         return await self.operate()
 
@@ -248,7 +262,7 @@ class Worker(ABC):
         split = economy.split_equally(total, len(peers))
         if split.sent == 0:
             return 0
-        await self.host.core.ensure_atas([(p.address, mint) for p in peers])
+        await self.host.ensure_atas([(p.address, mint) for p in peers])
         transfers = [spl.transfer(self.ata(mint), p.ata(mint), self.address, split.share) for p in peers]
         checks = self.host.checks.transfers(mint, self.address, [(p.address, split.share) for p in peers])
         outcome = await self.host.operator.execute(
@@ -271,7 +285,7 @@ class Worker(ABC):
         """Operate with everything, burn every leftover for real (SPL Burn), return SOL above the reserve."""
         async with self.lock:
             report = EmptyReport(self.worker_id, f"{self.kind.value}_empty")
-            await self.host.core.ensure_atas([(self.address, m) for m in self.mints()])
+            await self.host.ensure_atas([(self.address, m) for m in self.mints()])
             await self._empty_operation(report)
             await self._burn_leftovers(report)
             await self._return_sol(report)
@@ -309,6 +323,27 @@ class Worker(ABC):
             self.stats.counters.tokens_burned += report.tokens_burned
             self.stats.counters.lp_burned += report.lp_tokens_burned
 
+    async def leave(self) -> int:
+        """Close every (empty) token account, rent to the core wallet, and send it every lamport left: the
+        wallet ends at 0 and disappears. Returns the lamports sent (rent excluded)."""
+        async with self.lock:
+            core = self.host.core.address
+            atas = [a for a, s in (await self.host.chain.get_accounts([self.ata(m) for m in self.mints()])).items()
+                    if s is not None]
+            amount = await self.host.chain.get_balance(self.address) - self.host.network_fee
+            instructions = [*(spl.close_account(a, core, self.address) for a in atas),
+                            spl.system_transfer(self.address, core, amount)]
+            outcome = await self.host.operator.execute(
+                actor=self.worker_id, kind="leave", instructions=instructions, signers=[self.wallet], amount=amount,
+                checks=self.host.checks.leave(self.address, atas, core, amount),
+                judge=self.host.judge(OperationContext(Operation.OTHER)),
+            )
+            self.host.core.forget_atas(atas)
+            if not outcome.ok:
+                return 0
+            self.stats.counters.sol_returned += amount
+            return amount
+
     async def _return_sol(self, report: EmptyReport) -> None:
         balance = await self.host.chain.get_balance(self.address)
         # The transfer's own network fee comes out of the balance too: keep it on top of the reserve.
@@ -330,6 +365,7 @@ class Worker(ABC):
 class DepositWorker(Worker):
     kind = WorkerKind.DEPOSIT
     max_fraction = DEPOSIT_MAX_FRACTION
+    blocking_flags = PoolFlag.LIQUIDITY_PAUSED
 
     def mints(self) -> list[Address]:
         return [self.pool.addresses.mint(self.side), self.pool.addresses.lp_mint(self.side)]
@@ -374,6 +410,7 @@ class DepositWorker(Worker):
 class WithdrawalWorker(Worker):
     kind = WorkerKind.WITHDRAWAL
     max_fraction = WITHDRAW_MAX_FRACTION
+    blocking_flags = PoolFlag.LIQUIDITY_PAUSED
 
     def mints(self) -> list[Address]:
         return [self.pool.addresses.mint(self.side), self.pool.addresses.lp_mint(self.side)]
@@ -423,6 +460,7 @@ class WithdrawalWorker(Worker):
 class SwapWorker(Worker):
     kind = WorkerKind.SWAP
     max_fraction = SWAP_MAX_FRACTION
+    blocking_flags = PoolFlag.SWAPS_PAUSED
 
     @property
     def direction(self) -> Direction:

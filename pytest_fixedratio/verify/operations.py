@@ -63,14 +63,15 @@ class Book:
 
     @property
     def accounts(self) -> dict[Address, AccountState | None]:
-        """Every watched account as the operations so far leave it."""
+        """Every watched account as the operations so far leave it (an account left with 0 lamports is gone:
+        the runtime deletes it when the transaction commits)."""
         accounts = dict(self._accounts)
         for address in self._edited:
             account = accounts[address]
             assert account is not None  # only existing accounts are decoded and edited
             accounts[address] = AccountState(account.lamports, account.owner, self._decoded[address].encode(),
                                              account.executable)
-        return accounts
+        return {a: None if s is None or s.lamports == 0 else s for a, s in accounts.items()}
 
     def label(self, address: Address) -> str:
         return f"{self._labels.get(address, 'account')} {address}"
@@ -124,6 +125,15 @@ class Book:
             raise Rejected(f"{self.label(address)} already exists")
         self._accounts[address] = AccountState(0, owner, data)
         self._decoded.pop(address, None)
+
+    def remove(self, address: Address) -> None:
+        """The account is closed by the transaction (its lamports must already have been moved out)."""
+        account = self.account(address)
+        if account.lamports:
+            raise Rejected(f"{self.label(address)} still holds {account.lamports} lamports")
+        self._accounts[address] = None
+        self._decoded.pop(address, None)
+        self._edited.discard(address)
 
     def add_lamports(self, address: Address, delta: int) -> None:
         """Move lamports in or out."""
@@ -469,3 +479,27 @@ class CreateTokenAccount(Operation):
 
     def __str__(self) -> str:
         return f"CreateTokenAccount({self.mint}) for {self.owner}"
+
+
+@dataclass(frozen=True, slots=True)
+class CloseTokenAccount(Operation):
+    """SPL CloseAccount: an empty token account's rent goes to `destination` and the account is gone."""
+
+    account: Address
+    destination: Address
+    owner: Address
+
+    def labels(self) -> dict[Address, str]:
+        return {self.account: "closed token account", self.destination: "rent destination"}
+
+    def apply(self, book: Book) -> None:
+        token = book.read(self.account, TokenAccount)
+        _require(token.owner == self.owner, lambda: f"{book.label(self.account)} is owned by {token.owner}")
+        _require(token.amount == 0, lambda: f"{book.label(self.account)} still holds {token.amount} tokens")
+        lamports = book.account(self.account).lamports
+        book.add_lamports(self.account, -lamports)
+        book.add_lamports(self.destination, lamports)
+        book.remove(self.account)
+
+    def __str__(self) -> str:
+        return f"CloseTokenAccount {self.account} -> {self.destination}"

@@ -322,6 +322,13 @@ class Bench:
                                                  token_program=token_program)], [self.core, mint])
         return mint.address
 
+    async def create_sorted_mints(self, label: str, decimals_a: int, decimals_b: int) -> tuple[Address, Address]:
+        """Two mints (token A, token B) in the program's byte order, with the decimals asked for each side."""
+        first, second = (seeded(f"{label}-{i}").address for i in range(2))
+        names = {first: f"{label}-0", second: f"{label}-1"}
+        mint_a, mint_b = pdas.sort_mints(first, second)
+        return (await self.create_mint(names[mint_a], decimals_a), await self.create_mint(names[mint_b], decimals_b))
+
     def pool_addresses(self, mint1: Address, decimals1: int, mint2: Address, decimals2: int,
                        rate: Fraction | int | str) -> PoolAddresses:
         """The pool "1 mint1 = rate mint2" as `frt.ratio` normalizes it (sorted mints, anchored ratio)."""
@@ -354,6 +361,26 @@ class Bench:
 
     async def deposit(self, pool: PoolAddresses, user: Wallet, side: Side, amount: int) -> None:
         await self.send_ok([accounts.deposit(pool, user.address, side, amount)], [user])
+
+    # Operations checked against the oracle; `watch` adds accounts that must stay unchanged.
+
+    async def checked_deposit(self, pool: PoolAddresses, user: Wallet, side: Side, amount: int, *,
+                              watch: Iterable[Address] = ()) -> Receipt:
+        before = await self.accounts((*operation_watch(pool, user.address), *watch))
+        return await self.run([accounts.deposit(pool, user.address, side, amount)], [user],
+                              predict_deposit(before, pool, user.address, side, amount))
+
+    async def checked_withdraw(self, pool: PoolAddresses, user: Wallet, side: Side, lp_amount: int, *,
+                               watch: Iterable[Address] = ()) -> Receipt:
+        before = await self.accounts((*operation_watch(pool, user.address), *watch))
+        return await self.run([accounts.withdraw(pool, user.address, side, lp_amount)], [user],
+                              predict_withdraw(before, pool, user.address, side, lp_amount))
+
+    async def checked_swap(self, pool: PoolAddresses, user: Wallet, input_side: Side, amount_in: int,
+                           expected_out: int, *, watch: Iterable[Address] = ()) -> Receipt:
+        before = await self.accounts((*operation_watch(pool, user.address), *watch))
+        return await self.run([accounts.swap(pool, user.address, input_side, amount_in, expected_out)], [user],
+                              predict_swap(before, pool, user.address, input_side, amount_in, expected_out))
 
 
 # ---------------------------------------------------------------------------------------------------------
