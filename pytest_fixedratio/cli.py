@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 import sys
 from collections.abc import Sequence
@@ -55,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--verify-every", type=_positive_int, default=1,
                      help="check pool invariants after every N-th operation on a pool (default 1)")
     run.add_argument("--report", type=Path, default=None, help="also write the summary as JSON to this file")
+    run.add_argument("--data-dir", type=Path, default=None,
+                     help="keep the core wallet (mode 0600) and the saved-pool book here (default: keep nothing)")
     return parser
 
 
@@ -65,12 +66,12 @@ def _run(args: argparse.Namespace) -> int:
     config = CampaignConfig(
         duration_s=args.duration, virtual_clock=args.clock == "virtual", pools=args.pools,
         depositors_per_side=args.depositors, withdrawers_per_side=args.withdrawers, swappers=not args.no_swappers,
-        seed=args.seed, program_path=args.program, verify_every=args.verify_every,
+        seed=args.seed, program_path=args.program, verify_every=args.verify_every, data_dir=args.data_dir,
     )
     summary = asyncio.run(run_campaign(config))
     print(summary.render())
     if args.report is not None:
-        atomic_write_json(args.report, json.loads(json.dumps(summary.to_dict(), default=str)), mode=0o644)
+        atomic_write_json(args.report, summary.to_dict(), mode=0o644)
     return 0 if summary.passed else 1
 
 

@@ -32,10 +32,12 @@ class ClockMode(enum.Enum):
     REAL = "real"
 
 
+# Paths are made absolute when parsed (relative to the directory pytest was invoked from, or for ini keys to
+# the ini file's), so a test that changes directory cannot redirect them.
 def _program(text: str) -> Path | None:
     if not text:
         return None
-    path = Path(text).expanduser()
+    path = Path(text).expanduser().absolute()
     if not path.is_file():
         raise ValueError(f"{text!r} is not a file; pass the path of a built FRT program .so "
                          f"(or leave it empty for the bundled reference program)")
@@ -43,7 +45,7 @@ def _program(text: str) -> Path | None:
 
 
 def _report(text: str) -> Path | None:
-    return Path(text).expanduser() if text else None
+    return Path(text).expanduser().absolute() if text else None
 
 
 def _seed(text: str) -> int:
@@ -186,7 +188,7 @@ def worker_seed(master: int, worker_id: str | None) -> int:
     return Decisions(master, f"xdist/{worker_id}").integer(0, 2**WORKER_SEED_BITS - 1)
 
 
-def with_overrides(config: CampaignConfig, overrides: Mapping[str, object]) -> CampaignConfig:
+def with_overrides(config: CampaignConfig, overrides: Mapping[str, Any]) -> CampaignConfig:
     """`config` with some `CampaignConfig` fields replaced (from a marker or a fixture call)."""
     names = [f.name for f in fields(CampaignConfig)]
     unknown = sorted(set(overrides) - set(names))

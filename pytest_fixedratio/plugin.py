@@ -1,14 +1,201 @@
-"""pytest entry point (``pytest11``) of pytest-fixedratio.
+"""pytest entry point (``pytest11: fixedratio``): options, the ``frt_campaign`` fixtures and thin hooks.
 
-Options, fixtures and hooks land here as the engine grows; this module stays a thin layer over
-`pytest_fixedratio.engine` and `pytest_fixedratio.chain`.
+A test runs campaigns through `frt_campaign`. Whatever its body asserts, a campaign that recorded an
+incident (an unexpected error, a verification violation, a crash) fails the test right after its call phase,
+with the rendered summary and the seed that replays it. Every campaign's summary is also kept for the
+session: the terminal shows a short "fixedratio" section and ``--frt-report`` writes them all as JSON. Under
+xdist each worker derives its seed from the master seed and sends its summaries to the controller as plain
+JSON (``workeroutput``), where they are merged.
 """
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
 import pytest
+
+from pytest_fixedratio import options
+from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
+from pytest_fixedratio.engine.summary import CampaignSummary
+from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.options import FrtOptions
+from pytest_fixedratio.store.atomic import atomic_write_json
+
+BeforeStart = Callable[[Campaign], Awaitable[None]]
+"""Called with a campaign that is set up (chain, wallets, pools, workers) but whose workers have not started."""
+
+WORKEROUTPUT_KEY = "fixedratio"
+MARKER = ("frt_campaign(**overrides): CampaignConfig fields for this test's campaigns, "
+          "e.g. @pytest.mark.frt_campaign(duration_s=60, pools=1)")
+_INCIDENTS = ("frt_campaign: the campaign with seed {seed} recorded {count} incident(s); replay it with\n"
+              "  pytest {nodeid} {xdist}--frt-seed {seed}  (and this run's other --frt-* options)\n{summary}")
+
+
+class CampaignEntry(TypedDict):
+    """One campaign of the session, as plain JSON: it crosses the xdist process boundary."""
+
+    nodeid: str
+    worker: str
+    summary: dict[str, Any]
+
+
+class Totals(TypedDict):
+    campaigns: int
+    failed: int
+    operations: int
+    incidents: int
+
+
+@dataclass
+class SessionRecord:
+    """The plugin's state for one session (in ``config.stash``): its options and the campaigns run so far."""
+
+    options: FrtOptions
+    worker_id: str | None
+    """The xdist worker this process is (gw0, ...), or None on the controller or without xdist."""
+    campaigns: list[CampaignEntry] = field(default_factory=list)
+
+    @property
+    def seed(self) -> int:
+        return options.worker_seed(self.options.seed, self.worker_id)
+
+    def add(self, nodeid: str, summary: CampaignSummary) -> None:
+        plain = summary.to_dict()
+        self.campaigns.append(CampaignEntry(nodeid=nodeid, worker=self.worker_id or "main", summary=plain))
+
+    def totals(self) -> Totals:
+        summaries = [entry["summary"] for entry in self.campaigns]
+        return Totals(campaigns=len(summaries), failed=sum(not s["passed"] for s in summaries),
+                      operations=sum(c["ok"] + c["failed"] for s in summaries for c in s["operations"].values()),
+                      incidents=sum(len(s["incidents"]) for s in summaries))
+
+    def report(self) -> dict[str, Any]:
+        return {"master_seed": self.options.seed, "totals": self.totals(), "campaigns": self.campaigns}
+
+    def summary_lines(self) -> list[str]:
+        totals = self.totals()
+        lines = [f"{totals['campaigns']} campaign(s), {totals['operations']} operations, "
+                 f"{totals['incidents']} incident(s), {totals['failed']} failed"]
+        lines.extend(f"FAILED {e['nodeid']} on {e['worker']}: seed {e['summary']['seed']}, "
+                     f"{len(e['summary']['incidents'])} incident(s)"
+                     for e in self.campaigns if not e["summary"]["passed"])
+        return lines
+
+
+SESSION_KEY = pytest.StashKey[SessionRecord]()
+MUST_PASS_KEY = pytest.StashKey[list[CampaignSummary]]()
+"""Per test: the summaries of its campaigns that fail the test if they recorded incidents."""
+
+
+class CampaignRunner:
+    """What `frt_campaign` gives a test: ``summary = await frt_campaign(**overrides)`` runs one campaign."""
+
+    def __init__(self, config: CampaignConfig, nodeid: str, record: SessionRecord,
+                 must_pass: list[CampaignSummary]) -> None:
+        self.config = config
+        self._nodeid = nodeid
+        self._record = record
+        self._must_pass = must_pass
+
+    async def __call__(self, *, before_start: BeforeStart | None = None, allow_incidents: bool = False,
+                       **overrides: Any) -> CampaignSummary:
+        """Run a campaign of `config` with `overrides` (CampaignConfig fields) and return its summary.
+
+        `before_start` acts on the set-up campaign before its workers start (to fake a fault, for instance).
+        A campaign with incidents fails the test unless `allow_incidents` (for tests of the verifier itself).
+        """
+        config = options.with_overrides(self.config, overrides)
+        summary = await Campaign(config).run(before_start)
+        self._record.add(self._nodeid, summary)
+        if not allow_incidents:
+            self._must_pass.append(summary)
+        return summary
+
+
+class XdistAggregator:
+    """Registered on the xdist controller only: collects the campaigns each worker sends when it finishes."""
+
+    def __init__(self, record: SessionRecord) -> None:
+        self._record = record
+
+    def pytest_testnodedown(self, node: object, error: object) -> None:
+        output: dict[str, Any] = getattr(node, "workeroutput", {})  # absent when the worker crashed
+        self._record.campaigns.extend(output.get(WORKEROUTPUT_KEY, []))
+
+
+# ---------------------------------------------------------------------------------------------------- hooks
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Register the plugin's option group (options are added as features land)."""
-    parser.getgroup("fixedratio", "Fixed Ratio Trading stress harness")
+    options.add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+    # workerinput, not PYTEST_XDIST_WORKER: the variable leaks into nested runs (pytester inside a worker).
+    worker_id: str | None = getattr(config, "workerinput", {}).get("workerid")
+    record = SessionRecord(FrtOptions.from_config(config), worker_id)
+    config.stash[SESSION_KEY] = record
+    if worker_id is None and config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistAggregator(record), "fixedratio-xdist-aggregator")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return config.stash[SESSION_KEY].options.describe()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    yield
+    failed = [summary for summary in item.stash.get(MUST_PASS_KEY, []) if not summary.passed]
+    if failed:
+        xdist = "-n 0 " if item.config.stash[SESSION_KEY].worker_id else ""
+        pytest.fail("\n\n".join(
+            _INCIDENTS.format(seed=s.seed, count=len(s.incidents), nodeid=shlex.quote(item.nodeid), xdist=xdist,
+                              summary=s.render())
+            for s in failed), pytrace=False)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    record = config.stash[SESSION_KEY]
+    if record.worker_id is not None:
+        config.workeroutput[WORKEROUTPUT_KEY] = record.campaigns  # type: ignore[attr-defined]
+    elif record.options.report is not None:
+        atomic_write_json(record.options.report, record.report(), mode=0o644)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    record = config.stash[SESSION_KEY]
+    if record.worker_id is None and record.campaigns:
+        terminalreporter.section("fixedratio")
+        for line in record.summary_lines():
+            terminalreporter.write_line(line)
+
+
+# ---------------------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def frt_campaign_config(request: pytest.FixtureRequest) -> CampaignConfig:
+    """This test's CampaignConfig: the session's options and seed, then ``frt_campaign`` marker overrides
+    (the marker closest to the test wins)."""
+    record = request.config.stash[SESSION_KEY]
+    overrides: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers("frt_campaign"))):
+        if marker.args:
+            raise InvalidArgument(f"frt_campaign takes keyword arguments only, got {marker.args!r}; "
+                                  f"write e.g. @pytest.mark.frt_campaign(duration_s=60)")
+        overrides.update(marker.kwargs)
+    return options.with_overrides(record.options.campaign_config(record.seed), overrides)
+
+
+@pytest.fixture
+def frt_campaign(request: pytest.FixtureRequest, frt_campaign_config: CampaignConfig) -> CampaignRunner:
+    """Runs campaigns of `frt_campaign_config` (``await frt_campaign(**overrides)``); any incident in them fails
+    the test, with the seed to replay it."""
+    must_pass = request.node.stash.setdefault(MUST_PASS_KEY, [])
+    return CampaignRunner(frt_campaign_config, request.node.nodeid, request.config.stash[SESSION_KEY], must_pass)

@@ -1,22 +1,21 @@
-"""A stress suite as users run it: a campaign on the embedded target, failing on any incident.
+"""A stress suite as users run it: one campaign on the embedded target, through the plugin's fixture.
 
-Run with `pytest stress_suites` (not part of `make test`); FRT_STRESS_DURATION (seconds of chain time, default
-600) and FRT_STRESS_SEED (default 7) steer it.
+Run with `pytest stress_suites` (not part of `make test`), steered by the plugin's options, e.g.
+`pytest stress_suites --frt-duration 1h --frt-seed 7 --frt-pools 3 --frt-report report.json`. Any incident
+fails the test with the campaign's summary and the seed that replays it; `-n 2` runs one campaign per worker,
+each with its own seed derived from the master seed.
 """
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from pytest_fixedratio.engine.campaign import CampaignConfig, run_campaign
+from pytest_fixedratio.plugin import CampaignRunner
 
 
 @pytest.mark.asyncio
-async def test_campaign_has_no_incidents() -> None:
-    config = CampaignConfig(duration_s=float(os.environ.get("FRT_STRESS_DURATION", "600")),
-                            seed=int(os.environ.get("FRT_STRESS_SEED", "7")))
-    summary = await run_campaign(config)
+async def test_campaign_has_no_incidents(frt_campaign: CampaignRunner) -> None:
+    summary = await frt_campaign()
     print(summary.render())
-    assert summary.passed, summary.render()
+    idle = [kind for kind in ("deposit", "withdraw", "swap") if not summary.operations.get(kind, {}).get("ok")]
+    assert not idle, f"no successful {idle} operations:\n{summary.render()}"

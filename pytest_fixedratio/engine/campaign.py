@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from pytest_fixedratio.engine.core_wallet import CoreWallet
 from pytest_fixedratio.engine.decisions import Decisions
 from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.operator import OperationLog, Operator
+from pytest_fixedratio.engine.pool_book import PoolBook, get_or_create_pool
 from pytest_fixedratio.engine.pool_factory import (
     EXTREME_SPECS,
     create_pool,
@@ -51,6 +53,9 @@ class CampaignConfig:
     program_path: Path | None = None
     verify_every: int = 1
     """Check the pool invariants after every N-th operation on a pool (1: after each)."""
+    data_dir: Path | None = None
+    """Where the core wallet (0600) and the saved-pool book live; None keeps nothing. On the in-process chain,
+    which is new every run, saved pools are found stale and dropped (backed up under deleted/)."""
 
 
 class Campaign:
@@ -65,7 +70,8 @@ class Campaign:
         )
         self.clock: Clock = VirtualClock(on_advance=self.chain.advance_clock) if config.virtual_clock else RealClock()
         operator = Operator(self.chain, self.clock, OperationLog())
-        core = CoreWallet.open(self.chain, operator, decisions.child("core"), None)
+        wallet_path = None if config.data_dir is None else config.data_dir / "core_wallet.json"
+        core = CoreWallet.open(self.chain, operator, decisions.child("core"), wallet_path)
         self.checks = LedgerChecks(self.chain, verify_every=config.verify_every)
         self.engine = StressEngine(self.chain, self.clock, decisions, self.checks, operator, core, seed=config.seed)
 
@@ -73,8 +79,12 @@ class Campaign:
         config, engine = self.config, self.engine
         await self.chain.airdrop(engine.core.address, CORE_FUNDING)
         await ensure_program_initialized(engine)
+        book = None if config.data_dir is None else PoolBook.load(config.data_dir)
+        if book is not None:
+            await book.validate_all(self.chain)
         for index in range(config.pools):
-            pool = await create_pool(engine, EXTREME_SPECS[index % len(EXTREME_SPECS)])
+            spec = EXTREME_SPECS[index % len(EXTREME_SPECS)]
+            pool = await (create_pool(engine, spec) if book is None else get_or_create_pool(engine, spec, book))
             await self.checks.track_pool(pool)
             for side in (Side.A, Side.B):
                 amount = working_amount(pool, side)
@@ -101,9 +111,12 @@ class Campaign:
         final_findings = await self.checks.final_check(self.engine)
         return summarize(self.engine, self.config.seed, self.clock.now(), wall_seconds, final_findings)
 
-    async def run(self) -> CampaignSummary:
+    async def run(self, before_start: Callable[[Campaign], Awaitable[None]] | None = None) -> CampaignSummary:
+        """setup, `before_start(self)` (a test's chance to act on the set-up chain), start, run, finish."""
         started = time.perf_counter()
         await self.setup()
+        if before_start is not None:
+            await before_start(self)
         self.engine.start_all()
         await self.advance(self.config.duration_s)
         return await self.finish(time.perf_counter() - started)

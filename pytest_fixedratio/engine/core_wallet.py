@@ -39,14 +39,18 @@ class CoreWallet:
 
     @classmethod
     def open(cls, chain: Chain, operator: Operator, decisions: DecisionSource, path: Path | None) -> CoreWallet:
-        """Load the wallet stored at `path`, or create it there (mode 0600); no path: derived from the seed."""
+        """Load the wallet stored at `path`, or create it there (mode 0600); no path: derived from the seed.
+
+        The wallet and the mints draw from separate streams, so loading a stored wallet does not shift the
+        mint keypairs onto the wallet's own address.
+        """
         if path is not None and path.exists():
             wallet = Wallet.load(path)
         else:
-            wallet = Wallet.from_seed(decisions.secret_seed())
+            wallet = Wallet.from_seed(decisions.child("wallet").secret_seed())
             if path is not None:
                 wallet.save(path)
-        return cls(chain, operator, wallet, decisions)
+        return cls(chain, operator, wallet, decisions.child("mints"))
 
     @property
     def address(self) -> Address:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,11 +28,17 @@ class CampaignSummary:
     def passed(self) -> bool:
         return not self.incidents and not self.verification.get("violations")
 
+    @property
+    def total_operations(self) -> int:
+        return sum(v["ok"] + v["failed"] for v in self.operations.values())
+
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__, passed=self.passed)
+        """Plain JSON data (what reports store and xdist workers send)."""
+        data: dict[str, Any] = json.loads(json.dumps(dict(self.__dict__, passed=self.passed), default=str))
+        return data
 
     def render(self) -> str:
-        ops = sum(v["ok"] + v["failed"] for v in self.operations.values())
+        ops = self.total_operations
         lines = [
             f"seed {self.seed}: {self.virtual_seconds:.0f} s of chain time in {self.wall_seconds:.1f} s wall, "
             f"{self.pools} pools, {sum(self.workers.values())} workers {self.workers}",

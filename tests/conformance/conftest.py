@@ -116,7 +116,8 @@ class Expected:
         """Add each delta to the named integer field of the account decoded as `layout`."""
         account = self._account(address)
         state = layout.decode(account.data)
-        changed = replace(state, **{name: getattr(state, name) + delta for name, delta in deltas.items()})  # type: ignore[type-var]
+        fields = {name: getattr(state, name) + delta for name, delta in deltas.items()}
+        changed = replace(state, **fields)  # type: ignore[type-var]  # every layout is a dataclass
         self.accounts[address] = replace(account, data=changed.encode())
         return self
 
@@ -394,9 +395,9 @@ class Market:
 
     bench: Bench
     pool: PoolAddresses
-    """1 X = 2.5 Y: a Decimal pool, so B→A swaps floor and small ones give zero output."""
+    """1 A = 2.5 B (a Decimal pool): swaps floor in both directions, B→A inputs below 3 give nothing."""
     exact_pool: PoolAddresses
-    """1 X = 3 Y with flag 64 (exact exchange)."""
+    """1 A = 3 B with flag 64 (exact exchange): B→A inputs must be multiples of 3."""
     outsider_mint: Address
     """A classic SPL mint in no pool (6 decimals)."""
     token22_mint: Address
@@ -429,6 +430,7 @@ class Market:
 
 
 MAIN_DECIMALS: Final = 6
+MARKET_RATIOS: Final = (1_000_000, 2_500_000, 1_000_000, 3_000_000)
 PAUPER_LAMPORTS: Final = 2_000_000
 POOR_CREATOR_LAMPORTS: Final = SOL
 
@@ -436,12 +438,12 @@ POOR_CREATOR_LAMPORTS: Final = SOL
 async def open_market() -> Market:
     bench = await Bench.open()
     await bench.initialize_program()
-    x = await bench.create_mint("mint-x", MAIN_DECIMALS)
-    y = await bench.create_mint("mint-y", MAIN_DECIMALS)
+    x, y = await bench.create_sorted_mints("market-mint", MAIN_DECIMALS, MAIN_DECIMALS)
     outsider = await bench.create_mint("mint-outsider", MAIN_DECIMALS)
     token22 = await bench.create_mint("mint-token22", MAIN_DECIMALS, token_program=c.TOKEN_2022_PROGRAM_ID)
     pool = bench.pool_addresses(x, MAIN_DECIMALS, y, MAIN_DECIMALS, "1:2.5")
     exact_pool = bench.pool_addresses(x, MAIN_DECIMALS, y, MAIN_DECIMALS, 3)
+    assert (pool.ratio_a, pool.ratio_b, exact_pool.ratio_a, exact_pool.ratio_b) == MARKET_RATIOS
     await bench.create_pool(pool)
     await bench.create_pool(exact_pool, flags=PoolFlag.EXACT_EXCHANGE_REQUIRED)
     core = bench.core

@@ -175,5 +175,5 @@ async def test_get_version_logs_name_version_and_upstream_program_id(bench: Benc
     lines = [line.removeprefix("Program log: ") for line in receipt.logs if line.startswith("Program log: ")]
     assert lines[lines.index("Contract Name: fixed-ratio-trading") + 1] == "Contract Version: 0.17.1070"
     assert f"Program ID: {c.PROGRAM_ID_LOCALNET}" in lines  # hard-coded upstream, wherever it runs
-    assert c.PROGRAM_ID_LOCALNET != bench.program_id
+    assert bench.program_id != c.PROGRAM_ID_LOCALNET
     assert receipt.lamport_change(caller.address) == -NETWORK_FEE

@@ -10,8 +10,8 @@ import pytest
 from pytest_fixedratio.chain.base import Receipt
 from pytest_fixedratio.frt import accounts
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt import instructions as ix
+from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.errors import SplTokenError
 from pytest_fixedratio.frt.state import Mint, PoolState, TokenAccount

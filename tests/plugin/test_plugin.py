@@ -1,0 +1,193 @@
+"""The plugin end to end, through pytester: options and ini keys, the header, the campaign fixtures, failing a
+test on incidents, the terminal section and JSON report, and xdist workers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from textwrap import dedent
+from typing import Any
+
+import pytest
+
+from pytest_fixedratio.chain.litesvm import BUNDLED_PROGRAM
+from pytest_fixedratio.options import worker_seed
+
+pytest_plugins = ["pytester"]
+
+PASSING_CAMPAIGN = """
+    import pytest
+
+    @pytest.mark.asyncio
+    @pytest.mark.frt_campaign(duration_s=30, pools=1)
+    async def test_campaign(frt_campaign):
+        summary = await frt_campaign()
+        assert summary.passed and summary.operations["deposit"]["ok"] > 0
+"""
+
+
+def write_ini(pytester: pytest.Pytester, *lines: str) -> None:
+    """The inner session's ini: strict warnings like ours, plus `lines` (frt_* keys)."""
+    pytester.makeini("\n".join(["[pytest]", "asyncio_default_fixture_loop_scope = function",
+                                "filterwarnings = error", *lines]))
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(path.read_text())
+    return report
+
+
+@pytest.mark.parametrize(("ini", "args", "header"), [
+    ((), (), "seed 7, 600 s on the virtual clock, 3 pools, verify every 1, program bundled reference, report none"),
+    (("frt_seed = 13", "frt_pools = 2"), (), "seed 13, 600 s on the virtual clock, 2 pools, *"),
+    (("frt_seed = 13", "frt_clock = real"), ("--frt-seed", "21"), "seed 21, 600 s on the real clock, *"),
+    ((), ("--frt-duration", "1h", "--frt-verify-every", "5", "--frt-report", "out.json"),
+     "seed 7, 3600 s on the virtual clock, 3 pools, verify every 5, program bundled reference, report /*/out.json"),
+])
+def test_the_header_shows_the_effective_configuration(pytester: pytest.Pytester, ini: tuple[str, ...],
+                                                      args: tuple[str, ...], header: str) -> None:
+    write_ini(pytester, *ini)
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest(*args)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"fixedratio: {header}"])
+
+
+def test_ini_paths_are_relative_to_the_ini_file(pytester: pytest.Pytester) -> None:
+    shutil.copy(BUNDLED_PROGRAM, pytester.path / "mine.so")
+    write_ini(pytester, "frt_program = mine.so", "frt_report = reports/session.json")
+    pytester.makepyfile("def test_nothing(): pass")
+    subdir = pytester.mkdir("elsewhere")
+    result = pytester.runpytest("--rootdir", str(pytester.path), "-c", str(pytester.path / "tox.ini"),
+                                str(pytester.path), f"--basetemp={subdir / 'tmp'}")
+    result.stdout.fnmatch_lines([f"fixedratio: * program {pytester.path / 'mine.so'}, "
+                                 f"report {pytester.path / 'reports' / 'session.json'}"])
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (("--frt-clock", "fast"), "--frt-clock: 'fast' is not a clock; choose one of: virtual, real"),
+    (("--frt-pools", "0"), "--frt-pools: '0' is not a whole number >= 1"),
+    (("--frt-verify-every", "often"), "--frt-verify-every: 'often' is not a whole number >= 1"),
+    (("--frt-seed", "seven"), "--frt-seed: 'seven' is not a seed; pass a whole number such as 7"),
+    (("--frt-duration", "5y"), "--frt-duration: '5y' is not a duration such as 90s, 15m, 1h or 3600"),
+    (("--frt-program", "missing.so"), "--frt-program: 'missing.so' is not a file; pass the path of a built *"),
+])
+def test_bad_option_values_are_usage_errors(pytester: pytest.Pytester, args: tuple[str, ...], error: str) -> None:
+    write_ini(pytester)
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {error}"])
+
+
+def test_bad_ini_values_are_usage_errors_naming_the_key(pytester: pytest.Pytester) -> None:
+    write_ini(pytester, "frt_duration = forever")
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: ini frt_duration: 'forever' is not a duration such as *"])
+
+
+def test_the_config_fixture_combines_options_and_markers(pytester: pytest.Pytester) -> None:
+    write_ini(pytester)
+    shutil.copy(BUNDLED_PROGRAM, pytester.path / "mine.so")
+    pytester.makepyfile(dedent(f"""
+        import pytest
+        from pathlib import Path
+
+        def test_options(frt_campaign_config):
+            config = frt_campaign_config
+            assert (config.seed, config.pools, config.duration_s, config.virtual_clock) == (5, 2, 90.0, False)
+            assert config.program_path == Path({str(pytester.path / "mine.so")!r})
+
+        @pytest.mark.frt_campaign(pools=1, seed=99)
+        class TestMarked:
+            @pytest.mark.frt_campaign(pools=4)
+            def test_the_closest_marker_wins(self, frt_campaign_config):
+                assert (frt_campaign_config.pools, frt_campaign_config.seed) == (4, 99)
+                assert frt_campaign_config.duration_s == 90.0
+
+        @pytest.mark.frt_campaign(pool=1)
+        def test_unknown_setting(frt_campaign_config):
+            pass
+
+        @pytest.mark.frt_campaign(1)
+        def test_positional_argument(frt_campaign_config):
+            pass
+    """))
+    result = pytester.runpytest("--frt-seed", "5", "--frt-pools", "2", "--frt-duration", "90s", "--frt-clock", "real",
+                                "--frt-program", "mine.so")
+    result.assert_outcomes(passed=2, errors=2)
+    result.stdout.fnmatch_lines([
+        "*InvalidArgument: unknown campaign setting(s) [[]'pool'[]]; use CampaignConfig fields: duration_s, *",
+        "*InvalidArgument: frt_campaign takes keyword arguments only, got (1,)*",
+    ])
+
+
+def test_a_campaign_passes_and_is_reported(pytester: pytest.Pytester) -> None:
+    write_ini(pytester)
+    pytester.makepyfile(test_ok=dedent(PASSING_CAMPAIGN))
+    result = pytester.runpytest("--frt-report", "report.json")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*= fixedratio =*", "1 campaign(s), * operations, 0 incident(s), 0 failed"])
+    report = read_report(pytester.path / "report.json")
+    assert report["master_seed"] == 7
+    [entry] = report["campaigns"]
+    assert (entry["nodeid"], entry["worker"]) == ("test_ok.py::test_campaign", "main")
+    assert entry["summary"]["seed"] == 7 and entry["summary"]["passed"] and entry["summary"]["pools"] == 1
+    assert report["totals"]["operations"] > 100
+
+
+TAMPERING = """
+    from dataclasses import replace
+
+    import pytest
+
+    pytestmark = [pytest.mark.asyncio, pytest.mark.frt_campaign(duration_s=30, pools=1)]
+
+    async def add_lamports_to_the_pool(campaign):
+        [pool] = campaign.engine.pools
+        account = await campaign.chain.get_account(pool)
+        campaign.chain.set_account(pool, replace(account, lamports=account.lamports + 1_000_000))
+
+    async def test_the_body_does_not_look(frt_campaign):
+        await frt_campaign(before_start=add_lamports_to_the_pool)
+
+    async def test_incidents_allowed(frt_campaign):
+        summary = await frt_campaign(before_start=add_lamports_to_the_pool, allow_incidents=True)
+        assert any("[I8]" in detail for incident in summary.incidents for detail in incident["details"])
+"""
+
+
+def test_a_campaign_with_incidents_fails_its_test(pytester: pytest.Pytester) -> None:
+    write_ini(pytester)
+    pytester.makepyfile(test_tampered=dedent(TAMPERING))
+    result = pytester.runpytest("--frt-seed", "3", "--frt-report", "report.json")
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines([
+        "*_ test_the_body_does_not_look _*",
+        "frt_campaign: the campaign with seed 3 recorded * incident(s); replay it with",
+        "  pytest test_tampered.py::test_the_body_does_not_look --frt-seed 3  (and this run's other --frt-* options)",
+        "seed 3: 30 s of chain time*",
+        "*[[]I8[]]*",  # fnmatch: brackets are escaped as [[] and []]
+        "FAILED",
+        "*= fixedratio =*",
+        "2 campaign(s), * operations, * incident(s), 2 failed",
+        "FAILED test_tampered.py::test_the_body_does_not_look on main: seed 3, * incident(s)",
+        "FAILED test_tampered.py::test_incidents_allowed on main: seed 3, * incident(s)",
+    ])
+    assert read_report(pytester.path / "report.json")["totals"]["failed"] == 2
+
+
+def test_xdist_workers_derive_their_seeds_and_the_controller_aggregates(pytester: pytest.Pytester) -> None:
+    write_ini(pytester)
+    pytester.makepyfile(test_ok=dedent(PASSING_CAMPAIGN))
+    result = pytester.runpytest("-n", "2", "--dist", "each", "--frt-seed", "11", "--frt-report", "report.json")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["2 campaign(s), * operations, 0 incident(s), 0 failed"])
+    report = read_report(pytester.path / "report.json")
+    seeds = {entry["worker"]: entry["summary"]["seed"] for entry in report["campaigns"]}
+    assert seeds == {"gw0": worker_seed(11, "gw0"), "gw1": worker_seed(11, "gw1")}
+    assert len(set(seeds.values()) | {11}) == 3
+    assert report["totals"]["campaigns"] == 2 and report["master_seed"] == 11
