@@ -93,6 +93,24 @@ class WorkerStats:
         attempts = self.counters.attempts
         return self.counters.successes / attempts if attempts else 0.0
 
+    def derived(self) -> dict[str, Any]:
+        """Figures computed from the counters (service-features.md items 53-56), recomputed, never stored."""
+        c = self.counters
+        active = (self.last_op_at - self.first_op_at) if self.first_op_at is not None and self.last_op_at else 0.0
+        most_common = self.errors_by_name.most_common(1)
+        return {
+            "success_rate": self.success_rate(),
+            "error_rate": (c.expected_failures + c.unexpected_failures) / c.attempts if c.attempts else 0.0,
+            "operations_per_minute": 60 * c.attempts / active if active else 0.0,
+            "average_interval_s": active / (c.attempts - 1) if c.attempts > 1 else 0.0,
+            "active_seconds": active,
+            "average_operation_size": c.tokens_in / c.successes if c.successes else 0.0,
+            "average_fee_per_transaction": (c.pool_fees_paid + c.network_fees_paid) / c.attempts if c.attempts else 0.0,
+            "most_common_error": most_common[0][0] if most_common else None,
+            "latency_ms_p50": self.latency.percentile(0.5),
+            "latency_ms_p99": self.latency.percentile(0.99),
+        }
+
     def merge(self, other: WorkerStats) -> None:
         self.counters.merge(other.counters)
         self.errors_by_name.update(other.errors_by_name)
@@ -123,7 +141,7 @@ class WorkerStats:
             "last_success_at": self.last_success_at,
             "consecutive_failures": self.consecutive_failures,
             "recent_errors": list(self.recent_errors),
-            "success_rate": self.success_rate(),
+            "derived": self.derived(),
         }
 
     @classmethod

@@ -23,6 +23,8 @@ class CampaignSummary:
     totals: dict[str, Any]
     verification: dict[str, Any]
     incidents: list[dict[str, Any]] = field(default_factory=list)
+    per_worker: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each worker's configuration, status and statistics (in the JSON report; `render` leaves it out)."""
 
     @property
     def passed(self) -> bool:
@@ -86,6 +88,13 @@ def summarize(engine: StressEngine, seed: int, virtual_seconds: float, wall_seco
     incidents = [i.to_dict() for i in engine.incidents] + [
         {"kind": "final_check", "worker_id": "-", "details": [f], "operation": {}, "seed": seed, "logs": []}
         for f in final_findings]
+    per_worker = {
+        w.worker_id: {"kind": w.kind.value, "pool": str(w.config.pool), "side": w.side.value,
+                      "address": str(w.address), "status": w.status.value, "error_reason": w.error_reason,
+                      "initial_amount": w.config.initial_amount, "auto_refill": w.config.auto_refill,
+                      "share": w.config.share, "stats": w.stats.to_dict()}
+        for w in engine.workers.values()
+    }
     return CampaignSummary(seed, virtual_seconds, wall_seconds, len(engine.pools), dict(workers),
                            {k: dict(v) for k, v in operations.items()}, dict(errors), totals, verification,
-                           incidents)
+                           incidents, per_worker)

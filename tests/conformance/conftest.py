@@ -402,14 +402,18 @@ class Market:
     """A classic SPL mint in no pool (6 decimals)."""
     token22_mint: Address
     """A Token-2022 mint (6 decimals)."""
+    squatted_pool: PoolAddresses
+    """A pool of token A and the outsider mint (1:5) not created yet, whose PDA already holds lamports."""
     trader: Wallet
-    """Tokens, LP accounts, `TRADER_LP` LP tokens of both sides of `pool`."""
+    """Tokens, LP accounts, `TRADER_LP` LP tokens of both sides of `pool`; outsider tokens too."""
     newcomer: Wallet
     """Tokens of `pool`, no LP token accounts."""
     pauper: Wallet
     """Tokens and LP accounts of `pool`, fewer lamports than the liquidity fee."""
     poor_creator: Wallet
     """1 SOL: less than the pool registration fee."""
+    rent_short_creator: Wallet
+    """The registration fee and 5M lamports: less than the rent of the five pool accounts."""
 
     @property
     def program_id(self) -> Address:
@@ -421,10 +425,10 @@ class Market:
 
     def watched(self) -> tuple[Address, ...]:
         """Every account the scene created or funded: a failure must leave all of them as they were."""
-        users = (self.trader, self.newcomer, self.pauper, self.poor_creator, self.core)
+        users = (self.trader, self.newcomer, self.pauper, self.poor_creator, self.rent_short_creator, self.core)
         return tuple(dict.fromkeys((
             *system_accounts(self.program_id), *pool_accounts(self.pool), *pool_accounts(self.exact_pool),
-            self.outsider_mint, self.token22_mint,
+            *pool_accounts(self.squatted_pool), self.token22_mint, ata(self.trader.address, self.outsider_mint),
             *(address for user in users for address in user_accounts(user.address, self.pool)),
             *user_accounts(self.core.address, self.exact_pool))))
 
@@ -433,6 +437,7 @@ MAIN_DECIMALS: Final = 6
 MARKET_RATIOS: Final = (1_000_000, 2_500_000, 1_000_000, 3_000_000)
 PAUPER_LAMPORTS: Final = 2_000_000
 POOR_CREATOR_LAMPORTS: Final = SOL
+RENT_SHORT_CREATOR_LAMPORTS: Final = c.REGISTRATION_FEE + 5_000_000
 
 
 async def open_market() -> Market:
@@ -456,10 +461,15 @@ async def open_market() -> Market:
     trader = await bench.trader("trader", pool)
     for side in Side:
         await bench.deposit(pool, trader, side, TRADER_LP)
-    return Market(bench, pool, exact_pool, outsider, token22, trader,
+    await bench.open_token_accounts(trader.address, (outsider,))
+    await bench.mint_tokens(trader.address, (outsider,), USER_TOKENS)
+    squatted = bench.pool_addresses(x, MAIN_DECIMALS, outsider, MAIN_DECIMALS, 5)
+    await bench.chain.airdrop(squatted.pool, SOL)
+    return Market(bench, pool, exact_pool, outsider, token22, squatted, trader,
                   newcomer=await bench.trader("newcomer", pool, lp_accounts=False),
                   pauper=await bench.trader("pauper", pool, lamports=PAUPER_LAMPORTS),
-                  poor_creator=await bench.wallet("poor-creator", POOR_CREATOR_LAMPORTS))
+                  poor_creator=await bench.wallet("poor-creator", POOR_CREATOR_LAMPORTS),
+                  rent_short_creator=await bench.wallet("rent-short-creator", RENT_SHORT_CREATOR_LAMPORTS))
 
 
 @pytest_asyncio.fixture

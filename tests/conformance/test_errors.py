@@ -17,7 +17,7 @@ from pytest_fixedratio.frt import instructions as ix
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import RatioType, Side
-from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError, Raiser
+from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError, Raiser, SystemProgramError
 from pytest_fixedratio.frt.meta import AccountMeta, Instruction, ro, rw
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from tests.conformance.conftest import (
@@ -48,6 +48,9 @@ FEE_VALIDATION_FAILED = OnChainError(CUSTOM, FrtErrorCode.FeeValidationFailed)
 TREASURY_VALIDATION_FAILED = OnChainError(CUSTOM, FrtErrorCode.TreasuryValidationFailed)
 UNSUPPORTED_RATIO_TYPE = OnChainError(CUSTOM, FrtErrorCode.UnsupportedRatioType)
 MISSING_LP_ACCOUNT = OnChainError(CUSTOM, FrtErrorCode.MissingLpTokenAccount)
+UNINITIALIZED_ACCOUNT = OnChainError("UninitializedAccount")
+SYSTEM_ACCOUNT_IN_USE = OnChainError(CUSTOM, SystemProgramError.AccountAlreadyInUse)
+SYSTEM_NEGATIVE_LAMPORTS = OnChainError(CUSTOM, SystemProgramError.ResultWithNegativeLamports)
 NOWHERE = seeded("no-account-here").address
 """An address holding no account, passed where the program expects a specific one."""
 
@@ -156,6 +159,10 @@ def _poor_creator(m: Market) -> Wallet:
     return m.poor_creator
 
 
+def _rent_short_creator(m: Market) -> Wallet:
+    return m.rent_short_creator
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
     """`build` breaks an instruction; `signer` signs and pays; the program must answer `error`."""
@@ -220,6 +227,10 @@ CASES: dict[str, Case] = {
     "initialize pool: pool already exists": Case(lambda m: _create_pool(m, m.pool), ALREADY_INITIALIZED, _core),
     "initialize pool: engineering ratio": Case(lambda m: _create_pool(m, _engineering_pool(m)),
                                                UNSUPPORTED_RATIO_TYPE, _core),
+    "initialize pool: creator short of the rent": Case(lambda m: _create_pool(m, creator=m.rent_short_creator),
+                                                       SYSTEM_NEGATIVE_LAMPORTS, _rent_short_creator, Raiser.SYSTEM),
+    "initialize pool: pool PDA pre-funded by a third party": Case(lambda m: _create_pool(m, m.squatted_pool),
+                                                                  SYSTEM_ACCOUNT_IN_USE, _core, Raiser.SYSTEM),
     # Deposit.
     "deposit: more than the balance": Case(lambda m: _deposit(m, USER_TOKENS), INSUFFICIENT_FUNDS),
     "deposit: no LP token account": Case(lambda m: _deposit(m, user=m.newcomer), MISSING_LP_ACCOUNT, _newcomer),
@@ -236,6 +247,11 @@ CASES: dict[str, Case] = {
         INVALID_INSTRUCTION_DATA),
     "deposit: LP account of the other side": Case(
         lambda m: _account(_deposit(m), 8, rw(ata(m.trader.address, m.pool.lp_b_mint))), INVALID_ACCOUNT_DATA),
+    "deposit: LP account of another owner": Case(
+        lambda m: _account(_deposit(m), 8, rw(ata(m.core.address, m.pool.lp_a_mint))), MISSING_LP_ACCOUNT),
+    "deposit: pool account not owned by the program": Case(lambda m: _account(_deposit(m), 3,
+                                                                              rw(m.pool.token_a_vault)),
+                                                           INCORRECT_PROGRAM_ID),
     "deposit: LP mint of another pool": Case(lambda m: _account(_deposit(m), 9, rw(m.exact_pool.lp_a_mint)),
                                              INVALID_ACCOUNT_DATA),
     "deposit: vault of another pool": Case(lambda m: _account(_deposit(m), 5, rw(m.exact_pool.token_a_vault)),
@@ -251,6 +267,10 @@ CASES: dict[str, Case] = {
     "withdraw: read-only pool": Case(lambda m: _read_only(_withdraw(m), 3), FEE_VALIDATION_FAILED),
     "withdraw: LP account of the other side": Case(
         lambda m: _account(_withdraw(m), 7, rw(ata(m.trader.address, m.pool.lp_b_mint))), INVALID_ACCOUNT_DATA),
+    "withdraw: destination missing": Case(lambda m: _account(_withdraw(m), 8, rw(NOWHERE)), UNINITIALIZED_ACCOUNT),
+    "withdraw: mint not in the pool": Case(
+        lambda m: _account(_data(_withdraw(m), ix.Withdraw(m.outsider_mint, 1_000, m.pool.pool).encode()), 8,
+                           rw(ata(m.trader.address, m.outsider_mint))), INVALID_ARGUMENT),
     "withdraw: destination of the other token": Case(
         lambda m: _account(_withdraw(m), 8, rw(ata(m.trader.address, m.pool.token_b_mint))),
         INVALID_INSTRUCTION_DATA),
@@ -270,6 +290,9 @@ CASES: dict[str, Case] = {
     "swap: vaults swapped": Case(lambda m: _swap_accounts(_swap(m), 5, 6), INVALID_ACCOUNT_DATA),
     "swap: input mint account not the input token": Case(lambda m: _account(_swap(m), 9, ro(m.outsider_mint)),
                                                          INVALID_ACCOUNT_DATA),
+    "swap: output account missing": Case(lambda m: _account(_swap(m), 8, rw(NOWHERE)), UNINITIALIZED_ACCOUNT),
+    "swap: input token not in the pool": Case(
+        lambda m: _account(_swap(m), 7, rw(ata(m.trader.address, m.outsider_mint))), INVALID_ARGUMENT),
     "swap: output account of the input token": Case(
         lambda m: _account(_swap(m), 8, rw(ata(m.trader.address, m.pool.token_a_mint))), INVALID_ACCOUNT_DATA),
     # Two faults at once: the first check in the §2.3 order wins.

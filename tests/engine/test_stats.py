@@ -64,3 +64,21 @@ def test_recent_errors_keep_the_newest_and_failures_reset_on_success() -> None:
     assert stats.consecutive_failures == 0
     assert stats.counters.expected_failures == RECENT_ERRORS_KEPT + 5
     assert stats.success_rate() == 1 / (RECENT_ERRORS_KEPT + 6)
+
+
+def test_derived_figures() -> None:
+    stats = WorkerStats()
+    stats.record_success(at=0.0, size=100, latency_ms=2.0)
+    stats.counters.tokens_in += 100
+    stats.record_failure(at=10.0, name="InsufficientFunds", expected=True, operation="swap", detail="")
+    stats.record_success(at=20.0, size=300, latency_ms=4.0)
+    stats.counters.tokens_in += 300
+    stats.counters.pool_fees_paid, stats.counters.network_fees_paid = 600, 15_000
+    derived = stats.to_dict()["derived"]
+    assert derived["operations_per_minute"] == 9.0
+    assert derived["average_interval_s"] == 10.0
+    assert derived["average_operation_size"] == 200.0
+    assert derived["error_rate"] == 1 / 3
+    assert derived["most_common_error"] == "InsufficientFunds"
+    assert derived["average_fee_per_transaction"] == 5_200.0
+    assert (stats.largest_op, stats.smallest_op) == (300, 100)
