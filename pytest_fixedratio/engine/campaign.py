@@ -26,6 +26,7 @@ from pytest_fixedratio.engine.pool_factory import (
     EXTREME_SPECS,
     create_pool,
     ensure_program_initialized,
+    random_spec,
     working_amount,
 )
 from pytest_fixedratio.engine.runtime import StressEngine
@@ -41,6 +42,7 @@ class CampaignConfig:
     duration_s: float = 3600.0
     virtual_clock: bool = True
     pools: int = 3
+    """The first pools are `EXTREME_SPECS` (in order), any further ones random tradable pools."""
     depositors_per_side: int = 2
     withdrawers_per_side: int = 2
     hoarding_withdrawers_per_side: int = 1
@@ -82,8 +84,9 @@ class Campaign:
         book = None if config.data_dir is None else PoolBook.load(config.data_dir)
         if book is not None:
             await book.validate_all(self.chain)
+        spec_decisions = engine.decisions.child("pool-specs")
         for index in range(config.pools):
-            spec = EXTREME_SPECS[index % len(EXTREME_SPECS)]
+            spec = EXTREME_SPECS[index] if index < len(EXTREME_SPECS) else random_spec(spec_decisions)
             pool = await (create_pool(engine, spec) if book is None else get_or_create_pool(engine, spec, book))
             await self.checks.track_pool(pool)
             for side in (Side.A, Side.B):

@@ -12,15 +12,19 @@ from dataclasses import dataclass
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.runtime import StressEngine
-from pytest_fixedratio.errors import FixedRatioError
+from pytest_fixedratio.errors import FixedRatioError, InvalidArgument
 from pytest_fixedratio.frt import accounts, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
+from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.ratio import normalize_ratio
 from pytest_fixedratio.frt.state import PoolState
 
 INITIALIZE_POOL_CU = 195_000
 INITIALIZE_PROGRAM_CU = 200_000
+
+MAX_WORKING_AMOUNT = frt_math.U64_MAX // 100_000
+"""Cap on one worker's initial amount: refills mint it again and again, and a mint's supply is a u64."""
 
 
 class PoolCreationFailed(FixedRatioError):
@@ -53,12 +57,29 @@ EXTREME_SPECS: tuple[PoolSpec, ...] = (
 """Pools a campaign cycles through: extreme decimals and ratios in both directions, and an exact-exchange pool."""
 
 
-def random_spec(decisions: DecisionSource) -> PoolSpec:
-    """Decimals 0-9 each, a whole-number rate 1..10^k in either direction (service-features.md 4.1)."""
-    d1, d2 = decisions.integer(0, 9), decisions.integer(0, 9)
-    whole = decisions.integer(1, 10 ** decisions.integer(0, 6))
-    rate = str(whole) if decisions.integer(0, 1) else f"{whole}:1"
-    return PoolSpec(d1, d2, rate)
+def random_spec(decisions: DecisionSource, *, attempts: int = 100) -> PoolSpec:
+    """Decimals 0-9 each, a whole-number rate 1..10^k in either direction (service-features.md 4.1), redrawn
+    until swaps in both directions are possible with the amounts workers get (`is_tradable`)."""
+    for _ in range(attempts):
+        d1, d2 = decisions.integer(0, 9), decisions.integer(0, 9)
+        whole = decisions.integer(1, 10 ** decisions.integer(0, 6))
+        spec = PoolSpec(d1, d2, str(whole) if decisions.integer(0, 1) else f"{whole}:1")
+        if is_tradable(spec):
+            return spec
+    raise InvalidArgument(f"no tradable pool in {attempts} draws; the decisions source may be degenerate")
+
+
+_PROBE_MINTS = (Address(bytes(31) + b"\x01"), Address(bytes(31) + b"\x02"))
+
+
+def is_tradable(spec: PoolSpec) -> bool:
+    """True when the smallest swap with a non-zero output is within 2% of a worker's working amount both ways
+    (the pool's base-unit ratio does not depend on which mint sorts first)."""
+    ratio = normalize_ratio(_PROBE_MINTS[0], spec.decimals_1, _PROBE_MINTS[1], spec.decimals_2, spec.rate)
+    for r_in, r_out in ((ratio.ratio_a, ratio.ratio_b), (ratio.ratio_b, ratio.ratio_a)):
+        if frt_math.min_input_for_output(r_in, r_out) * 50 > MAX_WORKING_AMOUNT:
+            return False
+    return True
 
 
 async def ensure_program_initialized(engine: StressEngine) -> None:
@@ -109,17 +130,25 @@ async def create_pool_signed(engine: StressEngine, spec: PoolSpec) -> tuple[Pool
     return handle, outcome.receipt.signature
 
 
-MAX_WORKING_AMOUNT = frt_math.U64_MAX // 100_000
-"""Cap on one worker's initial amount: refills mint it again and again, and a mint's supply is a u64."""
+WORKING_UNITS = 10_000
+"""A worker's initial amount is worth this many of the pool's larger trading unit."""
+
+
+def _trading_unit(pool: PoolHandle, side: c.Side) -> int:
+    """One display unit of `side`, or the smallest swap input from it (or its exact-mode step) if larger."""
+    r_in, r_out = pool.ratios(side)
+    step = frt_math.exact_input_step(r_in, r_out) if pool.exact else 1
+    return max(frt_math.decimal_factor(pool.decimals(side)), frt_math.min_input_for_output(r_in, r_out), step)
 
 
 def working_amount(pool: PoolHandle, side: c.Side) -> int:
-    """A worker's initial amount on `side`: 10^4 times the larger of one display unit and the smallest swap input.
+    """A worker's initial amount on `side`, of equal value on both sides of the pool.
 
-    Large enough that 2% of it swaps to a non-zero output, capped so that refills over a long run cannot
-    overflow the mint's u64 supply (a pool whose smallest swap exceeds the cap simply sees no swaps that way).
+    k * ratio(side) base units are worth the same on either side (ra of A = rb of B). k is the smallest making
+    each side's amount at least `WORKING_UNITS` trading units, so 2% of it swaps to a non-zero output; it is
+    capped so that refills over a long run cannot overflow a mint's u64 supply.
     """
-    r_in, r_out = pool.ratios(side)
-    step = frt_math.exact_input_step(r_in, r_out) if pool.exact else 1
-    unit = max(frt_math.decimal_factor(pool.decimals(side)), frt_math.min_input_for_output(r_in, r_out), step)
-    return min(10_000 * unit, MAX_WORKING_AMOUNT)
+    ra, rb = pool.state.ratio_a_numerator, pool.state.ratio_b_denominator
+    k = max(-(-WORKING_UNITS * _trading_unit(pool, s) // pool.state.ratio(s)) for s in (c.Side.A, c.Side.B))
+    k = max(1, min(k, MAX_WORKING_AMOUNT // max(ra, rb)))
+    return k * pool.state.ratio(side)

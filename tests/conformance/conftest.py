@@ -68,6 +68,17 @@ def decoded(account: AccountState | None, layout: type[_L]) -> _L:
     return layout.decode(account.data)
 
 
+def pool_id_line(pool: PoolAddresses, ratio_type: str) -> str:
+    """The InitializePool log line clients parse for the new pool's address (§2.3)."""
+    return f"🎯 POOL_ID: {pool.pool} | Ratio: {pool.ratio_a}:{pool.ratio_b} | Type: {ratio_type}"
+
+
+def program_log_lines(receipt: Receipt) -> list[str]:
+    """The `msg!` lines of the transaction, without the runtime's "Program log: " prefix."""
+    prefix = "Program log: "
+    return [line.removeprefix(prefix) for line in receipt.logs if line.startswith(prefix)]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Watch lists
 

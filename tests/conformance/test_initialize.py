@@ -22,6 +22,8 @@ from tests.conformance.conftest import (
     account_differences,
     decoded,
     pool_accounts,
+    pool_id_line,
+    program_log_lines,
     seeded,
     system_accounts,
 )
@@ -131,8 +133,7 @@ async def test_initialize_pool_creates_every_account(program: Bench, decimals: t
     assert receipt.lamport_change(creator.address) == -(c.REGISTRATION_FEE + 10_941_120 + NETWORK_FEE)
     untouched = (state_address, pool.token_a_mint, pool.token_b_mint)
     assert not account_differences(after, {a: receipt.before[a] for a in untouched})
-    kind = "Simple" if simple else "Decimal"
-    assert f"Program log: 🎯 POOL_ID: {pool.pool} | Ratio: {pool.ratio_a}:{pool.ratio_b} | Type: {kind}" in receipt.logs
+    assert pool_id_line(pool, "Simple" if simple else "Decimal") in program_log_lines(receipt)
 
 
 async def test_treasury_counts_every_pool_creation(program: Bench) -> None:
@@ -172,7 +173,7 @@ async def test_get_version_logs_name_version_and_upstream_program_id(bench: Benc
     caller = await bench.wallet("version-caller")
     receipt = await bench.chain.send([accounts.get_version(bench.program_id)], [caller], watch=(caller.address,))
     assert receipt.ok
-    lines = [line.removeprefix("Program log: ") for line in receipt.logs if line.startswith("Program log: ")]
+    lines = program_log_lines(receipt)
     assert lines[lines.index("Contract Name: fixed-ratio-trading") + 1] == "Contract Version: 0.17.1070"
     assert f"Program ID: {c.PROGRAM_ID_LOCALNET}" in lines  # hard-coded upstream, wherever it runs
     assert bench.program_id != c.PROGRAM_ID_LOCALNET
