@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test stress lint program clean
+.PHONY: test stress lint program bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ stress: $(STAMP)
 
 program: $(STAMP)
 	$(BIN)/python -m pytest_fixedratio.program.build
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.throughput
+	$(BIN)/python -m pytest benchmarks -p no:xdist --benchmark-only -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -11,10 +11,11 @@ from pytest_fixedratio.frt import accounts, spl
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import instructions as ix
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.constants import Side
-from pytest_fixedratio.frt.errors import SplTokenError, TransactionFailure
+from pytest_fixedratio.frt.constants import PoolFlag, Side
+from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError, SplTokenError, TransactionFailure
 from pytest_fixedratio.frt.state import Mint, PoolState, TokenAccount
 from tests.conformance.conftest import (
+    MAIN_DECIMALS,
     NETWORK_FEE,
     POOL_LIQUIDITY,
     TRADER_LP,
@@ -22,6 +23,9 @@ from tests.conformance.conftest import (
     Market,
     ata,
     decoded,
+    failure,
+    operation_watch,
+    pool_accounts,
     predict_swap,
     program_log_lines,
 )
@@ -112,6 +116,25 @@ async def test_exact_exchange_pool_swaps_clean_multiples(market: Market) -> None
         amount_in = 7 * frt_math.exact_input_step(r_in, r_out)
         out = frt_math.pool_swap_output(state, side, amount_in)
         await m.bench.checked_swap(m.exact_pool, m.trader, side, amount_in, out, watch=m.watched())
+
+
+async def test_owner_only_pool_lets_only_its_creator_swap(market: Market) -> None:
+    """Flag 32 set at creation (8.4): the creator (pool.owner) swaps, anyone else gets 1028; deposits ignore
+    the flag."""
+    m = market
+    pool = m.bench.pool_addresses(m.pool.token_a_mint, MAIN_DECIMALS, m.pool.token_b_mint, MAIN_DECIMALS, 4)
+    await m.bench.create_pool(pool, flags=PoolFlag.SWAP_FOR_OWNERS_ONLY)
+    await m.bench.open_token_accounts(m.core.address, (pool.lp_a_mint, pool.lp_b_mint))
+    for side in Side:
+        await m.bench.checked_deposit(pool, m.core, side, POOL_LIQUIDITY)
+    watch = (*m.watched(), *pool_accounts(pool))
+    await m.bench.open_token_accounts(m.trader.address, (pool.lp_a_mint,))
+    await m.bench.checked_deposit(pool, m.trader, Side.A, 1_000, watch=watch)
+    out = frt_math.swap_output(1_000, pool.ratio_a, pool.ratio_b)
+    before = await m.bench.accounts((*operation_watch(pool, m.trader.address), *watch))
+    await m.bench.run([accounts.swap(pool, m.trader.address, Side.A, 1_000, out)], [m.trader],
+                      failure(before, m.trader.address, OnChainError(CUSTOM, FrtErrorCode.SwapAccessRestricted)))
+    await m.bench.checked_swap(pool, m.core, Side.A, 1_000, out, watch=watch)
 
 
 async def test_lp_of_a_side_drained_by_swaps_cannot_all_be_redeemed(market: Market) -> None:
