@@ -28,8 +28,11 @@ MAX_OPERATIONS = 16
 
 
 def _amount(limit: int) -> st.SearchStrategy[int]:
-    """Mostly within `limit` (what the operation can bear), sometimes exactly at or just past it, or 0."""
-    return st.one_of(st.integers(1, max(1, limit)), st.sampled_from([0, 1, limit, limit + 1]))
+    """Mostly within `limit` (what the operation can bear), sometimes exactly at or just past it, or 0; always a
+    u64, since the instruction's amount field is one."""
+    limit = min(limit, frt_math.U64_MAX)
+    edges = sorted({0, 1, limit, min(limit + 1, frt_math.U64_MAX)})
+    return st.one_of(st.integers(1, max(1, limit)), st.sampled_from(edges))
 
 
 async def _open_pool(data: st.DataObject) -> tuple[Bench, PoolAddresses, Wallet]:
