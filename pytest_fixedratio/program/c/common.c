@@ -133,6 +133,13 @@ static bool add_field(uint8_t *field, uint64_t amount) {
     return true;
 }
 
+uint64_t add_liquidity(uint8_t *total, uint64_t amount) {
+    if (!add_field(total, amount)) {
+        return FAIL(ERR_ARITHMETIC_OVERFLOW, "Pool liquidity overflow");
+    }
+    return SUCCESS;
+}
+
 uint64_t collect_pool_fee(const FeeCollection *fee) {
     uint8_t *d = fee->pool->data;
     bool liquidity = fee->kind == FEE_LIQUIDITY;

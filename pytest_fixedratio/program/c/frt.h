@@ -161,6 +161,8 @@ typedef struct {
     FeeKind kind;
 } FeeCollection;
 uint64_t collect_pool_fee(const FeeCollection *fee);
+/* total_token_x_liquidity += amount, checked (ArithmeticOverflow). */
+uint64_t add_liquidity(uint8_t *total, uint64_t amount);
 
 /* Signer seeds of a pool PDA ("pool_state", mint A, mint B, ra LE, rb LE, bump): every seed after the
  * prefix is a field of the PoolState itself, so the seeds point straight into the account data. */

@@ -173,11 +173,10 @@ uint64_t process_deposit(const SolParameters *params, const uint8_t *data) {
     if (err != SUCCESS) {
         return err;
     }
-    uint64_t total = load_u64(side.total);
-    if (total + amount < total) {
-        return FAIL(ERR_ARITHMETIC_OVERFLOW, "Pool liquidity overflow");
+    err = add_liquidity(side.total, amount);
+    if (err != SUCCESS) {
+        return err;
     }
-    store_u64(side.total, total + amount);
     uint64_t lp_before = token_amount_of(lp_account);
     PoolSigner signer;
     pool_signer_from_state(params->ka[ACC_POOL].data, &signer);

@@ -192,11 +192,10 @@ uint64_t process_swap(const SolParameters *params, const uint8_t *data) {
     if (err != SUCCESS) {
         return err;
     }
-    uint64_t total_in = load_u64(plan.total_in);
-    if (total_in + amount_in < total_in) {
-        return FAIL(ERR_ARITHMETIC_OVERFLOW, "Pool liquidity overflow");
+    err = add_liquidity(plan.total_in, amount_in);
+    if (err != SUCCESS) {
+        return err;
     }
-    store_u64(plan.total_in, total_in + amount_in);
     store_u64(plan.total_out, load_u64(plan.total_out) - plan.amount_out);
     log_summary(amount_in, plan.amount_out, fee);
     return SUCCESS;
