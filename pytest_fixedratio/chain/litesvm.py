@@ -53,8 +53,9 @@ from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.errors import TransactionFailure
 from pytest_fixedratio.frt.meta import Instruction
+from pytest_fixedratio.program import REFERENCE_PROGRAM
 
-BUNDLED_PROGRAM: Final = Path(__file__).resolve().parent.parent / "program" / "frt_reference.so"
+BUNDLED_PROGRAM: Final = REFERENCE_PROGRAM
 """The reference FRT program built by `make program`; the default program under test."""
 GENESIS_UNIX_TIMESTAMP: Final = 1_735_689_600
 """Clock at start (2025-01-01T00:00:00Z). LiteSVM starts at 0, which no real cluster shows, and FRT

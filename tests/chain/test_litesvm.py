@@ -10,7 +10,7 @@ import pytest
 
 from pytest_fixedratio.chain.base import PACKET_DATA_SIZE, AccountState, Chain, ChainError
 from pytest_fixedratio.chain.keys import Wallet
-from pytest_fixedratio.chain.litesvm import BUNDLED_PROGRAM, GENESIS_UNIX_TIMESTAMP, LiteSvmChain
+from pytest_fixedratio.chain.litesvm import GENESIS_UNIX_TIMESTAMP, LiteSvmChain
 from pytest_fixedratio.chain.loader import ProgramData, decode_program_account
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import accounts, pdas, spl
@@ -81,7 +81,6 @@ async def test_seeded_wallets_give_the_same_program_id(token_program_so: Path) -
     assert await later.now() == 2_000_000_000
 
 
-@pytest.mark.skipif(not BUNDLED_PROGRAM.is_file(), reason="bundled program not built (make program)")
 async def test_the_bundled_program_deploys_by_default_and_sees_its_upgrade_authority() -> None:
     chain = LiteSvmChain()
     stranger = await _funded(chain, 10 * SOL)

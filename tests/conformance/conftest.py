@@ -14,12 +14,11 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Final, TypeVar
 
-import pytest
 import pytest_asyncio
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
 from pytest_fixedratio.chain.keys import Wallet
-from pytest_fixedratio.chain.litesvm import BUNDLED_PROGRAM, LiteSvmChain
+from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.errors import DecodeError
 from pytest_fixedratio.frt import accounts, pdas, spl
 from pytest_fixedratio.frt import constants as c
@@ -289,8 +288,6 @@ class Bench:
 
     @classmethod
     async def open(cls) -> Bench:
-        if not BUNDLED_PROGRAM.is_file():
-            pytest.skip("the reference program has not been built (make program)")
         chain = LiteSvmChain(program=seeded("program"), upgrade_authority=seeded("upgrade-authority"))
         core = seeded("core")
         await chain.airdrop(core.address, CORE_LAMPORTS)

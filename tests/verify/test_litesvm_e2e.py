@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from pytest_fixedratio.chain.base import AccountState, Receipt
 from pytest_fixedratio.chain.keys import Wallet
-from pytest_fixedratio.chain.litesvm import BUNDLED_PROGRAM, LiteSvmChain
+from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.frt import accounts, pdas, spl
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
@@ -40,7 +40,6 @@ from pytest_fixedratio.verify.snapshot import pool_watch_list
 
 pytestmark = [
     pytest.mark.asyncio,
-    pytest.mark.skipif(not BUNDLED_PROGRAM.is_file(), reason="the reference program has not been built"),
 ]
 
 SOL = c.LAMPORTS_PER_SOL
