@@ -81,3 +81,20 @@ async def test_swap_workers_are_unique_per_direction() -> None:
     pool = next(iter(campaign.engine.pools))
     with pytest.raises(InvalidArgument, match="already has a swap worker"):
         campaign.engine.create_worker(WorkerKind.SWAP, pool, Side.A)
+
+
+@pytest.mark.asyncio
+async def test_the_chain_clock_follows_virtual_time() -> None:
+    campaign = Campaign(CampaignConfig(duration_s=0, pools=1, seed=2))
+    await campaign.setup()
+    start = await campaign.chain.now()
+    campaign.engine.start_all()
+    await campaign.advance(600)
+    assert await campaign.chain.now() == start + 600
+    stamps = [r.at for r in campaign.engine.log.records if r.kind == "deposit"]
+    assert stamps == sorted(stamps) and stamps[-1] <= 600
+    # 750-2000 ms pauses: each depositor does between 300 and 800 cycles in ten minutes
+    per_worker = Counter(r.actor for r in campaign.engine.log.records if r.kind == "deposit")
+    assert all(600 / 2.0 * 0.9 <= n <= 600 / 0.75 for n in per_worker.values()), per_worker
+    summary = await campaign.finish(0.0)
+    assert summary.passed, summary.render()
