@@ -117,10 +117,10 @@ uint64_t load_pool_state(const SolAccountInfo *account, const SolPubkey *pool_id
 }
 
 uint64_t check_signer_and_pause(const SolParameters *params) {
-    if (!params->ka[0].is_signer) {
+    if (!params->ka[ACC_USER].is_signer) {
         return FAIL(ERR_MISSING_REQUIRED_SIGNATURES, "User must be a signer");
     }
-    return check_system_not_paused(&params->ka[2], params->program_id);
+    return check_system_not_paused(&params->ka[ACC_SYSTEM_STATE], params->program_id);
 }
 
 /* Adds to a u64 field; false on overflow. */

@@ -3,14 +3,8 @@
 #include "log.h"
 #include "token.h"
 
-/* Accounts shared by Deposit and Withdraw. */
+/* Accounts 7-10 of Deposit and Withdraw (0-6 are in frt.h). */
 enum {
-    ACC_USER = 0,
-    ACC_SYSTEM_PROGRAM = 1,
-    ACC_POOL = 3,
-    ACC_TOKEN_PROGRAM = 4,
-    ACC_VAULT_A = 5,
-    ACC_VAULT_B = 6,
     ACC_USER_7 = 7, /* deposit: source token account; withdraw: LP token account */
     ACC_USER_8 = 8, /* deposit: LP token account; withdraw: destination token account */
     ACC_LP_MINT_A = 9,

@@ -4,13 +4,8 @@
 #include "token.h"
 #include "u128.h"
 
+/* Accounts 7-10 of Swap (0-6 are in frt.h). */
 enum {
-    ACC_USER = 0,
-    ACC_SYSTEM_PROGRAM = 1,
-    ACC_POOL = 3,
-    ACC_TOKEN_PROGRAM = 4,
-    ACC_VAULT_A = 5,
-    ACC_VAULT_B = 6,
     ACC_USER_INPUT = 7,
     ACC_USER_OUTPUT = 8,
     ACC_INPUT_MINT = 9,
