@@ -14,6 +14,8 @@ from typing import Any
 from pytest_fixedratio.metrics.histogram import Histogram
 
 RECENT_ERRORS_KEPT = 10
+FEE_TREND_KEPT = 10
+ERROR_WINDOW_S = 3600.0
 
 
 @dataclass
@@ -63,6 +65,18 @@ class WorkerStats:
     last_success_at: float | None = None
     consecutive_failures: int = 0
     recent_errors: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_ERRORS_KEPT))
+    fee_trend: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=FEE_TREND_KEPT))
+    """(time, lamports) of the last transactions: pool fee plus network fee, as charged."""
+    failure_times: deque[float] = field(default_factory=deque)
+    """Times of the failures of the last `ERROR_WINDOW_S` seconds (older ones are dropped as new ones come)."""
+    last_latency_ms: float = 0.0
+    next_operation_at: float | None = None
+
+    def record_fees(self, *, at: float, pool_fee: int, network_fee: int) -> None:
+        """What one transaction cost the worker, as measured (receipt fee, and the pool fee it was charged)."""
+        self.counters.pool_fees_paid += pool_fee
+        self.counters.network_fees_paid += network_fee
+        self.fee_trend.append((at, pool_fee + network_fee))
 
     def record_success(self, *, at: float, size: int, latency_ms: float) -> None:
         c = self.counters
@@ -74,6 +88,7 @@ class WorkerStats:
         self.last_op_at = self.last_success_at = at
         self.consecutive_failures = 0
         self.latency.record(latency_ms)
+        self.last_latency_ms = latency_ms
 
     def record_failure(self, *, at: float, name: str, expected: bool, operation: str, detail: str) -> None:
         c = self.counters
@@ -85,17 +100,22 @@ class WorkerStats:
         self.errors_by_name[name] += 1
         self.last_op_at = at
         self.consecutive_failures += 1
-        self.recent_errors.append(
-            {"at": at, "error": name, "expected": expected, "operation": operation, "detail": detail}
-        )
+        self.failure_times.append(at)
+        while self.failure_times and self.failure_times[0] < at - ERROR_WINDOW_S:
+            self.failure_times.popleft()
+        recovery = "backed off and continued" if expected else "worker stopped with status error"
+        self.recent_errors.append({"at": at, "error": name, "expected": expected, "operation": operation,
+                                   "detail": detail, "recovery": recovery})
 
     def success_rate(self) -> float:
         attempts = self.counters.attempts
         return self.counters.successes / attempts if attempts else 0.0
 
-    def derived(self) -> dict[str, Any]:
-        """Figures computed from the counters (service-features.md items 53-56), recomputed, never stored."""
+    def derived(self, now: float | None = None) -> dict[str, Any]:
+        """Figures computed from the counters (service-features.md items 53-56), recomputed, never stored;
+        `now` (the run's clock) gives the time-relative ones."""
         c = self.counters
+        at = now if now is not None else self.last_op_at
         active = (self.last_op_at - self.first_op_at) if self.first_op_at is not None and self.last_op_at else 0.0
         most_common = self.errors_by_name.most_common(1)
         return {
@@ -109,6 +129,13 @@ class WorkerStats:
             "most_common_error": most_common[0][0] if most_common else None,
             "latency_ms_p50": self.latency.percentile(0.5),
             "latency_ms_p99": self.latency.percentile(0.99),
+            "last_operation_duration_ms": self.last_latency_ms,
+            "total_sol_spent": c.pool_fees_paid + c.network_fees_paid,
+            "fee_trend_last_10": [fee for _, fee in self.fee_trend],
+            "errors_last_hour": sum(1 for t in self.failure_times if at is not None and t >= at - ERROR_WINDOW_S),
+            "time_since_last_success_s": (at - self.last_success_at) if at is not None and self.last_success_at
+            is not None else None,
+            "next_operation_at": self.next_operation_at,
         }
 
     def merge(self, other: WorkerStats) -> None:
@@ -126,8 +153,14 @@ class WorkerStats:
         self.consecutive_failures = max(self.consecutive_failures, other.consecutive_failures)
         combined = sorted([*self.recent_errors, *other.recent_errors], key=lambda e: float(e["at"]))
         self.recent_errors = deque(combined, maxlen=RECENT_ERRORS_KEPT)
+        self.fee_trend = deque(sorted([*self.fee_trend, *other.fee_trend]), maxlen=FEE_TREND_KEPT)
+        times = sorted([*self.failure_times, *other.failure_times])
+        self.failure_times = deque(t for t in times if t >= times[-1] - ERROR_WINDOW_S) if times else deque()
+        self.last_latency_ms = other.last_latency_ms if (other.last_op_at or 0) >= (self.last_op_at or 0) \
+            else self.last_latency_ms
+        self.next_operation_at = _combine(min, self.next_operation_at, other.next_operation_at)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, now: float | None = None) -> dict[str, Any]:
         return {
             "counters": {f.name: getattr(self.counters, f.name) for f in fields(self.counters)},
             "errors_by_name": dict(self.errors_by_name),
@@ -141,7 +174,11 @@ class WorkerStats:
             "last_success_at": self.last_success_at,
             "consecutive_failures": self.consecutive_failures,
             "recent_errors": list(self.recent_errors),
-            "derived": self.derived(),
+            "fee_trend": [list(entry) for entry in self.fee_trend],
+            "failure_times": list(self.failure_times),
+            "last_latency_ms": self.last_latency_ms,
+            "next_operation_at": self.next_operation_at,
+            "derived": self.derived(now),
         }
 
     @classmethod
@@ -159,6 +196,10 @@ class WorkerStats:
             last_success_at=data["last_success_at"],
             consecutive_failures=data["consecutive_failures"],
             recent_errors=deque(data["recent_errors"], maxlen=RECENT_ERRORS_KEPT),
+            fee_trend=deque(((float(at), int(fee)) for at, fee in data["fee_trend"]), maxlen=FEE_TREND_KEPT),
+            failure_times=deque(data["failure_times"]),
+            last_latency_ms=data["last_latency_ms"],
+            next_operation_at=data["next_operation_at"],
         )
 
 

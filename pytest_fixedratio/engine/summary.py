@@ -92,7 +92,7 @@ def summarize(engine: StressEngine, seed: int, virtual_seconds: float, wall_seco
         w.worker_id: {"kind": w.kind.value, "pool": str(w.config.pool), "side": w.side.value,
                       "address": str(w.address), "status": w.status.value, "error_reason": w.error_reason,
                       "initial_amount": w.config.initial_amount, "auto_refill": w.config.auto_refill,
-                      "share": w.config.share, "stats": w.stats.to_dict()}
+                      "share": w.config.share, "stats": w.stats.to_dict(engine.clock.now())}
         for w in engine.workers.values()
     }
     return CampaignSummary(seed, virtual_seconds, wall_seconds, len(engine.pools), dict(workers),

@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from pytest_fixedratio.engine.runtime import StressEngine
 
 COMPUTE_UNITS = {"deposit": 310_000, "withdraw": 290_000, "swap": 250_000}
+_OTHER = OperationContext(Operation.OTHER)
+_SOL_OUT = frozenset({"leave", "return_sol"})
+"""Kinds of transaction that send the worker's own SOL away (not a fee)."""
 WAIT_FIRST_S = 2.0
 WAIT_MAX_S = 60.0
 TOPUP_INTERVAL_S = 60.0
@@ -147,7 +150,9 @@ class Worker(ABC):
                     acted = await self._cycle()
                 if self._stop_requested or self.status is WorkerStatus.ERROR:
                     break
-                await self.host.clock.sleep(self._pause(acted))
+                pause = self._pause(acted)
+                self.stats.next_operation_at = self.host.clock.now() + pause
+                await self.host.clock.sleep(pause)
         except Exception as exc:  # a bug in the harness or a broken chain: keep it, never lose it silently
             self.status = WorkerStatus.ERROR
             self.error_reason = f"crashed: {exc!r}"
@@ -231,21 +236,33 @@ class Worker(ABC):
     async def operate(self) -> bool:
         """One operation; False when there was nothing to do (a waiting cycle)."""
 
-    async def _send(self, kind: str, instructions: Sequence[Instruction], amount: int, checks: Sequence[Any],
-                    context: OperationContext) -> Outcome:
+    async def _execute(self, kind: str, instructions: Sequence[Instruction], amount: int, checks: Sequence[Any],
+                       context: OperationContext = _OTHER) -> Outcome:
+        """One transaction signed and paid by this worker, verified by `checks`, its cost measured."""
         outcome = await self.host.operator.execute(
             actor=self.worker_id, kind=kind, instructions=instructions, signers=[self.wallet],
             pool=self.pool.label, amount=amount, compute_unit_limit=COMPUTE_UNITS.get(kind),
             checks=checks, judge=self.host.judge(context),
         )
+        receipt = outcome.receipt
+        # Measured, not assumed: what left the wallet beyond the network fee is the pool's SOL fee.
+        spent = -receipt.lamport_change(self.address) if self.address in receipt.after else receipt.fee
+        moved_out = amount if kind in _SOL_OUT and outcome.ok else 0
+        self.stats.record_fees(at=self.host.clock.now(), pool_fee=spent - moved_out - receipt.fee,
+                               network_fee=receipt.fee)
+        self.stats.counters.compute_units += receipt.compute_units
+        return outcome
+
+    async def _send(self, kind: str, instructions: Sequence[Instruction], amount: int, checks: Sequence[Any],
+                    context: OperationContext) -> Outcome:
+        """A pool operation: executed, counted as a success or failure, then the pool checks."""
+        outcome = await self._execute(kind, instructions, amount, checks, context)
         self._account(outcome, kind, amount)
         await self.host.after_operation(self, outcome)
         return outcome
 
     def _account(self, outcome: Outcome, kind: str, amount: int) -> None:
         at = self.host.clock.now()
-        self.stats.counters.network_fees_paid += outcome.receipt.fee
-        self.stats.counters.compute_units += outcome.receipt.compute_units
         if outcome.ok:
             self.stats.record_success(at=at, size=amount, latency_ms=outcome.latency_ms)
             return
@@ -265,11 +282,7 @@ class Worker(ABC):
         await self.host.ensure_atas([(p.address, mint) for p in peers])
         transfers = [spl.transfer(self.ata(mint), p.ata(mint), self.address, split.share) for p in peers]
         checks = self.host.checks.transfers(mint, self.address, [(p.address, split.share) for p in peers])
-        outcome = await self.host.operator.execute(
-            actor=self.worker_id, kind=kind, instructions=transfers, signers=[self.wallet], pool=self.pool.label,
-            amount=split.sent, checks=checks, judge=self.host.judge(OperationContext(Operation.OTHER)),
-        )
-        self.stats.counters.network_fees_paid += outcome.receipt.fee
+        outcome = await self._execute(kind, transfers, split.sent, checks)
         if not outcome.ok:
             self._account(outcome, kind, split.sent)
             return 0
@@ -311,11 +324,8 @@ class Worker(ABC):
         if not burns:
             return
         lp_mints = {self.pool.addresses.lp_a_mint, self.pool.addresses.lp_b_mint}
-        outcome = await self.host.operator.execute(
-            actor=self.worker_id, kind="burn", instructions=burns, signers=[self.wallet], pool=self.pool.label,
-            amount=sum(balances.values()), checks=self.host.checks.burns(self.address, balances),
-            judge=self.host.judge(OperationContext(Operation.OTHER)),
-        )
+        outcome = await self._execute("burn", burns, sum(balances.values()),
+                                      self.host.checks.burns(self.address, balances))
         report.network_fee_paid += outcome.receipt.fee
         if outcome.ok:
             report.lp_tokens_burned = sum(a for m, a in balances.items() if m in lp_mints)
@@ -333,11 +343,8 @@ class Worker(ABC):
             amount = await self.host.chain.get_balance(self.address) - self.host.network_fee
             instructions = [*(spl.close_account(a, core, self.address) for a in atas),
                             spl.system_transfer(self.address, core, amount)]
-            outcome = await self.host.operator.execute(
-                actor=self.worker_id, kind="leave", instructions=instructions, signers=[self.wallet], amount=amount,
-                checks=self.host.checks.leave(self.address, atas, core, amount),
-                judge=self.host.judge(OperationContext(Operation.OTHER)),
-            )
+            outcome = await self._execute("leave", instructions, amount,
+                                          self.host.checks.leave(self.address, atas, core, amount))
             self.host.core.forget_atas(atas)
             if not outcome.ok:
                 return 0
@@ -351,11 +358,8 @@ class Worker(ABC):
         if amount <= 0:
             return
         core = self.host.core.address
-        outcome = await self.host.operator.execute(
-            actor=self.worker_id, kind="return_sol", instructions=[spl.system_transfer(self.address, core, amount)],
-            signers=[self.wallet], amount=amount, checks=self.host.checks.sol_transfer(self.address, core, amount),
-            judge=self.host.judge(OperationContext(Operation.OTHER)),
-        )
+        outcome = await self._execute("return_sol", [spl.system_transfer(self.address, core, amount)], amount,
+                                      self.host.checks.sol_transfer(self.address, core, amount))
         report.network_fee_paid += outcome.receipt.fee
         if outcome.ok:
             report.sol_returned = amount
@@ -390,7 +394,6 @@ class DepositWorker(Worker):
         if outcome.ok:
             self.stats.counters.tokens_in += amount
             self.stats.counters.tokens_out += amount
-            self.stats.counters.pool_fees_paid += self.pool.state.contract_liquidity_fee
             if self.config.share:
                 peers = self.host.running_peers(self, WorkerKind.WITHDRAWAL)
                 await self._transfer_to_peers("share_lp", self.pool.addresses.lp_mint(self.side), amount, peers)
@@ -440,7 +443,6 @@ class WithdrawalWorker(Worker):
         if outcome.ok:
             self.stats.counters.tokens_in += amount
             self.stats.counters.tokens_out += amount
-            self.stats.counters.pool_fees_paid += self.pool.state.contract_liquidity_fee
             if self.config.share:
                 peers = self.host.running_peers(self, WorkerKind.DEPOSIT)
                 await self._transfer_to_peers("share_tokens", self.funding_mint, amount, peers)
@@ -510,7 +512,6 @@ class SwapWorker(Worker):
             self.stats.counters.tokens_in += amount
             self.stats.counters.tokens_out += out
             self.stats.counters.rounding_loss += amount * r_out % r_in
-            self.stats.counters.pool_fees_paid += self.pool.state.swap_contract_fee
             opposite = self.host.running_peers(self, WorkerKind.SWAP)
             if self.config.share and opposite:
                 await self._transfer_to_peers("forward_output", self.pool.addresses.mint(self.side.other), out,

@@ -73,12 +73,20 @@ def test_derived_figures() -> None:
     stats.record_failure(at=10.0, name="InsufficientFunds", expected=True, operation="swap", detail="")
     stats.record_success(at=20.0, size=300, latency_ms=4.0)
     stats.counters.tokens_in += 300
-    stats.counters.pool_fees_paid, stats.counters.network_fees_paid = 600, 15_000
-    derived = stats.to_dict()["derived"]
+    for at, pool_fee in ((0.0, 300), (10.0, 0), (20.0, 300)):
+        stats.record_fees(at=at, pool_fee=pool_fee, network_fee=5_000)
+    derived = stats.to_dict(now=50.0)["derived"]
     assert derived["operations_per_minute"] == 9.0
     assert derived["average_interval_s"] == 10.0
     assert derived["average_operation_size"] == 200.0
     assert derived["error_rate"] == 1 / 3
     assert derived["most_common_error"] == "InsufficientFunds"
     assert derived["average_fee_per_transaction"] == 5_200.0
+    assert derived["total_sol_spent"] == 15_600
+    assert derived["fee_trend_last_10"] == [5_300, 5_000, 5_300]
+    assert derived["time_since_last_success_s"] == 30.0
+    assert derived["errors_last_hour"] == 1
+    assert derived["last_operation_duration_ms"] == 4.0
+    assert stats.to_dict(now=3700.0)["derived"]["errors_last_hour"] == 0
+    assert stats.recent_errors[0]["recovery"] == "backed off and continued"
     assert (stats.largest_op, stats.smallest_op) == (300, 100)
