@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pytest_fixedratio.errors import FixedRatioError
+
 DESCRIPTION = (
     "Stress-test the Fixed Ratio Trading (FRT) Solana program: concurrent deposits, withdrawals and swaps "
     "with every operation verified against the pool mathematics."
@@ -35,6 +37,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _program_file(text: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file; pass the path of a built FRT program (.so)")
+    return path
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="frt-stress", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -49,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--withdrawers", type=int, default=2, help="withdrawal workers per pool side (default 2)")
     run.add_argument("--no-swappers", action="store_true", help="no swap workers")
     run.add_argument("--seed", type=int, default=7, help="master seed of every random choice (default 7)")
-    run.add_argument("--program", type=Path, default=None,
+    run.add_argument("--program", type=_program_file, default=None,
                      help="an FRT program .so to test instead of the bundled reference program")
     run.add_argument("--verify-every", type=_positive_int, default=1,
                      help="check pool invariants after every N-th operation on a pool (default 1)")
@@ -78,10 +87,14 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "run":
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
         return _run(args)
-    parser.print_help()
-    return 0
+    except FixedRatioError as exc:  # the harness's own, explained failures: no traceback, exit 2
+        print(f"frt-stress: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
