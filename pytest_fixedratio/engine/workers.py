@@ -366,13 +366,22 @@ class Worker(ABC):
             self.stats.counters.sol_returned += amount
 
 
-class DepositWorker(Worker):
-    kind = WorkerKind.DEPOSIT
-    max_fraction = DEPOSIT_MAX_FRACTION
+class _LiquidityWorker(Worker, ABC):
+    """Deposit and withdrawal workers: one side's token and its LP token, blocked by a liquidity pause."""
+
     blocking_flags = PoolFlag.LIQUIDITY_PAUSED
 
+    @property
+    def lp_mint(self) -> Address:
+        return self.pool.addresses.lp_mint(self.side)
+
     def mints(self) -> list[Address]:
-        return [self.pool.addresses.mint(self.side), self.pool.addresses.lp_mint(self.side)]
+        return [self.funding_mint, self.lp_mint]
+
+
+class DepositWorker(_LiquidityWorker):
+    kind = WorkerKind.DEPOSIT
+    max_fraction = DEPOSIT_MAX_FRACTION
 
     async def _deposit(self, amount: int) -> Outcome:
         pool = self.pool
@@ -396,7 +405,7 @@ class DepositWorker(Worker):
             self.stats.counters.tokens_out += amount
             if self.config.share:
                 peers = self.host.running_peers(self, WorkerKind.WITHDRAWAL)
-                await self._transfer_to_peers("share_lp", self.pool.addresses.lp_mint(self.side), amount, peers)
+                await self._transfer_to_peers("share_lp", self.lp_mint, amount, peers)
         return True
 
     async def _empty_operation(self, report: EmptyReport) -> None:
@@ -410,17 +419,9 @@ class DepositWorker(Worker):
             report.tokens_used = report.lp_tokens_received = amount
 
 
-class WithdrawalWorker(Worker):
+class WithdrawalWorker(_LiquidityWorker):
     kind = WorkerKind.WITHDRAWAL
     max_fraction = WITHDRAW_MAX_FRACTION
-    blocking_flags = PoolFlag.LIQUIDITY_PAUSED
-
-    def mints(self) -> list[Address]:
-        return [self.pool.addresses.mint(self.side), self.pool.addresses.lp_mint(self.side)]
-
-    @property
-    def lp_mint(self) -> Address:
-        return self.pool.addresses.lp_mint(self.side)
 
     async def _withdraw(self, lp_amount: int, lp_balance: int) -> Outcome:
         pool = self.pool

@@ -149,7 +149,6 @@ uint64_t check_system_not_paused(const SolAccountInfo *account, const SolPubkey 
  * non-zero mints and ratios. On success the state is read and written in place in account->data. */
 uint64_t load_pool_state(const SolAccountInfo *account, const SolPubkey *pool_id, const SolPubkey *program_id);
 
-/* The opening checks of Deposit/Withdraw/Swap: user (account 0) signs, system (account 2) not paused. */
 /* Accounts 0-6, the same in Deposit, Withdraw and Swap (frt-contract.md 2.3); 7-10 differ per instruction. */
 enum {
     ACC_USER = 0,
@@ -161,6 +160,7 @@ enum {
     ACC_VAULT_B = 6,
 };
 
+/* The opening checks of Deposit/Withdraw/Swap: user (account 0) signs, system (account 2) not paused. */
 uint64_t check_signer_and_pause(const SolParameters *params);
 
 /* SOL fee from the user to the pool PDA and its bookkeeping (collect_fee_to_pool_state). */
