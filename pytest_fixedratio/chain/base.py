@@ -112,14 +112,8 @@ class Chain(Protocol):
     async def get_balance(self, address: Address) -> int:
         """Lamports at ``address`` (0 when there is no account)."""
 
-    async def airdrop(self, address: Address, lamports: int) -> None:
-        """Credit ``lamports`` to ``address`` from the cluster's faucet; raises `ChainError` if refused."""
-
     async def now(self) -> int:
         """The Clock sysvar's unix timestamp, the time the program sees."""
-
-    async def advance_clock(self, seconds: float) -> None:
-        """Let ``seconds`` of chain time pass (virtual on an in-process chain: timestamp and slot move)."""
 
     async def rent_exempt_minimum(self, data_len: int) -> int:
         """Lamports an account of ``data_len`` bytes needs to be rent exempt."""

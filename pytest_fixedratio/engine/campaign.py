@@ -1,26 +1,28 @@
-"""A stress campaign on the embedded target: the main job of `frt-stress run` and `make stress`.
+"""A stress campaign: the main job of `frt-stress run`, `make stress` and the `frt_campaign` fixture, as a thin
+use of a `Session`.
 
 It builds everything from one seed (program and authority wallets, core wallet, mints, worker wallets, every
 amount and pause), creates the pools, spreads workers over them (per side: depositors and withdrawers; per
-pool: one swapper each way), runs them for the configured (virtual or real) duration, stops them gracefully and
-summarises. With the virtual clock the run is reproducible operation for operation.
+pool: one swapper each way), lets them run for the configured (virtual or real) duration, stops them
+gracefully and summarises. With the virtual clock the run is reproducible operation for operation.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_fixedratio.chain.abilities import Faucet, TimeTravel
+from pytest_fixedratio.chain.base import Chain
+from pytest_fixedratio.chain.factory import make_chain
 from pytest_fixedratio.chain.keys import Wallet
-from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.engine.clock import Clock, RealClock, VirtualClock
-from pytest_fixedratio.engine.core_wallet import CoreWallet
+from pytest_fixedratio.engine.core_wallet import Rents
 from pytest_fixedratio.engine.decisions import Decisions
 from pytest_fixedratio.engine.model import WorkerKind
-from pytest_fixedratio.engine.operator import OperationLog, Operator
+from pytest_fixedratio.engine.oplog import OperationSink
 from pytest_fixedratio.engine.pool_book import PoolBook, get_or_create_pool
 from pytest_fixedratio.engine.pool_factory import (
     EXTREME_SPECS,
@@ -29,12 +31,23 @@ from pytest_fixedratio.engine.pool_factory import (
     random_spec,
     working_amount,
 )
-from pytest_fixedratio.engine.runtime import StressEngine
+from pytest_fixedratio.engine.pools import PoolHandle
+from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.engine.summary import CampaignSummary, summarize
-from pytest_fixedratio.engine.verification import LedgerChecks
-from pytest_fixedratio.frt.constants import LAMPORTS_PER_SOL, Side
+from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.frt.constants import LAMPORTS_PER_SOL, MINT_LEN, TOKEN_ACCOUNT_LEN, Side
 
-CORE_FUNDING = 100_000 * LAMPORTS_PER_SOL
+CORE_FUNDING_BASE = 100_000 * LAMPORTS_PER_SOL
+CORE_FUNDING_PER_POOL = 10 * LAMPORTS_PER_SOL
+"""Registration fee, the rent of the pool's accounts, its mints and its workers' token accounts, with room."""
+CORE_FUNDING_PER_WORKER_HOUR = 100 * LAMPORTS_PER_SOL
+"""About three times what a depositor pays in fees in an hour of 750-2000 ms cycles."""
+
+
+def core_funding(pools: int, workers: int, duration_s: float) -> int:
+    """What the core wallet is given for a run of this size: it funds every pool and tops up every worker."""
+    hours = max(duration_s, 3600.0) / 3600
+    return CORE_FUNDING_BASE + pools * CORE_FUNDING_PER_POOL + int(workers * hours * CORE_FUNDING_PER_WORKER_HOUR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,61 +71,96 @@ class CampaignConfig:
     data_dir: Path | None = None
     """Where the core wallet (0600) and the saved-pool book live; None keeps nothing. On the in-process chain,
     which is new every run, saved pools are found stale and dropped (backed up under deleted/)."""
+    target: str = "litesvm"
+
+    @property
+    def workers_per_pool(self) -> int:
+        return 2 * (self.depositors_per_side + self.withdrawers_per_side + int(self.swappers))
 
 
 class Campaign:
-    """One campaign: `setup` builds the chain, wallets, pools and workers; `run` drives them and summarises."""
+    """One campaign: `setup` builds the session, pools and workers; `run` drives them and summarises."""
 
-    def __init__(self, config: CampaignConfig) -> None:
+    def __init__(self, config: CampaignConfig, *, sink: OperationSink | None = None) -> None:
         self.config = config
-        decisions = Decisions(config.seed)
-        self.chain = LiteSvmChain(
-            config.program_path, program=Wallet.from_seed(decisions.child("program").secret_seed()),
-            upgrade_authority=Wallet.from_seed(decisions.child("authority").secret_seed()),
-        )
-        self.clock: Clock = VirtualClock(on_advance=self.chain.advance_clock) if config.virtual_clock else RealClock()
-        operator = Operator(self.chain, self.clock, OperationLog())
-        wallet_path = None if config.data_dir is None else config.data_dir / "core_wallet.json"
-        core = CoreWallet.open(self.chain, operator, decisions.child("core"), wallet_path)
-        self.checks = LedgerChecks(self.chain, verify_every=config.verify_every)
-        self.engine = StressEngine(self.chain, self.clock, decisions, self.checks, operator, core, seed=config.seed)
+        self.decisions = Decisions(config.seed)
+        self.chain: Chain = make_chain(
+            config.target, program_path=config.program_path,
+            program=Wallet.from_seed(self.decisions.child("program").secret_seed()),
+            upgrade_authority=Wallet.from_seed(self.decisions.child("authority").secret_seed()))
+        self.clock: Clock = self._clock()
+        self.sink = sink
+        self._session: Session | None = None
+
+    def _clock(self) -> Clock:
+        if not self.config.virtual_clock:
+            return RealClock()
+        if not isinstance(self.chain, TimeTravel):
+            raise InvalidArgument(f"the virtual clock needs a chain that can move its clock; target "
+                                  f"{self.config.target!r} cannot: use the real clock")
+        return VirtualClock(on_advance=self.chain.advance_clock)
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise InvalidArgument("the campaign is not set up yet: await campaign.setup() first")
+        return self._session
+
+    def _core_wallet(self) -> Wallet:
+        """Stored at data_dir/core_wallet.json (0600) when a data directory is given, else from the seed. The
+        wallet and the mints draw from separate streams, so a stored wallet does not shift the mint keys."""
+        seeded = Wallet.from_seed(self.decisions.child("core").child("wallet").secret_seed())
+        if self.config.data_dir is None:
+            return seeded
+        path = self.config.data_dir / "core_wallet.json"
+        if path.exists():
+            return Wallet.load(path)
+        seeded.save(path)
+        return seeded
 
     async def setup(self) -> None:
-        config, engine = self.config, self.engine
-        await self.chain.airdrop(engine.core.address, CORE_FUNDING)
-        await ensure_program_initialized(engine)
+        config, chain = self.config, self.chain
+        rents = Rents(await chain.rent_exempt_minimum(TOKEN_ACCOUNT_LEN), await chain.rent_exempt_minimum(MINT_LEN))
+        session = self._session = Session(chain, self.clock, self.decisions, seed=config.seed,
+                                          core_wallet=self._core_wallet(),
+                                          core_decisions=self.decisions.child("core").child("mints"), rents=rents,
+                                          verify_every=config.verify_every, sink=self.sink)
+        if isinstance(chain, Faucet):
+            await chain.airdrop(session.core.address, core_funding(
+                config.pools, config.pools * config.workers_per_pool, config.duration_s))
+        await ensure_program_initialized(session)
         book = None if config.data_dir is None else PoolBook.load(config.data_dir)
         if book is not None:
-            await book.validate_all(self.chain)
-        spec_decisions = engine.decisions.child("pool-specs")
+            await book.validate_all(chain)
+        spec_decisions = self.decisions.child("pool-specs")
         for index in range(config.pools):
             spec = EXTREME_SPECS[index] if index < len(EXTREME_SPECS) else random_spec(spec_decisions)
-            pool = await (create_pool(engine, spec) if book is None else get_or_create_pool(engine, spec, book))
-            await self.checks.track_pool(pool)
-            for side in (Side.A, Side.B):
-                amount = working_amount(pool, side)
-                for _ in range(config.depositors_per_side):
-                    engine.create_worker(WorkerKind.DEPOSIT, pool.address, side, initial_amount=amount,
-                                         auto_refill=True)
-                for number in range(config.withdrawers_per_side):
-                    engine.create_worker(WorkerKind.WITHDRAWAL, pool.address, side,
-                                         share=number >= config.hoarding_withdrawers_per_side)
-                if config.swappers:
-                    engine.create_worker(WorkerKind.SWAP, pool.address, side, initial_amount=amount,
-                                         auto_refill=True)
+            pool = await (create_pool(session, spec) if book is None else get_or_create_pool(session, spec, book))
+            self._add_workers(pool)
+
+    def _add_workers(self, pool: PoolHandle) -> None:
+        config, session = self.config, self.session
+        for side in (Side.A, Side.B):
+            amount = working_amount(pool, side)
+            for _ in range(config.depositors_per_side):
+                session.add_worker(WorkerKind.DEPOSIT, pool.address, side, initial_amount=amount, auto_refill=True)
+            for number in range(config.withdrawers_per_side):
+                session.add_worker(WorkerKind.WITHDRAWAL, pool.address, side,
+                                   share=number >= config.hoarding_withdrawers_per_side)
+            if config.swappers:
+                session.add_worker(WorkerKind.SWAP, pool.address, side, initial_amount=amount, auto_refill=True)
 
     async def advance(self, seconds: float) -> None:
         """Let the workers run for `seconds` more (virtual or real)."""
-        if isinstance(self.clock, VirtualClock):
-            await self.clock.run_until(self.clock.now() + seconds)
-        else:
-            await asyncio.sleep(seconds)
+        await self.session.run_for(seconds)
 
     async def finish(self, wall_seconds: float) -> CampaignSummary:
         """Stop the workers gracefully, run the final checks, summarise."""
-        await self.engine.stop_all()
-        final_findings = await self.checks.final_check(self.engine)
-        return summarize(self.engine, self.config.seed, self.clock.now(), wall_seconds, final_findings)
+        session = self.session
+        await session.stop()
+        final_findings = await session.final_check()
+        session.sink.close()
+        return summarize(session, self.config.seed, self.clock.now(), wall_seconds, final_findings)
 
     async def run(self, before_start: Callable[[Campaign], Awaitable[None]] | None = None) -> CampaignSummary:
         """setup, `before_start(self)` (a test's chance to act on the set-up chain), start, run, finish."""
@@ -120,10 +168,10 @@ class Campaign:
         await self.setup()
         if before_start is not None:
             await before_start(self)
-        self.engine.start_all()
+        self.session.start()
         await self.advance(self.config.duration_s)
         return await self.finish(time.perf_counter() - started)
 
 
-async def run_campaign(config: CampaignConfig) -> CampaignSummary:
-    return await Campaign(config).run()
+async def run_campaign(config: CampaignConfig, *, sink: OperationSink | None = None) -> CampaignSummary:
+    return await Campaign(config, sink=sink).run()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt.constants import LAMPORTS_PER_SOL
+from pytest_fixedratio.frt.constants import LAMPORTS_PER_SIGNATURE, LAMPORTS_PER_SOL
 
 REFILL_THRESHOLD_PERCENT = 5
 SOL_LOW_WATER = LAMPORTS_PER_SOL // 10        # a worker below 0.1 SOL gets a top-up
@@ -17,6 +17,10 @@ CORE_RESERVE = LAMPORTS_PER_SOL // 10         # the core wallet never gives away
 MIN_TOPUP = LAMPORTS_PER_SOL // 100           # at least 0.01 SOL per top-up
 TOPUP_PERCENT_OF_CORE = 1
 EMPTY_SOL_RESERVE = LAMPORTS_PER_SOL // 100   # `empty` returns everything above 0.01 SOL
+NETWORK_FEE = LAMPORTS_PER_SIGNATURE          # what a worker's single-signature transaction costs
+FAIR_SHARE_WORKERS = 30
+"""Up to this many workers, a top-up is 1% of the core's spare SOL (the original service's rule); beyond, the
+percentage shrinks in proportion, so thousands of workers cannot drain the core wallet by compounding."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +51,15 @@ def needs_refill(balance: int, initial_amount: int, auto_refill: bool) -> bool:
     return auto_refill and initial_amount > 0 and balance * 100 < initial_amount * REFILL_THRESHOLD_PERCENT
 
 
-def topup_amount(core_balance: int) -> int:
-    """SOL given to a worker below the low-water mark: 1% of the core's spare SOL, at least 0.01 SOL.
+def topup_amount(core_balance: int, workers: int = 1) -> int:
+    """SOL given to a worker below the low-water mark: 1% of the core's spare SOL (divided further when more
+    than `FAIR_SHARE_WORKERS` workers share the core), at least 0.01 SOL.
 
     Returns 0 when the core wallet cannot give that much without dropping below its reserve.
     """
     spare = core_balance - CORE_RESERVE
-    amount = max(spare * TOPUP_PERCENT_OF_CORE // 100, MIN_TOPUP)
+    crowd = max(1, -(-workers // FAIR_SHARE_WORKERS))
+    amount = max(spare * TOPUP_PERCENT_OF_CORE // (100 * crowd), MIN_TOPUP)
     return amount if spare > amount else 0
 
 

@@ -23,7 +23,7 @@ from typing import Any, Final, Protocol, TypedDict, TypeVar
 from pytest_fixedratio.chain.base import AccountState, ChainError
 from pytest_fixedratio.engine.pool_factory import PoolSpec, create_pool_signed
 from pytest_fixedratio.engine.pools import PoolHandle
-from pytest_fixedratio.engine.runtime import StressEngine
+from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.address import ZERO, Address
@@ -465,12 +465,13 @@ def _records_of(document: object) -> list[PoolRecord]:
 # The engine's entry point
 
 
-async def get_or_create_pool(engine: StressEngine, spec: PoolSpec, book: PoolBook) -> PoolHandle:
-    """A saved pool made from `spec` that still validates (and is not yet managed by `engine`), else a new pool,
-    recorded in `book` once InitializePool succeeded and its state read back as asked."""
-    handle = await book.reuse(engine.chain, spec, mint_authority=engine.core.address, exclude=engine.pools.keys())
+async def get_or_create_pool(session: Session, spec: PoolSpec, book: PoolBook) -> PoolHandle:
+    """A saved pool made from `spec` that still validates (and is not yet managed by `session`), else a new
+    pool, recorded in `book` once InitializePool succeeded and its state read back as asked."""
+    handle = await book.reuse(session.chain, spec, mint_authority=session.core.address, exclude=session.pools.keys())
     if handle is None:
-        handle, signature = await create_pool_signed(engine, spec)
+        handle, signature = await create_pool_signed(session, spec)
         book.add(PoolRecord.created(handle, spec, signature, book.now()))
-    engine.pools[handle.address] = handle
+    else:
+        await session.track_pool(handle, created=False)
     return handle

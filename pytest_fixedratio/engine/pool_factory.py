@@ -11,14 +11,16 @@ from dataclasses import dataclass
 
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.pools import PoolHandle
-from pytest_fixedratio.engine.runtime import StressEngine
+from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.errors import FixedRatioError, InvalidArgument
-from pytest_fixedratio.frt import accounts, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
+from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.ratio import normalize_ratio
 from pytest_fixedratio.frt.state import PoolState
+from pytest_fixedratio.intents.intent import Intent
+from pytest_fixedratio.intents.pool_ops import InitializePool, InitializeProgram
 
 INITIALIZE_POOL_CU = 195_000
 INITIALIZE_PROGRAM_CU = 200_000
@@ -82,42 +84,44 @@ def is_tradable(spec: PoolSpec) -> bool:
     return True
 
 
-async def ensure_program_initialized(engine: StressEngine) -> None:
+async def ensure_program_initialized(session: Session) -> None:
     """Send InitializeProgram (admin = the upgrade authority) if the SystemState PDA does not exist yet."""
-    program_id = engine.chain.program_id
-    if await engine.chain.get_account(pdas.system_state(program_id)[0]) is not None:
+    chain = session.chain
+    program_id = chain.program_id
+    if await chain.get_account(pdas.system_state(program_id)[0]) is not None:
         return
-    authority = engine.chain.upgrade_authority
-    outcome = await engine.operator.execute(
-        actor="core", kind="initialize_program", signers=[authority], compute_unit_limit=INITIALIZE_PROGRAM_CU,
-        instructions=[accounts.initialize_program(program_id, authority.address)],
-    )
+    authority = chain.upgrade_authority
+    op = InitializeProgram(program_id, authority.address, authority.address,
+                           await chain.rent_exempt_minimum(c.SYSTEM_STATE_LEN),
+                           await chain.rent_exempt_minimum(c.MAIN_TREASURY_LEN))
+    outcome = await session.execute(Intent("initialize_program", "core", (op,), (authority,),
+                                           compute_units=INITIALIZE_PROGRAM_CU))
     if not outcome.ok:
         raise PoolCreationFailed(f"InitializeProgram failed: {outcome.receipt.failure}")
 
 
-async def create_pool(engine: StressEngine, spec: PoolSpec) -> PoolHandle:
+async def create_pool(session: Session, spec: PoolSpec) -> PoolHandle:
     """Two fresh mints, InitializePool paid by the core wallet, then a read-back of the state."""
-    handle, _ = await create_pool_signed(engine, spec)
+    handle, _ = await create_pool_signed(session, spec)
     return handle
 
 
-async def create_pool_signed(engine: StressEngine, spec: PoolSpec) -> tuple[PoolHandle, str]:
-    """`create_pool`, also giving InitializePool's signature (what `pool_book.PoolRecord` keeps)."""
-    core = engine.core
+async def create_pool_signed(session: Session, spec: PoolSpec) -> tuple[PoolHandle, str]:
+    """`create_pool`, also giving InitializePool's signature (what `pool_book.PoolRecord` keeps). The pool is
+    managed and watched by the session from its creation on."""
+    core, chain = session.core, session.chain
     mint1, mint2 = await core.create_mint(spec.decimals_1), await core.create_mint(spec.decimals_2)
     ratio = normalize_ratio(mint1, spec.decimals_1, mint2, spec.decimals_2, spec.rate)
-    addresses = pdas.PoolAddresses.derive(engine.chain.program_id, ratio.token_a, ratio.token_b,
-                                          ratio.ratio_a, ratio.ratio_b)
-    outcome = await engine.operator.execute(
-        actor="core", kind="initialize_pool", signers=[core.wallet], pool=str(addresses.pool),
-        compute_unit_limit=INITIALIZE_POOL_CU,
-        instructions=[accounts.initialize_pool(core.address, addresses, flags=spec.flags)],
-    )
+    addresses = pdas.PoolAddresses.derive(chain.program_id, ratio.token_a, ratio.token_b, ratio.ratio_a,
+                                          ratio.ratio_b)
+    op = InitializePool(core.address, addresses, ratio.ratio_type is c.RatioType.SIMPLE, spec.flags,
+                        await chain.rent_exempt_minimum(c.POOL_STATE_LEN), core.rents.token_account, core.rents.mint)
+    outcome = await session.execute(Intent("initialize_pool", "core", (op,), (core.wallet,), addresses.pool,
+                                           compute_units=INITIALIZE_POOL_CU))
     if not outcome.ok:
         raise PoolCreationFailed(f"InitializePool for {spec.label} failed: {outcome.receipt.failure} "
                                  f"{list(outcome.receipt.logs[-3:])}")
-    account = await engine.chain.get_account(addresses.pool)
+    account = outcome.receipt.after[addresses.pool]
     if account is None:
         raise PoolCreationFailed(f"pool {addresses.pool} ({spec.label}) is missing after a successful creation")
     state = PoolState.decode(account.data)
@@ -126,7 +130,7 @@ async def create_pool_signed(engine: StressEngine, spec: PoolSpec) -> tuple[Pool
     if state != expected:
         raise PoolCreationFailed(f"pool {addresses.pool} ({spec.label}) reads back as {state}, expected {expected}")
     handle = PoolHandle(addresses, ratio.decimals_a, ratio.decimals_b, state)
-    engine.pools[addresses.pool] = handle
+    await session.track_pool(handle, created=True)
     return handle, outcome.receipt.signature
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_fixedratio.engine.runtime import StressEngine
+from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.engine.stats import WorkerStats
 
 
@@ -60,21 +60,11 @@ class CampaignSummary:
         return "\n".join(lines)
 
 
-def summarize(engine: StressEngine, seed: int, virtual_seconds: float, wall_seconds: float,
+def summarize(session: Session, seed: int, virtual_seconds: float, wall_seconds: float,
               final_findings: list[str]) -> CampaignSummary:
-    operations: dict[str, Counter[str]] = {}
-    errors: Counter[str] = Counter()
-    for record in engine.log.records:
-        counts = operations.setdefault(record.kind, Counter(ok=0, failed=0, expected=0, unexpected=0))
-        if record.ok:
-            counts["ok"] += 1
-        else:
-            counts["failed"] += 1
-            counts["expected" if record.expected_error else "unexpected"] += 1
-            errors[record.error] += 1
     total = WorkerStats()
-    for worker in engine.workers.values():
-        total.merge(worker.stats)
+    for stats in session.stats.values():
+        total.merge(stats)
     c = total.counters
     totals = {
         "lp_shared_and_tokens_shared": c.shared_out, "times_refilled": c.times_refilled,
@@ -83,18 +73,21 @@ def summarize(engine: StressEngine, seed: int, virtual_seconds: float, wall_seco
         "sol_topups_lamports": c.sol_topups_received, "swap_rounding_surplus": c.rounding_loss,
         "waiting_cycles": c.waiting_cycles,
     }
-    workers = Counter(w.kind.value for w in engine.workers.values())
-    verification = dict(engine.checks.totals(), final_findings=len(final_findings))
-    incidents = [i.to_dict() for i in engine.incidents] + [
+    workers = Counter(w.kind.value for w in session.workers.values())
+    log = session.verifier.log
+    verification = {"checks": log.total_checks, "violations": log.total_violations,
+                    "by_check": dict(sorted(log.checks.items())), "final_findings": len(final_findings)}
+    incidents = [i.to_dict() for i in session.incidents] + [
         {"kind": "final_check", "worker_id": "-", "details": [f], "operation": {}, "seed": seed, "logs": []}
         for f in final_findings]
+    now = session.clock.now()
     per_worker = {
         w.worker_id: {"kind": w.kind.value, "pool": str(w.config.pool), "side": w.side.value,
                       "address": str(w.address), "status": w.status.value, "error_reason": w.error_reason,
                       "initial_amount": w.config.initial_amount, "auto_refill": w.config.auto_refill,
-                      "share": w.config.share, "stats": w.stats.to_dict(engine.clock.now())}
-        for w in engine.workers.values()
+                      "share": w.config.share, "stats": w.stats.to_dict(now)}
+        for w in session.workers.values()
     }
-    return CampaignSummary(seed, virtual_seconds, wall_seconds, len(engine.pools), dict(workers),
-                           {k: dict(v) for k, v in operations.items()}, dict(errors), totals, verification,
-                           incidents, per_worker)
+    return CampaignSummary(seed, virtual_seconds, wall_seconds, len(session.pools), dict(workers),
+                           {k: dict(v) for k, v in session.tally.operations.items()}, dict(session.tally.errors),
+                           totals, verification, incidents, per_worker)

@@ -2,8 +2,8 @@
 
 `chain/` fills `TransactionFailure` from whatever its backend reports (LiteSVM's `FailedTransactionMetadata`,
 an RPC error object). `classify` turns it, with the transaction's logs, into a `ClassifiedError` that names
-the error and the program that raised it; `judge` then says whether the failure was expected for the
-operation the client attempted, given what the client knew (`OperationContext`).
+the error and the program that raised it. Whether a failure was expected is not decided here: each intent
+(`pytest_fixedratio.intents`) predicts the exact error from the state before the transaction.
 
 Why the logs: a CPI failure is reported as `Custom(n)` at the FRT instruction's index, and `Custom(1)` means
 InsufficientFunds from SPL Token but ResultWithNegativeLamports from the System program. Only the
@@ -11,14 +11,13 @@ InsufficientFunds from SPL Token but ResultWithNegativeLamports from the System 
 
 Tables: FRT codes from the program's `src/error.rs` v0.17.1070 (service-features.md Appendix B,
 frt-contract.md §6.1), builtin `InstructionError` variants (§6.2), spl-token 3.5 `TokenError` and the
-System program's `SystemError` (§6.3). The scenario rules encode frt-contract.md §6.4 and
-service-features.md §2.5.
+System program's `SystemError` (§6.3).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Final
@@ -26,7 +25,6 @@ from typing import Final
 from pytest_fixedratio.errors import DecodeError
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.constants import PoolFlag
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,162 +332,3 @@ def classify(failure: TransactionFailure, logs: Iterable[str], program_id: Addre
         cause = BUILTIN_ERROR_CAUSES.get(failure.kind, "") if raiser is Raiser.FRT else ""
     return ClassifiedError(failure.kind, name, raiser, failure.custom_code, program,
                            failure.instruction_index, cause, failure.detail)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Verdicts
-
-
-class Operation(StrEnum):
-    """What the client attempted."""
-
-    DEPOSIT = "deposit"
-    WITHDRAW = "withdraw"
-    SWAP = "swap"
-    INITIALIZE_POOL = "initialize_pool"
-    OTHER = "other"
-
-
-@dataclass(frozen=True, slots=True)
-class OperationContext:
-    """What the client knew about the attempted operation; None means "not known".
-
-    Read the chain state *after* the failure where possible: a failed transaction changes nothing, so a
-    later read shows what the program saw (or what a concurrent worker made of it since).
-
-    - ``amount``: deposit amount, LP to burn, or swap input.
-    - ``expected_out``: the swap's expected_amount_out; ``expected_from_math``: it came from frt.math.
-    - ``user_balance``: the source token balance (deposit, swap input); ``lp_balance``: LP of the side.
-    - ``tracked_liquidity``: the pool's tracked total of the output side (swap) or the withdrawn side.
-    - ``payer_lamports`` and ``fee``: the payer's lamports and everything the operation charges it
-      (pool fee; for InitializePool the registration fee plus rent of the five accounts).
-    - ``predicted``: the error the client expected on purpose (a negative test, a frt.math rejection).
-    """
-
-    operation: Operation
-    amount: int | None = None
-    expected_out: int | None = None
-    expected_from_math: bool = False
-    pool_flags: PoolFlag | None = None
-    system_paused: bool | None = None
-    signer_is_pool_owner: bool | None = None
-    user_balance: int | None = None
-    lp_balance: int | None = None
-    tracked_liquidity: int | None = None
-    payer_lamports: int | None = None
-    fee: int | None = None
-    pool_exists: bool | None = None
-    predicted: OnChainError | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """``expected``: a failure the harness counts and carries on from. ``transient``: resend with a new
-    blockhash. ``critical``: a contract invariant is broken (flag the verification failure)."""
-
-    expected: bool
-    reason: str
-    transient: bool = False
-    critical: bool = False
-
-
-def _below(value: int | None, bound: int | None) -> bool:
-    return value is not None and bound is not None and value < bound
-
-
-def _flag(flag: PoolFlag) -> Callable[[OperationContext], bool]:
-    return lambda ctx: ctx.pool_flags is not None and flag in ctx.pool_flags
-
-
-def _payer_short(ctx: OperationContext) -> bool:
-    return _below(ctx.payer_lamports, ctx.fee)
-
-
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    """An error is expected for `operations` when `holds(context)`; `condition` says so in words."""
-
-    operations: frozenset[Operation]
-    holds: Callable[[OperationContext], bool]
-    condition: str
-
-
-_PAID = frozenset({Operation.DEPOSIT, Operation.WITHDRAW, Operation.SWAP, Operation.INITIALIZE_POOL})
-_SWAP = frozenset({Operation.SWAP})
-_LIQUIDITY = frozenset({Operation.DEPOSIT, Operation.WITHDRAW})
-_RuleKey = tuple[Raiser, str, int | None]
-
-_RULES: Final[Mapping[_RuleKey, tuple[_Rule, ...]]] = {
-    (Raiser.FRT, CUSTOM, FrtErrorCode.SystemPaused): (
-        _Rule(frozenset(Operation), lambda ctx: ctx.system_paused is True, "the system is paused"),),
-    (Raiser.FRT, CUSTOM, FrtErrorCode.PoolSwapsPaused): (
-        _Rule(_SWAP, _flag(PoolFlag.SWAPS_PAUSED), "the pool's swaps are paused"),),
-    (Raiser.FRT, CUSTOM, FrtErrorCode.PoolLiquidityPaused): (
-        _Rule(_LIQUIDITY, _flag(PoolFlag.LIQUIDITY_PAUSED), "the pool's liquidity is paused"),),
-    (Raiser.FRT, CUSTOM, FrtErrorCode.SwapAccessRestricted): (
-        _Rule(_SWAP, lambda ctx: _flag(PoolFlag.SWAP_FOR_OWNERS_ONLY)(ctx) and ctx.signer_is_pool_owner is False,
-              "the pool is owner-only and the signer is not its owner"),),
-    (Raiser.FRT, CUSTOM, FrtErrorCode.InsufficientFeeBalance): (
-        _Rule(_PAID, _payer_short, "the payer holds fewer lamports than the fee"),),
-    (Raiser.FRT, CUSTOM, FrtErrorCode.AmountMismatch): (
-        _Rule(_SWAP, lambda ctx: not ctx.expected_from_math,
-              "expected_amount_out was not computed with frt.math"),),
-    (Raiser.FRT, "InsufficientFunds", None): (
-        _Rule(_SWAP, lambda ctx: _below(ctx.tracked_liquidity, ctx.expected_out),
-              "the output exceeds the tracked liquidity of the output side"),
-        _Rule(frozenset({Operation.DEPOSIT}), lambda ctx: _below(ctx.user_balance, ctx.amount),
-              "the user's token balance is below the amount"),
-    ),
-    (Raiser.FRT, "InvalidAccountData", None): (
-        _Rule(_SWAP, lambda ctx: _below(ctx.user_balance, ctx.amount),
-              "the user's input balance is below amount_in"),),
-    (Raiser.FRT, "ArithmeticOverflow", None): (
-        _Rule(frozenset({Operation.WITHDRAW}), lambda ctx: _below(ctx.tracked_liquidity, ctx.amount),
-              "the tracked liquidity of the side is below the amount"),),
-    (Raiser.FRT, "AccountAlreadyInitialized", None): (
-        _Rule(frozenset({Operation.INITIALIZE_POOL}), lambda ctx: ctx.pool_exists is True,
-              "the pool already exists"),),
-    (Raiser.SPL_TOKEN, CUSTOM, SplTokenError.InsufficientFunds): (
-        _Rule(frozenset({Operation.WITHDRAW}),
-              lambda ctx: _below(ctx.lp_balance, ctx.amount) or _below(ctx.tracked_liquidity, ctx.amount),
-              "the LP balance or the tracked liquidity of the side is below the amount"),),
-    (Raiser.SYSTEM, CUSTOM, SystemProgramError.ResultWithNegativeLamports): (
-        _Rule(_PAID, _payer_short, "the payer holds fewer lamports than the operation charges"),),
-}
-
-
-def _rule_key(error: ClassifiedError) -> _RuleKey:
-    return error.raiser, error.kind, error.custom_code if error.kind == CUSTOM else None
-
-
-def _matches_prediction(error: ClassifiedError, predicted: OnChainError) -> bool:
-    return error.on_chain == predicted and (error.kind != CUSTOM or error.raiser is Raiser.FRT)
-
-
-def _judge_transaction_level(error: ClassifiedError) -> Verdict:
-    if error.transient:
-        return Verdict(True, f"{error.label}: transient, rebuild with a fresh blockhash and resend", transient=True)
-    if error.kind in PAYER_FUNDING_ERRORS:
-        return Verdict(True, f"{error.label}: the fee payer needs a top-up")
-    return Verdict(False, f"{error.label}: not a failure the harness expects")
-
-
-def judge(error: ClassifiedError, context: OperationContext) -> Verdict:
-    """Expected or not, and why (frt-contract.md §6.4, service-features.md §2.5)."""
-    op = context.operation
-    if error.raiser is Raiser.RUNTIME:
-        return _judge_transaction_level(error)
-    if error.raiser is Raiser.FRT and error.custom_code == FrtErrorCode.StrictLpMintViolation:
-        return Verdict(False, f"{error}: critical", critical=True)
-    if context.predicted is not None and _matches_prediction(error, context.predicted):
-        return Verdict(True, f"{error.label} on {op}: predicted by the client")
-    rules = tuple(rule for rule in _RULES.get(_rule_key(error), ()) if op in rule.operations)
-    for rule in rules:
-        if rule.holds(context):
-            return Verdict(True, f"{error.label} on {op}: {rule.condition}")
-    expectation = f"; the client predicted {context.predicted}" if context.predicted is not None else ""
-    if rules:
-        needed = " or ".join(rule.condition for rule in rules)
-        return Verdict(False, f"{error.label} on {op}: expected only when {needed}, "
-                              f"which the context does not show{expectation}")
-    return Verdict(False, f"{error} on {op}: not a failure the harness expects{expectation}")

@@ -1,6 +1,8 @@
-"""The verifier that does not trust the program: per-operation ledger, pool and global invariants, reports.
+"""The verifier that does not trust the program: one check of every receipt against its intent's prediction,
+pool and program invariants, reports.
 
-`ledger` predicts what each transaction must do from the FRT maths and compares it with the receipt;
-`invariants` checks snapshots of pools and of the treasury; `report` turns findings into counted,
-mergeable values. Everything but `reader` is pure: it works on account snapshots, never on a connection.
+`verifier` compares each receipt with what its intent (`pytest_fixedratio.intents`) predicts and runs the pool
+invariants on the after-state; `invariants` checks snapshots of pools and of the treasury; `report` turns
+findings into counted, mergeable values. Everything but `reader` is pure: it works on account snapshots, never
+on a connection.
 """

@@ -39,6 +39,13 @@ class Check(StrEnum):
     and every other operation the ledger models)."""
     ACCEPT = "accept"
     """A transaction succeeded although the contract says it must fail (zero amount, wrong expected out ...)."""
+    OUTCOME = "outcome"
+    """The transaction failed although its intent predicts success (an unexpected error)."""
+    ERROR = "error"
+    """The transaction failed as predicted, but with another error or at another instruction than the check
+    order of frt-contract.md section 2.3 gives."""
+    LOGS = "logs"
+    """A successful transaction did not print the success log line clients read."""
     CONTINUITY = "continuity"
     """A pool account changed between two transactions the harness saw, by something that was none of them
     (a third party, a buggy program, a tampering test). Meaningful where transactions execute one at a time."""

@@ -1,0 +1,37 @@
+"""Abilities only some chains have, as optional protocols the harness asks for with ``isinstance``.
+
+An in-process chain can do all of them; a validator none, and each caller states what it does without:
+- `AccountWriter` (overwrite an account outside any transaction): tests that fake a third party or a fault;
+  without it such a test is skipped with the reason.
+- `TimeTravel` (move the Clock sysvar): the virtual clock; without it the run uses real time.
+- `Faucet` (credit lamports from nowhere): funding the core wallet; without it the core wallet must be funded
+  beforehand (a key file holding SOL), and the run checks its balance instead.
+Receipts' before/after account states come from every target: in-process they are read around the
+transaction; a validator target reads them too, and its transaction metadata's pre/post balances are the
+fallback that stays exact while other clients touch the same accounts.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from pytest_fixedratio.chain.base import AccountState
+from pytest_fixedratio.frt.address import Address
+
+
+@runtime_checkable
+class AccountWriter(Protocol):
+    def set_account(self, address: Address, state: AccountState) -> None:
+        """Overwrite the account at `address` as it is."""
+
+
+@runtime_checkable
+class TimeTravel(Protocol):
+    async def advance_clock(self, seconds: float) -> None:
+        """Let `seconds` of chain time pass (timestamp and slot move)."""
+
+
+@runtime_checkable
+class Faucet(Protocol):
+    async def airdrop(self, address: Address, lamports: int) -> None:
+        """Credit `lamports` to `address`; raises `ChainError` if refused."""

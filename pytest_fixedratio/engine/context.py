@@ -1,0 +1,131 @@
+"""What a worker may read and do: its own identity, wallet, pool and statistics, reads of the accounts it
+cares about, its peers' addresses, and one way to act (`execute` an intent, which the session sends and
+verifies). A worker never sees the session, the verifier or another worker's statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pytest_fixedratio.chain.keys import Wallet
+from pytest_fixedratio.engine.decisions import DecisionSource
+from pytest_fixedratio.engine.model import WorkerConfig, WorkerKind
+from pytest_fixedratio.engine.pools import PoolHandle
+from pytest_fixedratio.engine.stats import WorkerStats
+from pytest_fixedratio.frt import pdas
+from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.frt.state import SystemState, TokenAccount
+from pytest_fixedratio.intents.intent import Intent
+from pytest_fixedratio.intents.ops import Op
+
+if TYPE_CHECKING:
+    from pytest_fixedratio.engine.outcome import Outcome
+    from pytest_fixedratio.engine.session import Session
+
+COMPUTE_UNITS = {"deposit": 310_000, "withdraw": 290_000, "swap": 250_000}
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """Another running worker, as a sharer sees it: who it is and where its tokens go."""
+
+    worker_id: str
+    address: Address
+
+    def ata(self, mint: Address) -> Address:
+        return pdas.associated_token_address(self.address, mint)
+
+
+class WorkerContext:
+    def __init__(self, session: Session, config: WorkerConfig, wallet: Wallet, decisions: DecisionSource,
+                 stats: WorkerStats) -> None:
+        self._session = session
+        self.config = config
+        self.wallet = wallet
+        self.decisions = decisions
+        self.stats = stats
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def worker_id(self) -> str:
+        return self.config.worker_id
+
+    @property
+    def address(self) -> Address:
+        return self.wallet.address
+
+    @property
+    def side(self) -> Side:
+        return self.config.side
+
+    @property
+    def pool(self) -> PoolHandle:
+        return self._session.pools[self.config.pool]
+
+    def ata(self, mint: Address) -> Address:
+        return pdas.associated_token_address(self.address, mint)
+
+    def now(self) -> float:
+        return self._session.clock.now()
+
+    # ------------------------------------------------------------------ reads
+    async def balances(self, mints: Sequence[Address]) -> dict[Address, int]:
+        accounts = await self._session.view.get([self.ata(m) for m in mints])
+        return {m: 0 if a is None else TokenAccount.decode(a.data).amount
+                for m, a in zip(mints, accounts.values(), strict=True)}
+
+    async def balance(self, mint: Address) -> int:
+        return (await self.balances([mint]))[mint]
+
+    async def lamports(self) -> int:
+        account = await self._session.view.one(self.address)
+        return 0 if account is None else account.lamports
+
+    async def exists(self, address: Address) -> bool:
+        return await self._session.view.one(address) is not None
+
+    async def refresh_pool(self) -> PoolHandle:
+        """The pool with its latest known state."""
+        return await self._session.refresh_pool(self.config.pool)
+
+    async def system_paused(self) -> bool:
+        account = await self._session.view.one(pdas.system_state(self._session.chain.program_id)[0])
+        return account is not None and SystemState.decode(account.data).is_paused
+
+    def peers(self, kind: WorkerKind, side: Side) -> list[Peer]:
+        """Running workers of `kind` on this worker's pool and `side`, in creation order."""
+        return self._session.running_peers(self.worker_id, self.config.pool, kind, side)
+
+    @property
+    def run_paused(self) -> bool:
+        return self._session.paused
+
+    # ------------------------------------------------------------------ actions
+    def intent(self, kind: str, ops: Sequence[Op], *, amount: int = 0, pool: bool = True,
+               credits: Sequence[tuple[str, int]] = ()) -> Intent:
+        """An intent signed and paid by this worker."""
+        return Intent(kind, self.worker_id, tuple(ops), (self.wallet,), self.config.pool if pool else None,
+                      amount, COMPUTE_UNITS.get(kind), tuple(credits))
+
+    async def execute(self, intent: Intent) -> Outcome:
+        return await self._session.execute(intent)
+
+    async def ensure_atas(self, pairs: Sequence[tuple[Address, Address]]) -> None:
+        await self._session.core.ensure_atas(pairs)
+
+    async def mint_to_self(self, mint: Address, amount: int, kind: str) -> None:
+        await self._session.core.mint_to(mint, self.address, amount, kind=kind, pool=self.config.pool)
+
+    async def request_sol(self) -> int:
+        """A SOL top-up from the core wallet (its fair share of the core's spare SOL); returns what came."""
+        return await self._session.top_up(self.address)
+
+    def forget_atas(self, atas: Sequence[Address]) -> None:
+        self._session.core.forget_atas(atas)
+
+    @property
+    def core_address(self) -> Address:
+        return self._session.core.address

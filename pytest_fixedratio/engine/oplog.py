@@ -1,0 +1,108 @@
+"""The operation log: one record per transaction, streamed to a sink as it happens, and tallied.
+
+A session keeps only counters (`Tally`: per kind and outcome, errors by name); whole records go to a sink, so a
+run of any length holds constant memory. `JsonlSink` appends them to a file (flushed per record, so Ctrl-C or
+kill -9 loses at most the line being written), `MemorySink` keeps them for tests that compare logs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class OperationRecord:
+    """One line of the operation log (plain data: compared across runs and written as JSONL)."""
+
+    number: int
+    at: float
+    actor: str
+    kind: str
+    pool: str
+    amount: int
+    ok: bool
+    signature: str
+    error: str = ""
+    expected_error: bool = False
+    findings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+class OperationSink(Protocol):
+    def write(self, record: OperationRecord) -> None:
+        """Take one record (called in execution order)."""
+
+    def close(self) -> None:
+        """No more records."""
+
+
+class NullSink:
+    def write(self, record: OperationRecord) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class MemorySink:
+    """Every record in memory: for tests and short runs only."""
+
+    records: list[OperationRecord] = field(default_factory=list)
+
+    def write(self, record: OperationRecord) -> None:
+        self.records.append(record)
+
+    def close(self) -> None:
+        pass
+
+
+class JsonlSink:
+    """Records appended to `path` as JSON lines (the file is created 0644, appended to if it exists)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = path.open("a", encoding="utf-8")
+
+    def write(self, record: OperationRecord) -> None:
+        if self._file is not None:
+            self._file.write(json.dumps(record.to_dict(), separators=(",", ":")) + "\n")
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+@dataclass
+class Tally:
+    """Counts of the records so far: per kind ok / failed / expected / unexpected, and errors by name."""
+
+    operations: dict[str, Counter[str]] = field(default_factory=dict)
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def add(self, record: OperationRecord) -> None:
+        counts = self.operations.get(record.kind)
+        if counts is None:
+            counts = self.operations[record.kind] = Counter(ok=0, failed=0, expected=0, unexpected=0)
+        if record.ok:
+            counts["ok"] += 1
+            return
+        counts["failed"] += 1
+        counts["expected" if record.expected_error else "unexpected"] += 1
+        self.errors[record.error] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(c["ok"] + c["failed"] for c in self.operations.values())
+
+    def ok(self, kind: str) -> int:
+        counts = self.operations.get(kind)
+        return 0 if counts is None else counts["ok"]

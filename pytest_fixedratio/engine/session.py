@@ -1,0 +1,287 @@
+"""The long-lived session: it owns the pools, the workers and the core wallet while it runs, and sends,
+verifies and records every transaction of the run.
+
+Everything the harness does is a command on a session: create or adopt a pool, add, start, stop, empty or
+delete workers, pause and resume the run, let time pass. On the virtual clock commands are applied between
+clock steps (every worker parked), so a seeded in-process run driven by a script of timed commands replays
+operation for operation. `Session.execute` is the one path of every transaction: send, verify once, record the
+operation (a tally kept, the record streamed to a sink), update the statistics of the workers involved, and
+turn every unexpected outcome into an incident.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+from pytest_fixedratio.chain.base import Chain, Receipt
+from pytest_fixedratio.chain.keys import Wallet
+from pytest_fixedratio.engine import economy
+from pytest_fixedratio.engine.clock import Clock, VirtualClock
+from pytest_fixedratio.engine.context import Peer, WorkerContext
+from pytest_fixedratio.engine.core_wallet import CoreWallet, Rents
+from pytest_fixedratio.engine.decisions import DecisionSource
+from pytest_fixedratio.engine.incidents import Incident
+from pytest_fixedratio.engine.model import WorkerConfig, WorkerKind, WorkerStatus
+from pytest_fixedratio.engine.oplog import NullSink, OperationRecord, OperationSink, Tally
+from pytest_fixedratio.engine.outcome import Outcome
+from pytest_fixedratio.engine.pools import PoolGone, PoolHandle
+from pytest_fixedratio.engine.runner import WorkerRunner
+from pytest_fixedratio.engine.stats import WorkerStats
+from pytest_fixedratio.engine.tasks import TASKS
+from pytest_fixedratio.engine.view import AccountView
+from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.frt import constants as c
+from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.frt.state import PoolState
+from pytest_fixedratio.intents.intent import Intent
+from pytest_fixedratio.verify.reader import read_global
+from pytest_fixedratio.verify.snapshot import describe_account, pool_watch_list
+from pytest_fixedratio.verify.verifier import Verification, Verifier
+
+POOL_KINDS = frozenset({"deposit", "withdraw", "swap"})
+"""Operations counted as a worker's attempts (successes, expected and unexpected failures)."""
+Command = Callable[["Session"], Awaitable[Any]]
+"""A step of a script: anything done to a session (add a pool, start workers, empty one ...)."""
+
+
+class Session:
+    def __init__(self, chain: Chain, clock: Clock, decisions: DecisionSource, *, seed: int | None,
+                 core_wallet: Wallet, core_decisions: DecisionSource, rents: Rents, verify_every: int = 1,
+                 sink: OperationSink | None = None,
+                 exclusive: bool = True) -> None:
+        self.chain = chain
+        self.clock = clock
+        self.decisions = decisions
+        self.seed = seed
+        self.verifier = Verifier(chain.program_id, verify_every=verify_every, continuity=exclusive)
+        self.view = AccountView(chain, exclusive=exclusive)
+        self.sink: OperationSink = NullSink() if sink is None else sink
+        self.tally = Tally()
+        self.core = CoreWallet(self, core_wallet, core_decisions, rents)
+        self.pools: dict[Address, PoolHandle] = {}
+        self.workers: dict[str, WorkerRunner] = {}
+        self.stats: dict[str, WorkerStats] = {}
+        """Statistics by actor id: the workers', kept after a worker is deleted."""
+        self.incidents: list[Incident] = []
+        self.paused = False
+        self._numbers = 0
+
+    # ------------------------------------------------------------------ transactions
+    async def execute(self, intent: Intent) -> Outcome:
+        """Send `intent`, verify its receipt once, record it; every unexpected outcome is an incident."""
+        started = time.perf_counter()
+        receipt = await self.chain.send(intent.instructions(), intent.signers,
+                                        compute_unit_limit=intent.compute_units, watch=intent.watch())
+        latency_ms = (time.perf_counter() - started) * 1000
+        verification = self.verifier.verify(intent, receipt)
+        self.view.update(receipt.after)
+        self._numbers += 1
+        record = OperationRecord(
+            number=self._numbers, at=self.clock.now(), actor=intent.actor, kind=intent.kind,
+            pool="" if intent.pool is None else self.pools[intent.pool].label if intent.pool in self.pools
+            else str(intent.pool), amount=intent.amount, ok=receipt.ok, signature=receipt.signature,
+            error="" if verification.error is None else verification.error.name,
+            expected_error=verification.expected_failure,
+            findings=tuple(str(f) for f in verification.findings),
+        )
+        self.tally.add(record)
+        self.sink.write(record)
+        outcome = Outcome(record, receipt, verification, latency_ms)
+        self._account(intent, outcome)
+        self._incidents(intent, outcome)
+        return outcome
+
+    def _account(self, intent: Intent, outcome: Outcome) -> None:
+        """The statistics of the actor (fees, compute units, attempts) and of the workers a share paid."""
+        stats = self.stats.get(intent.actor)
+        if stats is None:
+            return
+        receipt, at = outcome.receipt, self.clock.now()
+        pool_fee = receipt.lamport_change(intent.pool) if receipt.ok and intent.kind in POOL_KINDS and \
+            intent.pool is not None else 0
+        stats.record_fees(at=at, pool_fee=pool_fee, network_fee=receipt.fee)
+        stats.counters.compute_units += receipt.compute_units
+        if outcome.ok and intent.kind in POOL_KINDS:
+            stats.record_success(at=at, size=intent.amount, latency_ms=outcome.latency_ms)
+        elif not outcome.ok:
+            stats.record_failure(at=at, name=outcome.record.error, expected=outcome.expected_failure,
+                                 operation=intent.kind, detail=str(outcome.verification.error))
+        if outcome.ok and intent.credits:
+            for worker_id, amount in intent.credits:
+                stats.shared_to[worker_id] += amount
+                stats.counters.shared_out += amount
+                receiver = self.stats.get(worker_id)
+                if receiver is not None:
+                    receiver.received_from[intent.actor] += amount
+                    receiver.counters.shared_in += amount
+
+    def _incidents(self, intent: Intent, outcome: Outcome) -> None:
+        verification = outcome.verification
+        if not verification.findings:
+            return
+        kind = "unexpected_error" if verification.unexpected_failure else "violation"
+        self._incident(kind, intent.actor, outcome.record, outcome.receipt, verification)
+        runner = self.workers.get(intent.actor)
+        if runner is not None and verification.unexpected_failure:
+            runner.fail(f"unexpected {verification.error} on {intent.kind}")
+
+    def _incident(self, kind: str, actor: str, record: OperationRecord, receipt: Receipt,
+                  verification: Verification) -> None:
+        self.incidents.append(Incident(
+            kind, actor, record.to_dict(), tuple(str(f) for f in verification.findings), self.seed, receipt.logs,
+            {str(a): describe_account(s) for a, s in receipt.before.items()},
+            {str(a): describe_account(s) for a, s in receipt.after.items()},
+        ))
+
+    def record_crash(self, worker_id: str, exc: BaseException) -> None:
+        trace = "".join(traceback.format_exception(exc))
+        self.incidents.append(Incident("crash", worker_id, {}, (repr(exc), trace), self.seed))
+
+    # ------------------------------------------------------------------ SOL
+    async def top_up(self, address: Address) -> int:
+        """A fair share of the core wallet's spare SOL for a worker below the low-water mark."""
+        amount = economy.topup_amount(await self.chain.get_balance(self.core.address), len(self.workers))
+        if amount:
+            await self.core.send_sol(address, amount)
+        return amount
+
+    # ------------------------------------------------------------------ pools
+    def adopt_pool(self, pool: PoolHandle) -> None:
+        """Manage a pool (created or validated by the caller); its invariants are watched from its state now."""
+        self.pools[pool.address] = pool
+
+    async def track_pool(self, pool: PoolHandle, *, created: bool) -> None:
+        accounts = await self.chain.get_accounts(pool_watch_list(pool.addresses))
+        self.view.update(accounts)
+        rent = await self.chain.rent_exempt_minimum(c.POOL_STATE_LEN)
+        self.verifier.track_pool(pool.addresses, accounts, pool_rent=rent, created=created)
+        self.adopt_pool(pool)
+
+    async def refresh_pool(self, pool: Address) -> PoolHandle:
+        handle = self.pools[pool]
+        account = await self.view.one(pool)
+        if account is None:
+            raise PoolGone(f"pool {handle.label} has no account on the chain")
+        handle.state = PoolState.decode(account.data)
+        return handle
+
+    async def delete_pool(self, pool: Address) -> list[dict[str, Any]]:
+        """Delete the pool's workers (stop, empty, close, return SOL) and stop managing it. The pool stays on
+        chain: FRT has no instruction that closes one."""
+        if pool not in self.pools:
+            raise InvalidArgument(f"pool {pool} is not managed by this session; known: {[str(p) for p in self.pools]}")
+        reports = [await self.delete_worker(w.worker_id) for w in list(self.workers.values()) if w.config.pool == pool]
+        await self.check_pool(pool)
+        self.verifier.forget_pool(pool)
+        del self.pools[pool]
+        return reports
+
+    async def check_pool(self, pool: Address) -> list[str]:
+        accounts = await self.chain.get_accounts(pool_watch_list(self.pools[pool].addresses))
+        found = self.verifier.check_pool(pool, accounts, f"pool check of {self.pools[pool].label}")
+        return [str(v) for v in found]
+
+    # ------------------------------------------------------------------ workers
+    def _new_worker_id(self, kind: WorkerKind) -> str:
+        suffix = self.decisions.integer(0, 2**32 - 1) if self.seed is not None else secrets.randbits(32)
+        return f"{kind.id_prefix}-{suffix:08x}"
+
+    def add_worker(self, kind: WorkerKind, pool: Address, side: Side, *, initial_amount: int = 0,
+                   auto_refill: bool = False, share: bool = True) -> WorkerRunner:
+        if pool not in self.pools:
+            raise InvalidArgument(f"pool {pool} is not managed by this session; create or import it first")
+        if kind is WorkerKind.SWAP and any(
+            w.kind is WorkerKind.SWAP and w.config.pool == pool and w.side is side for w in self.workers.values()
+        ):
+            raise InvalidArgument(f"pool {pool} already has a swap worker for input side {side}")
+        worker_id = self._new_worker_id(kind)
+        config = WorkerConfig(worker_id, kind, pool, side, initial_amount, auto_refill, share)
+        decisions = self.decisions.child(worker_id)
+        wallet = Wallet.from_seed(decisions.secret_seed()) if self.seed is not None else Wallet.generate()
+        stats = self.stats.setdefault(worker_id, WorkerStats())
+        runner = WorkerRunner(WorkerContext(self, config, wallet, decisions, stats), TASKS[kind](), self.clock,
+                              self.record_crash)
+        self.workers[worker_id] = runner
+        return runner
+
+    def worker(self, worker_id: str) -> WorkerRunner:
+        runner = self.workers.get(worker_id)
+        if runner is None:
+            raise InvalidArgument(f"no worker {worker_id!r}; known: {sorted(self.workers)}")
+        return runner
+
+    def running_peers(self, worker_id: str, pool: Address, kind: WorkerKind, side: Side) -> list[Peer]:
+        """Running workers of `kind` on `pool` and `side` (never a stale, stopped one: service bug 19)."""
+        return [Peer(w.worker_id, w.address) for w in self.workers.values()
+                if w.worker_id != worker_id and w.kind is kind and w.config.pool == pool and w.side is side
+                and w.running]
+
+    def start(self, worker_ids: Iterable[str] | None = None) -> None:
+        for runner in self._select(worker_ids):
+            runner.start()
+
+    async def stop(self, worker_ids: Iterable[str] | None = None) -> None:
+        for runner in self._select(worker_ids):
+            if runner.status in (WorkerStatus.RUNNING, WorkerStatus.STOPPING):
+                await runner.stop()
+
+    async def empty(self, worker_id: str) -> dict[str, Any]:
+        return (await self.worker(worker_id).empty()).to_dict()
+
+    async def delete_worker(self, worker_id: str) -> dict[str, Any]:
+        """Stop, empty, close the worker's token accounts and return all its SOL to the core wallet; then forget
+        it. Returns the empty report and what was returned."""
+        runner = self.worker(worker_id)
+        await runner.stop()
+        emptied = await runner.empty()
+        returned = await runner.leave()
+        del self.workers[worker_id]
+        return {"worker_id": worker_id, "empty": emptied.to_dict(), "returned_lamports": returned}
+
+    def _select(self, worker_ids: Iterable[str] | None) -> list[WorkerRunner]:
+        return list(self.workers.values()) if worker_ids is None else [self.worker(w) for w in worker_ids]
+
+    # ------------------------------------------------------------------ the run
+    def pause(self) -> None:
+        """Workers finish the cycle in flight and take no new one until `resume`."""
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+        for runner in self.workers.values():
+            runner.wake()
+
+    async def run_for(self, seconds: float) -> None:
+        """Let the workers run for `seconds` more (virtual or real)."""
+        await self.run_until(self.clock.now() + seconds)
+
+    async def run_until(self, at: float) -> None:
+        if isinstance(self.clock, VirtualClock):
+            await self.clock.run_until(at)
+        else:
+            await asyncio.sleep(max(0.0, at - self.clock.now()))
+
+    async def run_script(self, script: Sequence[tuple[float, Command]]) -> None:
+        """Apply each command at its time (seconds from now), letting the workers run in between."""
+        start = self.clock.now()
+        for at, command in sorted(script, key=lambda step: step[0]):
+            await self.run_until(start + at)
+            await command(self)
+
+    async def final_check(self) -> list[str]:
+        """Every pool once more, then the program-wide invariants (G1, G2, G3)."""
+        found = [v for pool in self.pools for v in await self.check_pool(pool)]
+        snapshot = await read_global(self.chain)
+        rent = await self.chain.rent_exempt_minimum(c.MAIN_TREASURY_LEN)
+        found.extend(str(v) for v in self.verifier.check_program(snapshot, treasury_rent=rent))
+        return found
+
+    async def close(self) -> None:
+        await self.stop()
+        self.sink.close()

@@ -1,0 +1,244 @@
+"""What each kind of worker decides, apart from how it runs (`engine.runner`), as Locust separates a User's
+tasks from its runner: the amount of each operation, the peers it shares with, what it shares, and what
+`empty` does. A task sees only its `WorkerContext` and returns intents for the session to send.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, ClassVar
+
+from pytest_fixedratio.engine import economy
+from pytest_fixedratio.engine.context import Peer, WorkerContext
+from pytest_fixedratio.engine.decisions import DEPOSIT_MAX_FRACTION, SWAP_MAX_FRACTION, WITHDRAW_MAX_FRACTION
+from pytest_fixedratio.engine.model import WorkerKind
+from pytest_fixedratio.engine.outcome import Outcome
+from pytest_fixedratio.frt import math as frt_math
+from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.frt.constants import PoolFlag
+from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
+from pytest_fixedratio.intents.wallet_ops import TokenTransfer
+
+
+@dataclass
+class EmptyReport:
+    """What `empty` did (service-features.md 3.1): the operation with everything, then burns, then SOL back."""
+
+    worker_id: str
+    kind: str
+    operation_successful: bool = False
+    error_message: str = ""
+    transaction_signature: str = ""
+    tokens_used: int = 0
+    lp_tokens_received: int = 0
+    lp_tokens_used: int = 0
+    tokens_withdrawn: int = 0
+    tokens_swapped_in: int = 0
+    tokens_swapped_out: int = 0
+    tokens_burned: int = 0
+    lp_tokens_burned: int = 0
+    sol_returned: int = 0
+    network_fee_paid: int = 0
+    post_empty_balances: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def note(self, outcome: Outcome) -> None:
+        self.operation_successful = outcome.ok
+        self.transaction_signature = outcome.receipt.signature
+        self.network_fee_paid += outcome.receipt.fee
+        if not outcome.ok:
+            self.error_message = outcome.record.error
+
+
+class Task(ABC):
+    """One kind of worker's decisions."""
+
+    kind: ClassVar[WorkerKind]
+    max_fraction: ClassVar[Fraction]
+    blocking_flags: ClassVar[PoolFlag]
+
+    def funding_mint(self, ctx: WorkerContext) -> Address:
+        """The token minted to the worker by its initial amount and refills."""
+        return ctx.pool.addresses.mint(ctx.side)
+
+    @abstractmethod
+    def mints(self, ctx: WorkerContext) -> list[Address]:
+        """Every mint the worker holds an ATA for."""
+
+    def blocked(self, ctx: WorkerContext, flags: PoolFlag) -> bool:
+        """A pause that applies to this worker: wait, do not send a transaction that must fail (2.5)."""
+        return bool(flags & self.blocking_flags)
+
+    @abstractmethod
+    async def operate(self, ctx: WorkerContext) -> bool:
+        """One operation and the sharing after it; False when there was nothing to do (a waiting cycle)."""
+
+    @abstractmethod
+    async def empty_operation(self, ctx: WorkerContext, report: EmptyReport) -> None:
+        """Deposit / withdraw / swap the whole balance."""
+
+    @staticmethod
+    async def share(ctx: WorkerContext, kind: str, mint: Address, total: int, peers: list[Peer]) -> int:
+        """Send `total` of `mint` split equally to `peers` in one transaction; returns what was sent."""
+        split = economy.split_equally(total, len(peers))
+        if split.sent == 0:
+            return 0
+        await ctx.ensure_atas([(p.address, mint) for p in peers])
+        ops = [TokenTransfer(ctx.ata(mint), p.ata(mint), ctx.address, split.share) for p in peers]
+        outcome = await ctx.execute(ctx.intent(kind, ops, amount=split.sent, pool=False,
+                                               credits=[(p.worker_id, split.share) for p in peers]))
+        return split.sent if outcome.ok else 0
+
+
+class _LiquidityTask(Task, ABC):
+    blocking_flags = PoolFlag.LIQUIDITY_PAUSED
+
+    def lp_mint(self, ctx: WorkerContext) -> Address:
+        return ctx.pool.addresses.lp_mint(ctx.side)
+
+    def mints(self, ctx: WorkerContext) -> list[Address]:
+        return [self.funding_mint(ctx), self.lp_mint(ctx)]
+
+
+class DepositTask(_LiquidityTask):
+    """Deposits 1 base unit up to 5% of its balance; shares the LP equally with the side's running withdrawers."""
+
+    kind = WorkerKind.DEPOSIT
+    max_fraction = DEPOSIT_MAX_FRACTION
+
+    async def _deposit(self, ctx: WorkerContext, amount: int) -> Outcome:
+        return await ctx.execute(ctx.intent("deposit", [Deposit(ctx.pool.addresses, ctx.address, ctx.side, amount)],
+                                            amount=amount))
+
+    async def operate(self, ctx: WorkerContext) -> bool:
+        amount = ctx.decisions.amount(await ctx.balance(self.funding_mint(ctx)), self.max_fraction)
+        if amount == 0:
+            return False
+        outcome = await self._deposit(ctx, amount)
+        if outcome.ok:
+            ctx.stats.counters.tokens_in += amount
+            ctx.stats.counters.tokens_out += amount
+            if ctx.config.share:
+                await self.share(ctx, "share_lp", self.lp_mint(ctx), amount,
+                                 ctx.peers(WorkerKind.WITHDRAWAL, ctx.side))
+        return True
+
+    async def empty_operation(self, ctx: WorkerContext, report: EmptyReport) -> None:
+        amount = await ctx.balance(self.funding_mint(ctx))
+        if amount == 0:
+            report.error_message = "No tokens available"
+            return
+        outcome = await self._deposit(ctx, amount)
+        report.note(outcome)
+        if outcome.ok:
+            report.tokens_used = report.lp_tokens_received = amount
+
+
+class WithdrawalTask(_LiquidityTask):
+    """Withdraws 1 up to 5% of its LP; shares the tokens back equally with the side's running depositors."""
+
+    kind = WorkerKind.WITHDRAWAL
+    max_fraction = WITHDRAW_MAX_FRACTION
+
+    async def _withdraw(self, ctx: WorkerContext, lp_amount: int) -> Outcome:
+        op = Withdraw(ctx.pool.addresses, ctx.address, ctx.side, lp_amount)
+        return await ctx.execute(ctx.intent("withdraw", [op], amount=lp_amount))
+
+    async def operate(self, ctx: WorkerContext) -> bool:
+        amount = ctx.decisions.amount(await ctx.balance(self.lp_mint(ctx)), self.max_fraction)
+        if amount == 0:
+            return False
+        outcome = await self._withdraw(ctx, amount)
+        if outcome.ok:
+            ctx.stats.counters.tokens_in += amount
+            ctx.stats.counters.tokens_out += amount
+            if ctx.config.share:
+                await self.share(ctx, "share_tokens", self.funding_mint(ctx), amount,
+                                 ctx.peers(WorkerKind.DEPOSIT, ctx.side))
+        return True
+
+    async def empty_operation(self, ctx: WorkerContext, report: EmptyReport) -> None:
+        lp_balance = await ctx.balance(self.lp_mint(ctx))
+        if lp_balance == 0:
+            report.error_message = "No LP tokens available"
+            return
+        outcome = await self._withdraw(ctx, lp_balance)
+        report.note(outcome)
+        if outcome.ok:
+            report.lp_tokens_used = report.tokens_withdrawn = lp_balance
+
+
+class SwapTask(Task):
+    """Swaps 1 up to 2% of its input token for the exact output, forwarded to the opposite-direction swapper."""
+
+    kind = WorkerKind.SWAP
+    max_fraction = SWAP_MAX_FRACTION
+    blocking_flags = PoolFlag.SWAPS_PAUSED
+
+    def mints(self, ctx: WorkerContext) -> list[Address]:
+        return [ctx.pool.addresses.token_a_mint, ctx.pool.addresses.token_b_mint]
+
+    def blocked(self, ctx: WorkerContext, flags: PoolFlag) -> bool:
+        if PoolFlag.SWAP_FOR_OWNERS_ONLY in flags:
+            return ctx.pool.state.owner != ctx.address
+        return super().blocked(ctx, flags)
+
+    @staticmethod
+    def quote(ctx: WorkerContext, amount_in: int) -> int:
+        """The exact output the program computes for `amount_in` (0: dust or not a clean multiple)."""
+        r_in, r_out = ctx.pool.ratios(ctx.side)
+        try:
+            return frt_math.swap_output(amount_in, r_in, r_out, exact=ctx.pool.exact)
+        except frt_math.SwapRejected:
+            return 0
+
+    @staticmethod
+    def usable_amount(ctx: WorkerContext, drawn: int) -> int:
+        """The drawn amount, rounded down to what gives a non-zero output (a multiple of the step in exact mode)."""
+        r_in, r_out = ctx.pool.ratios(ctx.side)
+        step = frt_math.exact_input_step(r_in, r_out) if ctx.pool.exact else 1
+        amount = drawn - drawn % step
+        return amount if amount >= frt_math.min_input_for_output(r_in, r_out) else 0
+
+    async def _swap(self, ctx: WorkerContext, amount_in: int) -> tuple[Outcome, int]:
+        expected = self.quote(ctx, amount_in)
+        op = Swap(ctx.pool.addresses, ctx.address, ctx.side, amount_in, expected)
+        return await ctx.execute(ctx.intent("swap", [op], amount=amount_in)), expected
+
+    async def operate(self, ctx: WorkerContext) -> bool:
+        balance = await ctx.balance(self.funding_mint(ctx))
+        amount = self.usable_amount(ctx, ctx.decisions.amount(balance, self.max_fraction))
+        if amount == 0:
+            return False
+        outcome, out = await self._swap(ctx, amount)
+        if outcome.ok:
+            r_in, r_out = ctx.pool.ratios(ctx.side)
+            ctx.stats.counters.tokens_in += amount
+            ctx.stats.counters.tokens_out += out
+            ctx.stats.counters.rounding_loss += amount * r_out % r_in
+            opposite = ctx.peers(WorkerKind.SWAP, ctx.side.other)
+            if ctx.config.share and opposite:
+                await self.share(ctx, "forward_output", ctx.pool.addresses.mint(ctx.side.other), out, opposite)
+        return True
+
+    async def empty_operation(self, ctx: WorkerContext, report: EmptyReport) -> None:
+        amount = self.usable_amount(ctx, await ctx.balance(self.funding_mint(ctx)))
+        if amount == 0:
+            report.error_message = "No input tokens available"
+            return
+        outcome, out = await self._swap(ctx, amount)
+        report.note(outcome)
+        if outcome.ok:
+            report.tokens_swapped_in, report.tokens_swapped_out = amount, out
+
+
+TASKS: dict[WorkerKind, type[Task]] = {
+    WorkerKind.DEPOSIT: DepositTask,
+    WorkerKind.WITHDRAWAL: WithdrawalTask,
+    WorkerKind.SWAP: SwapTask,
+}
+

@@ -1,0 +1,157 @@
+"""The accounts one transaction touches, as its operations must leave them.
+
+A `Book` starts from the watched accounts before the transaction (decoded once, kept decoded while operations
+edit them) and is re-encoded into complete account states when read, so a prediction is exact to the byte.
+Operations raise `Fails` when the chain must refuse them; `changes` records every edit for reports and
+`logs` the success log lines clients read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from typing import Any, NamedTuple, TypeVar
+
+from pytest_fixedratio.chain.base import AccountMap, AccountState
+from pytest_fixedratio.errors import DecodeError, InvalidArgument
+from pytest_fixedratio.frt import math as frt_math
+from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.frt.state import AccountLayout
+from pytest_fixedratio.intents.expected import ExpectedError, Fails
+from pytest_fixedratio.verify.snapshot import layout_of
+
+L = TypeVar("L", bound=AccountLayout)
+U64_MAX = frt_math.U64_MAX
+
+
+class Change(NamedTuple):
+    """One predicted edit: `field` of the account at `address` moves by `delta`."""
+
+    label: str
+    address: Address
+    field: str
+    delta: int
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.address}.{self.field} {self.delta:+}"
+
+
+class Book:
+    """Edited in transaction order; `now` is the Clock sysvar's unix timestamp the transaction runs under."""
+
+    def __init__(self, before: AccountMap, labels: Mapping[Address, str], *, now: int = 0) -> None:
+        self._accounts: dict[Address, AccountState | None] = dict(before)
+        self._decoded: dict[Address, AccountLayout] = {}
+        self._edited: set[Address] = set()
+        self._labels = labels
+        self.now = now
+        self.changes: list[Change] = []
+        self.logs: list[str] = []
+        self.surplus_added: dict[Address, int] = {}
+
+    @property
+    def accounts(self) -> dict[Address, AccountState | None]:
+        """Every watched account as the operations so far leave it (an account left with 0 lamports is gone:
+        the runtime deletes it when the transaction commits)."""
+        accounts = dict(self._accounts)
+        for address in self._edited:
+            account = accounts[address]
+            assert account is not None  # only existing accounts are decoded and edited
+            accounts[address] = AccountState(account.lamports, account.owner, self._decoded[address].encode(),
+                                             account.executable)
+        return {a: None if s is None or s.lamports == 0 else s for a, s in accounts.items()}
+
+    def label(self, address: Address) -> str:
+        return f"{self._labels.get(address, 'account')} {address}"
+
+    def _watched(self, address: Address) -> AccountState | None:
+        if address not in self._accounts:
+            raise InvalidArgument(f"{self.label(address)} is not watched: pass every address of the intent's "
+                                  f"`watch()` as the transaction's watch=")
+        return self._accounts[address]
+
+    def account(self, address: Address, *, error: ExpectedError | None = None) -> AccountState:
+        """The account as it stands; a missing one makes the transaction fail with `error`."""
+        account = self._watched(address)
+        if account is None:
+            raise Fails(error, f"{self.label(address)} does not exist")
+        return account
+
+    def exists(self, address: Address) -> bool:
+        return self._watched(address) is not None
+
+    def lamports(self, address: Address) -> int:
+        account = self._watched(address)
+        return 0 if account is None else account.lamports
+
+    def read(self, address: Address, layout: type[L], *, error: ExpectedError | None = None) -> L:
+        """The account decoded as `layout`; a missing account or one of another kind fails with `error`."""
+        cached = self._decoded.get(address)
+        if isinstance(cached, layout):
+            return cached
+        account = self.account(address, error=error)
+        if layout_of(account) is not layout:
+            raise Fails(error, f"{self.label(address)} is not a {layout.__name__} "
+                               f"(owner {account.owner}, {len(account.data)} bytes)")
+        try:
+            decoded = layout.decode(account.data)
+        except DecodeError as exc:
+            raise Fails(error, f"{self.label(address)}: {exc}") from None
+        self._decoded[address] = decoded
+        return decoded
+
+    def adjust(self, address: Address, layout: type[AccountLayout], *, error: ExpectedError | None = None,
+               **deltas: int) -> None:
+        """Add `deltas` to integer fields; leaving [0, u64 max] fails with `error`."""
+        decoded = self.read(address, layout)
+        values = {f.name: getattr(decoded, f.name) for f in fields(decoded)}  # type: ignore[arg-type]
+        for name, delta in deltas.items():
+            self._check_range(address, name, values[name], delta, error)
+            values[name] += delta
+            self.changes.append(Change(self._labels.get(address, "account"), address, name, delta))
+        self._decoded[address] = layout(**values)
+        self._edited.add(address)
+
+    def assign(self, address: Address, layout: type[AccountLayout], **values: Any) -> None:
+        """Set fields to absolute values (timestamps, cached balances, flags)."""
+        decoded = self.read(address, layout)
+        self._decoded[address] = replace(decoded, **values)  # type: ignore[type-var]
+        self._edited.add(address)
+        self.changes.extend(Change(self._labels.get(address, "account"), address, name, 0) for name in values)
+
+    def create(self, address: Address, owner: Address, data: bytes = b"", *,
+               error: ExpectedError | None = None) -> None:
+        """Bring a missing account into existence with 0 lamports (fund it with `add_lamports`)."""
+        if self.exists(address):
+            raise Fails(error, f"{self.label(address)} already exists")
+        self._accounts[address] = AccountState(0, owner, data)
+        self._decoded.pop(address, None)
+
+    def remove(self, address: Address) -> None:
+        """The account is closed by the transaction (its lamports must already have been moved out)."""
+        account = self.account(address)
+        if account.lamports:
+            raise Fails(None, f"{self.label(address)} still holds {account.lamports} lamports")
+        self._accounts[address] = None
+        self._decoded.pop(address, None)
+        self._edited.discard(address)
+
+    def add_lamports(self, address: Address, delta: int, *, error: ExpectedError | None = None) -> None:
+        """Move lamports in or out; a negative result fails with `error`."""
+        account = self.account(address, error=error)
+        self._check_range(address, "lamports", account.lamports, delta, error)
+        self._accounts[address] = AccountState(account.lamports + delta, account.owner, account.data,
+                                               account.executable)
+        self.changes.append(Change(self._labels.get(address, "account"), address, "lamports", delta))
+
+    def add_surplus(self, pool: Address, amount: int) -> None:
+        self.surplus_added[pool] = self.surplus_added.get(pool, 0) + amount
+
+    def log(self, line: str) -> None:
+        """A log line the program must print on success (clients parse these)."""
+        self.logs.append(line)
+
+    def _check_range(self, address: Address, name: str, value: int, delta: int, error: ExpectedError | None
+                     ) -> None:
+        if not 0 <= value + delta <= U64_MAX:
+            raise Fails(error, f"{self.label(address)}.{name} is {value}; {delta:+} leaves the u64 range")

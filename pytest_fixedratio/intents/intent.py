@@ -1,0 +1,127 @@
+"""An intent: one transaction the harness sends, described once.
+
+From the accounts it watches, as they stand just before the transaction, an intent predicts the outcome
+(success, or the exact error and the failing instruction), the complete state of every watched account
+afterwards (a failure leaves everything but the payer's network fee untouched, I9), the success log lines, and
+the increase of each touched pool's I2 quantity S. Workers build intents; the session sends them; the
+verifier compares the prediction with the receipt. Nothing else decides whether a transaction must fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from pytest_fixedratio.chain.base import AccountMap
+from pytest_fixedratio.frt import constants as c
+from pytest_fixedratio.frt import math as frt_math
+from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.frt.meta import Instruction
+from pytest_fixedratio.intents.book import Book, Change
+from pytest_fixedratio.intents.expected import ExpectedError, Fails
+from pytest_fixedratio.intents.ops import Op
+
+if TYPE_CHECKING:
+    from pytest_fixedratio.chain.keys import Wallet
+
+SYSTEM_ACCOUNT_RENT: Final = frt_math.rent(0)
+"""A System account must keep this much or nothing after a transaction (else InsufficientFundsForRent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What the transaction must do. `error` is None for a success; `fails` with `error` None means the model
+    knows the transaction must fail but not the error (never for the harness's own operations)."""
+
+    fails: bool
+    error: ExpectedError | None
+    reason: str
+    accounts: AccountMap
+    logs: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = ()
+    surplus: Mapping[Address, int] = field(default_factory=dict)
+
+    def describe(self, intent: Intent) -> str:
+        ops = "; ".join(str(op) for op in intent.ops) or "no operation"
+        if self.fails:
+            return f"{ops}: must fail with {self.error or 'an error'} ({self.reason})"
+        return f"{ops}: " + (", ".join(map(str, self.changes)) or "no change")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Intent:
+    """One transaction: what it is (`kind`, for statistics and the log), who sends it (`actor`; the first
+    signer pays), its operations, the pool it trades on (invariants are checked after it) and its headline
+    amount. `credits` names the workers a share pays (worker id, amount), for their statistics."""
+
+    kind: str
+    actor: str
+    ops: tuple[Op, ...]
+    signers: tuple[Wallet, ...]
+    pool: Address | None = None
+    amount: int = 0
+    compute_units: int | None = None
+    credits: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def payer(self) -> Address:
+        return self.signers[0].address
+
+    def instructions(self) -> list[Instruction]:
+        return [ix for op in self.ops for ix in op.instructions()]
+
+    def labels(self) -> dict[Address, str]:
+        """Every account of the transaction, named by all its roles ("fee payer / user")."""
+        roles: dict[Address, list[str]] = {self.payer: ["fee payer"]}
+        for op in self.ops:
+            for address, role in op.labels().items():
+                names = roles.setdefault(address, [])
+                if role not in names:
+                    names.append(role)
+        return {address: " / ".join(names) for address, names in roles.items()}
+
+    def watch(self) -> tuple[Address, ...]:
+        """Every account the prediction needs before and after: the transaction's ``watch=``."""
+        return tuple(self.labels())
+
+    def predict(self, before: AccountMap, *, network_fee: int, now: int) -> Prediction:
+        """The outcome from the watched accounts just before the transaction, charged `network_fee`, at
+        unix time `now` (the Clock sysvar it runs under)."""
+        labels = self.labels()
+        book = Book(before, labels, now=now)
+        if book.lamports(self.payer) < network_fee:
+            return Prediction(True, ExpectedError.runtime("InsufficientFundsForFee"),
+                              "the fee payer cannot pay the network fee", before)
+        book.add_lamports(self.payer, -network_fee)
+        first = 0
+        try:
+            for op in self.ops:
+                op.apply(book)
+                first += len(op.instructions())
+            self._rent_state(book, before)
+        except Fails as fails:
+            return self._failure(before, labels, fails, first, network_fee, now)
+        return Prediction(False, None, "", book.accounts, tuple(book.logs), tuple(book.changes),
+                          dict(book.surplus_added))
+
+    def _failure(self, before: AccountMap, labels: Mapping[Address, str], fails: Fails, instruction: int,
+                 network_fee: int, now: int) -> Prediction:
+        failed = Book(before, labels, now=now)
+        failed.add_lamports(self.payer, -network_fee)
+        error = None if fails.error is None else fails.error.at(instruction)
+        return Prediction(True, error, fails.reason, failed.accounts, (), tuple(failed.changes))
+
+    @staticmethod
+    def _rent_state(book: Book, before: AccountMap) -> None:
+        """A System account whose lamports fell must end rent-exempt or empty (the runtime's rent check)."""
+        for address, account in book.accounts.items():
+            previous = before.get(address)
+            if (account is not None and account.owner == c.SYSTEM_PROGRAM_ID and not account.data
+                    and 0 < account.lamports < SYSTEM_ACCOUNT_RENT
+                    and previous is not None and account.lamports < previous.lamports):
+                raise Fails(ExpectedError.runtime("InsufficientFundsForRent"),
+                            f"{book.label(address)} would keep {account.lamports} lamports, below rent")
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.actor}: " + ("; ".join(str(op) for op in self.ops) or "no operation")

@@ -1,0 +1,391 @@
+"""FRT operations: InitializeProgram, InitializePool, Deposit, Withdraw, Swap.
+
+Each follows the check order of frt-contract.md section 2.3 and raises `Fails` with the exact error of the first
+check the state before the transaction fails; on success it edits every account the program writes (fees,
+totals, counters, timestamps of the treasury) and names the success log line clients read.
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+from dataclasses import dataclass
+from typing import ClassVar, Final
+
+from pytest_fixedratio.frt import accounts, pdas
+from pytest_fixedratio.frt import constants as c
+from pytest_fixedratio.frt import math as frt_math
+from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.frt.constants import PoolFlag, Side
+from pytest_fixedratio.frt.errors import FrtErrorCode, Raiser, SplTokenError, SystemProgramError
+from pytest_fixedratio.frt.meta import Instruction
+from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.frt.state import MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.intents.book import Book
+from pytest_fixedratio.intents.expected import ExpectedError, Fails
+from pytest_fixedratio.intents.ops import Op
+from pytest_fixedratio.verify.snapshot import pool_roles
+
+E = ExpectedError
+INVALID_ARGUMENT: Final = E.frt_builtin("InvalidArgument")
+INVALID_ACCOUNT_DATA: Final = E.frt_builtin("InvalidAccountData")
+INCORRECT_PROGRAM_ID: Final = E.frt_builtin("IncorrectProgramId")
+TOKEN_INSUFFICIENT: Final = E.token(SplTokenError.InsufficientFunds)
+_NEGATIVE: Final = SystemProgramError.ResultWithNegativeLamports
+_TOTAL: Final = {Side.A: "total_token_a_liquidity", Side.B: "total_token_b_liquidity"}
+
+
+def _require(condition: bool, error: ExpectedError | None, why: str) -> None:
+    if not condition:
+        raise Fails(error, why)
+
+
+def user_token_account(book: Book, address: Address, owner: Address, *, error: ExpectedError | None = None
+                       ) -> TokenAccount:
+    """FRT's checks of a user token account (`validate_user_token_account`, frt-contract.md 6.2): data, SPL owner,
+    token owner = signer, no active delegation, not frozen. `error` replaces all of them (Deposit's LP account:
+    4001)."""
+    uninitialized = error or E.frt_builtin("UninitializedAccount")
+    account = book.account(address, error=uninitialized)
+    _require(len(account.data) > 0, uninitialized, f"{book.label(address)} has no data")
+    _require(account.owner == c.TOKEN_PROGRAM_ID, error or INCORRECT_PROGRAM_ID,
+             f"{book.label(address)} is not owned by SPL Token")
+    token = book.read(address, TokenAccount, error=error or INVALID_ACCOUNT_DATA)
+    _require(token.owner == owner, error or INVALID_ACCOUNT_DATA,
+             f"{book.label(address)} belongs to {token.owner}, not the signer")
+    _require(not (token.delegate is not None and token.delegated_amount > 0), error or INVALID_ACCOUNT_DATA,
+             f"{book.label(address)} has an active delegation of {token.delegated_amount}")
+    _require(not token.is_frozen, error or INVALID_ACCOUNT_DATA, f"{book.label(address)} is frozen")
+    return token
+
+
+def _ata(given: Address | None, owner: Address, mint: Address) -> Address:
+    return pdas.associated_token_address(owner, mint) if given is None else given
+
+
+@dataclass(frozen=True, slots=True)
+class _PoolOp(Op, ABC):
+    """Deposit, Withdraw and Swap: a user trading on one pool, paying the pool's SOL fee."""
+
+    pool: PoolAddresses
+    user: Address
+
+    PAUSE_FLAG: ClassVar[PoolFlag] = PoolFlag(0)
+    PAUSE_ERROR: ClassVar[FrtErrorCode] = FrtErrorCode.PoolLiquidityPaused
+    FEE_FIELD: ClassVar[str] = "contract_liquidity_fee"
+    FEE_COUNTER: ClassVar[str] = "collected_liquidity_fees"
+
+    @property
+    def system_state(self) -> Address:
+        return pdas.system_state(self.pool.program_id)[0]
+
+    def labels(self) -> dict[Address, str]:
+        return {self.user: "user", self.system_state: "SystemState",
+                **{address: role.value for role, address in pool_roles(self.pool).items()}}
+
+    def _signer_and_pause(self, book: Book) -> None:
+        """`check_signer_and_pause`: the system state must decode and not be paused (1023)."""
+        system = book.read(self.system_state, SystemState, error=INVALID_ACCOUNT_DATA)
+        _require(not system.is_paused, E.frt(FrtErrorCode.SystemPaused), "the system is paused")
+
+    def _pool_state(self, book: Book) -> PoolState:
+        """`load_pool_state`: program-owned, decodes, non-zero mints and ratios."""
+        account = book.account(self.pool.pool, error=INCORRECT_PROGRAM_ID)
+        _require(account.owner == self.pool.program_id, INCORRECT_PROGRAM_ID,
+                 f"{book.label(self.pool.pool)} is not owned by the program")
+        state = book.read(self.pool.pool, PoolState, error=INVALID_ACCOUNT_DATA)
+        _require(state.ratio_a_numerator > 0 and state.ratio_b_denominator > 0, INVALID_ACCOUNT_DATA,
+                 "the pool state holds a zero ratio")
+        return state
+
+    def _admit(self, book: Book) -> PoolState:
+        state = self._pool_state(book)
+        _require(self.PAUSE_FLAG not in state.flags, E.frt(self.PAUSE_ERROR), f"the pool has {self.PAUSE_FLAG!r} set")
+        return state
+
+    def _collect_fee(self, book: Book, state: PoolState) -> int:
+        """`collect_pool_fee`: payer lamports >= fee (1031), then the System transfer into the pool PDA."""
+        fee: int = getattr(state, self.FEE_FIELD)
+        _require(book.lamports(self.user) >= fee, E.frt(FrtErrorCode.InsufficientFeeBalance),
+                 f"the user holds {book.lamports(self.user)} lamports, the fee is {fee}")
+        book.add_lamports(self.user, -fee)
+        book.add_lamports(self.pool.pool, fee)
+        book.adjust(self.pool.pool, PoolState, error=E.frt(FrtErrorCode.FeeValidationFailed),
+                    **{self.FEE_COUNTER: fee, "total_sol_fees_collected": fee})
+        return fee
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit(_PoolOp):
+    """Deposit `amount` of `side`: user −x, vault +x, total +x, LP supply +x, user LP +x (I3)."""
+
+    side: Side = Side.A
+    amount: int = 0
+    source: Address | None = None
+    lp_account: Address | None = None
+
+    PAUSE_FLAG: ClassVar[PoolFlag] = PoolFlag.LIQUIDITY_PAUSED
+
+    @property
+    def source_account(self) -> Address:
+        return _ata(self.source, self.user, self.pool.mint(self.side))
+
+    @property
+    def lp_destination(self) -> Address:
+        return _ata(self.lp_account, self.user, self.pool.lp_mint(self.side))
+
+    def instructions(self) -> tuple[Instruction, ...]:
+        return (accounts.deposit(self.pool, self.user, self.side, self.amount, source=self.source,
+                                 lp_account=self.lp_account),)
+
+    def labels(self) -> dict[Address, str]:
+        return {**_PoolOp.labels(self), self.source_account: f"user token {self.side}",
+                self.lp_destination: f"user LP {self.side}"}
+
+    def apply(self, book: Book) -> None:
+        self._signer_and_pause(book)
+        _require(self.amount > 0, INVALID_ARGUMENT, "the deposit amount is 0")
+        state = self._admit(book)
+        source = user_token_account(book, self.source_account, self.user)
+        _require(source.mint == self.pool.mint(self.side), E.frt_builtin("InvalidInstructionData"),
+                 "the source account holds another mint")
+        lp = user_token_account(book, self.lp_destination, self.user,
+                                error=E.frt(FrtErrorCode.MissingLpTokenAccount))
+        _require(lp.mint == self.pool.lp_mint(self.side), INVALID_ACCOUNT_DATA, "the LP account holds another mint")
+        _require(source.amount >= self.amount, E.frt_builtin("InsufficientFunds"),
+                 f"the source holds {source.amount}, the deposit is {self.amount}")
+        self._collect_fee(book, state)
+        book.adjust(self.source_account, TokenAccount, amount=-self.amount)
+        book.adjust(self.pool.vault(self.side), TokenAccount, error=E.token(SplTokenError.Overflow),
+                    amount=self.amount)
+        book.adjust(self.pool.pool, PoolState, error=E.frt_builtin("ArithmeticOverflow"),
+                    **{_TOTAL[self.side]: self.amount})
+        book.adjust(self.pool.lp_mint(self.side), Mint, error=E.token(SplTokenError.Overflow), supply=self.amount)
+        book.adjust(self.lp_destination, TokenAccount, error=E.token(SplTokenError.Overflow), amount=self.amount)
+        book.log(f"✅ DEPOSIT SUCCESS: {self.amount} tokens → {self.amount} LP tokens")
+
+    def __str__(self) -> str:
+        return f"Deposit({self.side}, {self.amount}) by {self.user} on pool {self.pool.pool}"
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw(_PoolOp):
+    """Burn `lp_amount` LP of `side` for as many tokens of that side (I4)."""
+
+    side: Side = Side.A
+    lp_amount: int = 0
+    lp_account: Address | None = None
+    destination: Address | None = None
+
+    PAUSE_FLAG: ClassVar[PoolFlag] = PoolFlag.LIQUIDITY_PAUSED
+
+    @property
+    def lp_source(self) -> Address:
+        return _ata(self.lp_account, self.user, self.pool.lp_mint(self.side))
+
+    @property
+    def destination_account(self) -> Address:
+        return _ata(self.destination, self.user, self.pool.mint(self.side))
+
+    def instructions(self) -> tuple[Instruction, ...]:
+        return (accounts.withdraw(self.pool, self.user, self.side, self.lp_amount, lp_account=self.lp_account,
+                                  destination=self.destination),)
+
+    def labels(self) -> dict[Address, str]:
+        return {**_PoolOp.labels(self), self.lp_source: f"user LP {self.side}",
+                self.destination_account: f"user token {self.side}"}
+
+    def apply(self, book: Book) -> None:
+        _require(self.lp_amount > 0, INVALID_ARGUMENT, "the LP amount is 0")
+        self._signer_and_pause(book)
+        state = self._admit(book)
+        destination = user_token_account(book, self.destination_account, self.user)
+        lp = user_token_account(book, self.lp_source, self.user)
+        _require(destination.mint == self.pool.mint(self.side), E.frt_builtin("InvalidInstructionData"),
+                 "the destination holds another mint")
+        _require(lp.mint == self.pool.lp_mint(self.side), INVALID_ACCOUNT_DATA, "the LP account is of another side")
+        self._collect_fee(book, state)
+        _require(lp.amount >= self.lp_amount, TOKEN_INSUFFICIENT,
+                 f"the user holds {lp.amount} LP, the withdrawal burns {self.lp_amount}")
+        book.adjust(self.lp_source, TokenAccount, amount=-self.lp_amount)
+        book.adjust(self.pool.lp_mint(self.side), Mint, supply=-self.lp_amount)
+        vault = book.read(self.pool.vault(self.side), TokenAccount)
+        _require(vault.amount >= self.lp_amount, TOKEN_INSUFFICIENT,
+                 f"the vault holds {vault.amount}, the withdrawal takes {self.lp_amount}")
+        book.adjust(self.pool.vault(self.side), TokenAccount, amount=-self.lp_amount)
+        book.adjust(self.destination_account, TokenAccount, error=E.token(SplTokenError.Overflow),
+                    amount=self.lp_amount)
+        book.adjust(self.pool.pool, PoolState, error=E.frt_builtin("ArithmeticOverflow"),
+                    **{_TOTAL[self.side]: -self.lp_amount})
+        book.log(f"✅ WITHDRAW SUCCESS: {self.lp_amount} LP tokens → {self.lp_amount} tokens")
+
+    def __str__(self) -> str:
+        return f"Withdraw({self.side}, {self.lp_amount}) by {self.user} on pool {self.pool.pool}"
+
+
+@dataclass(frozen=True, slots=True)
+class Swap(_PoolOp):
+    """Swap `amount_in` of `input_side` for exactly `expected_amount_out` of the other side (I5). The output the
+    prediction uses comes from the ratio stored on chain; the client's expectation must equal it (else 1047)."""
+
+    input_side: Side = Side.A
+    amount_in: int = 0
+    expected_amount_out: int = 0
+    input_account: Address | None = None
+    output_account: Address | None = None
+
+    PAUSE_FLAG: ClassVar[PoolFlag] = PoolFlag.SWAPS_PAUSED
+    PAUSE_ERROR: ClassVar[FrtErrorCode] = FrtErrorCode.PoolSwapsPaused
+    FEE_FIELD: ClassVar[str] = "swap_contract_fee"
+    FEE_COUNTER: ClassVar[str] = "collected_swap_contract_fees"
+
+    @property
+    def source_account(self) -> Address:
+        return _ata(self.input_account, self.user, self.pool.mint(self.input_side))
+
+    @property
+    def destination_account(self) -> Address:
+        return _ata(self.output_account, self.user, self.pool.mint(self.input_side.other))
+
+    def instructions(self) -> tuple[Instruction, ...]:
+        return (accounts.swap(self.pool, self.user, self.input_side, self.amount_in, self.expected_amount_out,
+                              input_account=self.input_account, output_account=self.output_account),)
+
+    def labels(self) -> dict[Address, str]:
+        return {**_PoolOp.labels(self), self.source_account: f"user token {self.input_side}",
+                self.destination_account: f"user token {self.input_side.other}"}
+
+    def apply(self, book: Book) -> None:
+        side_in, side_out = self.input_side, self.input_side.other
+        _require(self.amount_in > 0, INVALID_ARGUMENT, "the swap input is 0")
+        self._signer_and_pause(book)
+        state = self._admit(book)
+        _require(PoolFlag.SWAP_FOR_OWNERS_ONLY not in state.flags or self.user == state.owner,
+                 E.frt(FrtErrorCode.SwapAccessRestricted), "owner-only pool and the signer is not its owner")
+        source = user_token_account(book, self.source_account, self.user)
+        destination = user_token_account(book, self.destination_account, self.user)
+        _require(source.mint in (state.token_a_mint, state.token_b_mint), INVALID_ARGUMENT,
+                 "the input account's mint is not in the pool")
+        _require(destination.mint == self.pool.mint(side_out), INVALID_ACCOUNT_DATA,
+                 "the output account holds another mint")
+        _require(source.amount >= self.amount_in, INVALID_ACCOUNT_DATA,
+                 f"the input account holds {source.amount}, the swap needs {self.amount_in}")
+        out = self._output(state)
+        _require(out <= state.liquidity(side_out), E.frt_builtin("InsufficientFunds"),
+                 f"the output {out} exceeds the tracked liquidity {state.liquidity(side_out)} of side {side_out}")
+        fee = self._collect_fee(book, state)
+        book.adjust(self.source_account, TokenAccount, amount=-self.amount_in)
+        book.adjust(self.pool.vault(side_in), TokenAccount, error=E.token(SplTokenError.Overflow),
+                    amount=self.amount_in)
+        vault_out = book.read(self.pool.vault(side_out), TokenAccount)
+        _require(vault_out.amount >= out, TOKEN_INSUFFICIENT, f"the output vault holds {vault_out.amount} < {out}")
+        book.adjust(self.pool.vault(side_out), TokenAccount, amount=-out)
+        book.adjust(self.destination_account, TokenAccount, error=E.token(SplTokenError.Overflow), amount=out)
+        book.adjust(self.pool.pool, PoolState, error=E.frt_builtin("ArithmeticOverflow"),
+                    **{_TOTAL[side_in]: self.amount_in})
+        book.adjust(self.pool.pool, PoolState, error=None, **{_TOTAL[side_out]: -out})
+        r_in, r_out = frt_math.swap_ratios(state.ratio_a_numerator, state.ratio_b_denominator, side_in)
+        book.add_surplus(self.pool.pool, frt_math.swap_surplus(self.amount_in, r_in, r_out))
+        book.log(f"📈 SUMMARY: {self.amount_in} → {out} tokens, Fee: {fee} lamports")
+
+    def _output(self, state: PoolState) -> int:
+        try:
+            out = frt_math.pool_swap_output(state, self.input_side, self.amount_in)
+        except frt_math.SwapRejected as exc:
+            raise Fails(ExpectedError(Raiser.FRT, exc.error.kind, exc.error.custom_code),
+                        str(exc)) from None
+        _require(out == self.expected_amount_out, E.frt(FrtErrorCode.AmountMismatch),
+                 f"the on-chain ratio gives {out}, the client expected {self.expected_amount_out}")
+        return out
+
+    def __str__(self) -> str:
+        return (f"Swap({self.input_side}->{self.input_side.other}, {self.amount_in} for "
+                f"{self.expected_amount_out}) by {self.user} on pool {self.pool.pool}")
+
+
+@dataclass(frozen=True, slots=True)
+class InitializeProgram(Op):
+    """Create SystemState (admin = `admin`, pending admin = admin, change timestamp = now) and an all-zero
+    MainTreasury, both rent-exempt, paid by `authority` (which must be the upgrade authority, section 8.3)."""
+
+    program_id: Address
+    authority: Address
+    admin: Address
+    system_rent: int = frt_math.rent(c.SYSTEM_STATE_LEN)
+    treasury_rent: int = frt_math.rent(c.MAIN_TREASURY_LEN)
+
+    def instructions(self) -> tuple[Instruction, ...]:
+        return (accounts.initialize_program(self.program_id, self.authority, admin_authority=self.admin),)
+
+    def labels(self) -> dict[Address, str]:
+        return {self.authority: "authority", pdas.system_state(self.program_id)[0]: "SystemState",
+                pdas.main_treasury(self.program_id)[0]: "MainTreasury"}
+
+    def apply(self, book: Book) -> None:
+        system, treasury = pdas.system_state(self.program_id)[0], pdas.main_treasury(self.program_id)[0]
+        already = E.frt_builtin("AccountAlreadyInitialized")
+        for address, size, rent in ((system, c.SYSTEM_STATE_LEN, self.system_rent),
+                                    (treasury, c.MAIN_TREASURY_LEN, self.treasury_rent)):
+            book.create(address, self.program_id, bytes(size), error=already)
+            book.add_lamports(self.authority, -rent, error=E.system(_NEGATIVE))
+            book.add_lamports(address, rent)
+        state = SystemState(False, 0, 0, self.admin, self.admin, book.now)
+        book.assign(system, SystemState, **{name: getattr(state, name) for name in state.__slots__})
+
+
+@dataclass(frozen=True, slots=True)
+class InitializePool(Op):
+    """Create a pool (section 2.3): 1.15 SOL to the treasury (count, fees, timestamp and cached balance updated),
+    five accounts created at the creator's expense, the state written as `PoolState.created` says."""
+
+    creator: Address
+    pool: PoolAddresses
+    simple_ratio: bool
+    flags: int = 0
+    pool_rent: int = frt_math.rent(c.POOL_STATE_LEN)
+    token_account_rent: int = frt_math.rent(c.TOKEN_ACCOUNT_LEN)
+    mint_rent: int = frt_math.rent(c.MINT_LEN)
+
+    def instructions(self) -> tuple[Instruction, ...]:
+        return (accounts.initialize_pool(self.creator, self.pool, flags=self.flags),)
+
+    def labels(self) -> dict[Address, str]:
+        pid = self.pool.program_id
+        return {self.creator: "creator", pdas.system_state(pid)[0]: "SystemState",
+                pdas.main_treasury(pid)[0]: "MainTreasury",
+                **{address: role.value for role, address in pool_roles(self.pool).items()}}
+
+    def apply(self, book: Book) -> None:
+        pid, p = self.pool.program_id, self.pool
+        system = book.read(pdas.system_state(pid)[0], SystemState, error=INVALID_ACCOUNT_DATA)
+        _require(not system.is_paused, E.frt(FrtErrorCode.SystemPaused), "the system is paused")
+        for side in Side:
+            book.read(p.mint(side), Mint, error=INVALID_ACCOUNT_DATA)
+        _require(book.lamports(self.creator) >= c.REGISTRATION_FEE, E.frt(FrtErrorCode.InsufficientFeeBalance),
+                 "the creator cannot pay the registration fee")
+        treasury = pdas.main_treasury(pid)[0]
+        book.add_lamports(self.creator, -c.REGISTRATION_FEE)
+        book.add_lamports(treasury, c.REGISTRATION_FEE)
+        book.read(treasury, MainTreasuryState, error=E.frt_builtin("BorshIoError"))
+        book.adjust(treasury, MainTreasuryState, pool_creation_count=1, total_pool_creation_fees=c.REGISTRATION_FEE)
+        book.assign(treasury, MainTreasuryState, last_update_timestamp=book.now, total_balance=book.lamports(treasury))
+        already = E.frt_builtin("AccountAlreadyInitialized")
+        book.create(p.pool, pid, bytes(c.POOL_STATE_LEN), error=already)
+        self._fund(book, p.pool, self.pool_rent)
+        for side in Side:
+            book.create(p.vault(side), c.TOKEN_PROGRAM_ID, TokenAccount(p.mint(side), p.pool, 0).encode())
+            self._fund(book, p.vault(side), self.token_account_rent)
+        for side in Side:
+            decimals = book.read(p.mint(side), Mint).decimals
+            book.create(p.lp_mint(side), c.TOKEN_PROGRAM_ID, Mint(p.pool, 0, decimals, True, None).encode())
+            self._fund(book, p.lp_mint(side), self.mint_rent)
+        state = PoolState.created(p, self.creator, simple_ratio=self.simple_ratio, creation_flags=self.flags)
+        book.assign(p.pool, PoolState, **{name: getattr(state, name) for name in state.__slots__})
+        kind = "Simple" if self.simple_ratio else "Decimal"
+        decimals_a, decimals_b = (book.read(p.mint(side), Mint).decimals for side in Side)
+        book.log(f"🏊 POOL CREATION | TokenA decimals: {decimals_a} | TokenB decimals: {decimals_b} "
+                 f"| Registration: 1.15 SOL")
+        book.log(f"🎯 POOL_ID: {p.pool} | Ratio: {p.ratio_a}:{p.ratio_b} | Type: {kind}")
+
+    def _fund(self, book: Book, address: Address, rent: int) -> None:
+        book.add_lamports(self.creator, -rent, error=E.system(_NEGATIVE))
+        book.add_lamports(address, rent)

@@ -1,0 +1,216 @@
+"""The one verifier: every receipt of every transaction the harness sends, compared once with its intent.
+
+`Verifier.verify(intent, receipt)` predicts from the accounts the receipt shows just before the transaction and
+checks, in one pass:
+- the outcome: success where success is predicted (else OUTCOME), the exact predicted error and failing
+  instruction where a failure is (else ERROR), no success where the contract forbids one (ACCEPT);
+- the accounts: the complete after-state of every watched account (DELTA), or nothing but the network fee
+  changed by a failure (I9); this covers program accounts whole: pool, treasury and system state, timestamps
+  included;
+- the success log lines clients parse (LOGS);
+- continuity: a pool's own accounts are exactly as the harness last saw them;
+- the pool invariants (I1, I2 with its exact increase, I6, I7, I8, I10) on the after-state of the pool the
+  intent trades on, every `verify_every` operations.
+It returns what it found and keeps only its own bookkeeping (baselines, last-seen states, pending surplus); it
+never reads the chain and never writes into engine objects.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
+from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.frt.errors import ClassifiedError, classify
+from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.frt.state import PoolState
+from pytest_fixedratio.intents.intent import Intent, Prediction
+from pytest_fixedratio.verify.diff import account_differences
+from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global
+from pytest_fixedratio.verify.report import Check, CheckOutcome, VerificationLog, Violation, ViolationContext
+from pytest_fixedratio.verify.snapshot import GlobalSnapshot, describe_account, pool_watch_list
+
+_LOG_PREFIX = "Program log: "
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """One receipt, verified. `error` is the classified failure (None for a success); `expected_failure` is
+    True for a failure the intent predicted (with the right error); `findings` are the violations."""
+
+    intent: Intent
+    prediction: Prediction
+    error: ClassifiedError | None
+    expected_failure: bool
+    findings: tuple[Violation, ...]
+
+    @property
+    def unexpected_failure(self) -> bool:
+        return self.error is not None and not self.expected_failure
+
+
+class Verifier:
+    """`continuity=False` on a chain other clients share, where pool accounts legitimately change between the
+    harness's own transactions."""
+
+    def __init__(self, program_id: Address, *, verify_every: int = 1, continuity: bool = True) -> None:
+        self.program_id = program_id
+        self.verify_every = verify_every
+        self.continuity = continuity
+        self.log = VerificationLog()
+        self.watches: dict[Address, PoolWatch] = {}
+        self.pools_created = 0
+        self._surplus: Counter[Address] = Counter()
+        self._ops_since_check: Counter[Address] = Counter()
+        self._known: dict[Address, AccountState | None] = {}
+
+    # ------------------------------------------------------------------ pools
+    def track_pool(self, addresses: PoolAddresses, accounts: AccountMap, *, pool_rent: int,
+                   created: bool = True) -> tuple[Violation, ...]:
+        """Start watching a pool from `accounts` (its pool_watch_list, read now), taken as its baseline."""
+        from pytest_fixedratio.verify.snapshot import pool_snapshot
+
+        self.watches[addresses.pool] = PoolWatch.start(pool_snapshot(addresses, accounts), pool_rent=pool_rent)
+        self.pools_created += created
+        own = (addresses.pool, addresses.token_a_vault, addresses.token_b_vault, addresses.lp_a_mint,
+               addresses.lp_b_mint)
+        self._known.update({a: accounts[a] for a in own})
+        return ()
+
+    def forget_pool(self, pool: Address) -> None:
+        watch = self.watches.pop(pool, None)
+        if watch is not None:
+            a = watch.baseline.addresses
+            for address in (a.pool, a.token_a_vault, a.token_b_vault, a.lp_a_mint, a.lp_b_mint):
+                self._known.pop(address, None)
+
+    def check_pool(self, pool: Address, accounts: AccountMap, where: str) -> tuple[Violation, ...]:
+        """Every pool invariant on `accounts` (a pool_watch_list read or watched at one point in time)."""
+        watch = self.watches[pool]
+        breaks = self._continuity(accounts, where)
+        self._remember(accounts)
+        surplus = self._surplus.pop(pool, 0)
+        self._ops_since_check[pool] = 0
+        return self.log.record(watch.check_accounts(accounts, surplus_added=surplus) + breaks).violations
+
+    def pool_states(self) -> list[PoolState]:
+        return [w.previous.state for w in self.watches.values() if w.previous is not None]
+
+    def check_program(self, snapshot: GlobalSnapshot, *, treasury_rent: int) -> tuple[Violation, ...]:
+        """The program-wide invariants (G1, G2, G3) over every pool this verifier watches."""
+        history = TreasuryHistory(pools_created=self.pools_created)
+        outcome = check_global(snapshot, history, treasury_rent=treasury_rent, pools=self.pool_states())
+        return self.log.record(outcome).violations
+
+    # ------------------------------------------------------------------ transactions
+    def verify(self, intent: Intent, receipt: Receipt) -> Verification:
+        breaks = self._continuity(receipt.before, f"before {receipt.signature}")
+        self._remember(receipt.after)
+        prediction = intent.predict(receipt.before, network_fee=receipt.fee, now=receipt.unix_timestamp)
+        error = None if receipt.ok else classify(receipt.failure, receipt.logs, self.program_id)  # type: ignore[arg-type]
+        outcome, expected_failure = self._outcome(intent, prediction, receipt, error)
+        if receipt.ok and not prediction.fails:
+            self._surplus.update(prediction.surplus)
+        findings = self.log.record(outcome + breaks).violations
+        if intent.pool is not None and intent.pool in self.watches:
+            findings += self._after_pool_operation(intent.pool, receipt)
+        context = ViolationContext(operation=str(intent), signature=receipt.signature)
+        return Verification(intent, prediction, error, expected_failure,
+                            tuple(f.in_context(context) for f in findings))
+
+    def _outcome(self, intent: Intent, prediction: Prediction, receipt: Receipt, error: ClassifiedError | None
+                 ) -> tuple[CheckOutcome, bool]:
+        if receipt.ok and prediction.fails:
+            evidence = {"before": _described(receipt.before), "after": _described(receipt.after)}
+            violation = Violation(Check.ACCEPT, f"the transaction succeeded but must fail with "
+                                                f"{prediction.error or 'an error'}: {prediction.reason}", evidence)
+            return CheckOutcome((Check.ACCEPT, Check.DELTA), (violation,)), False
+        if receipt.ok:
+            return (CheckOutcome.of(Check.ACCEPT) + _compare(intent, prediction, receipt, Check.DELTA)
+                    + _logs(prediction, receipt)), False
+        assert error is not None
+        accounts = _compare(intent, prediction, receipt, Check.I9)
+        if not prediction.fails:
+            logs = list(receipt.logs[-6:])
+            return CheckOutcome((Check.OUTCOME,), (Violation(
+                Check.OUTCOME, f"unexpected {error}", {"logs": logs}),)) + accounts, False
+        if prediction.error is None or prediction.error.matches(error):
+            return CheckOutcome.of(Check.ERROR) + accounts, True
+        wrong = Violation(Check.ERROR, f"must fail with {prediction.error} ({prediction.reason}), failed with "
+                                       f"{error} at instruction {error.instruction_index}",
+                          {"logs": list(receipt.logs[-6:])})
+        return CheckOutcome((Check.ERROR,), (wrong,)) + accounts, True
+
+    def _after_pool_operation(self, pool: Address, receipt: Receipt) -> tuple[Violation, ...]:
+        """Pool operations watch the whole pool: check it on their after-state every `verify_every` of them."""
+        watched = pool_watch_list(self.watches[pool].baseline.addresses)
+        if any(a not in receipt.after for a in watched):
+            return ()
+        self._ops_since_check[pool] += 1
+        if self._ops_since_check[pool] < self.verify_every:
+            return ()
+        accounts = {a: receipt.after[a] for a in watched}
+        return self.check_pool(pool, accounts, f"pool check after {receipt.signature}")
+
+    # ------------------------------------------------------------------ continuity
+    def _continuity(self, accounts: AccountMap, where: str) -> CheckOutcome:
+        """Pool accounts must be exactly as the harness last saw them: anything else changed them."""
+        if not self.continuity:
+            return CheckOutcome()
+        known = [(a, s) for a, s in accounts.items() if a in self._known]
+        if not known:
+            return CheckOutcome()
+        violations = [
+            Violation(Check.CONTINUITY, f"{address} changed outside the harness's transactions ({where}): "
+                      + "; ".join(account_differences(self._known[address], state)))
+            for address, state in known if self._known[address] != state
+        ]
+        return CheckOutcome.of(Check.CONTINUITY, violations)
+
+    def _remember(self, accounts: AccountMap) -> None:
+        for address, state in accounts.items():
+            if address in self._known:
+                self._known[address] = state
+
+    def acknowledge(self, accounts: AccountMap) -> None:
+        """Accounts changed on purpose outside a transaction (a test playing an admin): take them as seen."""
+        self._remember(accounts)
+
+
+def _described(accounts: AccountMap) -> dict[str, Any]:
+    return {str(a): describe_account(s) for a, s in accounts.items()}
+
+
+def _compare(intent: Intent, prediction: Prediction, receipt: Receipt, check: Check) -> CheckOutcome:
+    """One violation per watched account whose observed state differs from the prediction."""
+    violations = []
+    labels: dict[Address, str] | None = None
+    for address, predicted in prediction.accounts.items():
+        observed = receipt.after.get(address, predicted)
+        if observed == predicted:
+            continue
+        differences = account_differences(predicted, observed)
+        if differences:
+            labels = labels or intent.labels()
+            label = labels.get(address, "account")
+            details: dict[str, Any] = {
+                "address": str(address), "label": label, "prediction": prediction.describe(intent),
+                "before": describe_account(receipt.before.get(address)),
+                "predicted": describe_account(predicted), "observed": describe_account(observed)}
+            violations.append(Violation(check, f"{label} {address}: " + "; ".join(differences), details))
+    return CheckOutcome.of(check, violations)
+
+
+def _logs(prediction: Prediction, receipt: Receipt) -> CheckOutcome:
+    """Each predicted success line, in order, among the program's log lines."""
+    lines = iter(receipt.logs)
+    missing = [line for line in prediction.logs if not any(log == _LOG_PREFIX + line for log in lines)]
+    if not prediction.logs:
+        return CheckOutcome()
+    violations: Sequence[Violation] = [
+        Violation(Check.LOGS, f"the success log line {line!r} is missing", {"logs": list(receipt.logs[-8:])})
+        for line in missing]
+    return CheckOutcome.of(Check.LOGS, violations)
