@@ -27,15 +27,16 @@ async def measure_harness(duration_s: float = 600.0, pools: int = 3, seed: int =
     """Transactions per wall second of a verified campaign (all of them, and FRT pool operations alone)."""
     campaign = Campaign(CampaignConfig(duration_s=duration_s, pools=pools, seed=seed))
     await campaign.setup()
-    before = len(campaign.engine.log.records)
-    campaign.engine.start_all()
+    before = Counter({kind: c["ok"] + c["failed"] for kind, c in campaign.session.tally.operations.items()})
+    campaign.session.start()
     started = time.perf_counter()
     await campaign.advance(duration_s)
     elapsed = time.perf_counter() - started
+    after = Counter({kind: c["ok"] + c["failed"] for kind, c in campaign.session.tally.operations.items()})
     summary = await campaign.finish(elapsed)
     if not summary.passed:
         raise SystemExit(f"the campaign found incidents; fix them before benchmarking:\n{summary.render()}")
-    kinds = Counter(r.kind for r in campaign.engine.log.records[before:])
+    kinds = after - before
     pool_ops = sum(kinds[k] for k in POOL_OPERATIONS)
     return {"transactions": sum(kinds.values()), "pool_operations": pool_ops, "seconds": elapsed,
             "tx_per_s": sum(kinds.values()) / elapsed, "pool_ops_per_s": pool_ops / elapsed,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from pytest_fixedratio.chain.base import Chain
 from pytest_fixedratio.errors import FixedRatioError
@@ -29,7 +30,7 @@ class PoolHandle:
     def address(self) -> Address:
         return self.addresses.pool
 
-    @property
+    @cached_property
     def label(self) -> str:
         return str(self.addresses.pool)
 

@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
-from pytest_fixedratio.chain.base import Chain, Receipt
+from pytest_fixedratio.chain.base import AccountState, Chain, Receipt
 from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine import economy
 from pytest_fixedratio.engine.clock import Clock, VirtualClock
@@ -71,6 +71,8 @@ class Session:
         self.incidents: list[Incident] = []
         self.paused = False
         self._numbers = 0
+        self._teams: dict[tuple[Address, WorkerKind, Side], list[WorkerRunner]] = {}
+        """Workers by (pool, kind, side), in creation order: whom a worker shares with."""
 
     # ------------------------------------------------------------------ transactions
     async def execute(self, intent: Intent) -> Outcome:
@@ -143,6 +145,12 @@ class Session:
         trace = "".join(traceback.format_exception(exc))
         self.incidents.append(Incident("crash", worker_id, {}, (repr(exc), trace), self.seed))
 
+    def acknowledge(self, accounts: dict[Address, AccountState | None]) -> None:
+        """Accounts changed on purpose outside a transaction (a test playing an admin): take them as known, for
+        the workers' decisions and for the verifier's continuity check."""
+        self.view.update(accounts)
+        self.verifier.acknowledge(accounts)
+
     # ------------------------------------------------------------------ SOL
     async def top_up(self, address: Address) -> int:
         """A fair share of the core wallet's spare SOL for a worker below the low-water mark."""
@@ -208,6 +216,7 @@ class Session:
         runner = WorkerRunner(WorkerContext(self, config, wallet, decisions, stats), TASKS[kind](), self.clock,
                               self.record_crash)
         self.workers[worker_id] = runner
+        self._teams.setdefault((pool, kind, side), []).append(runner)
         return runner
 
     def worker(self, worker_id: str) -> WorkerRunner:
@@ -218,9 +227,8 @@ class Session:
 
     def running_peers(self, worker_id: str, pool: Address, kind: WorkerKind, side: Side) -> list[Peer]:
         """Running workers of `kind` on `pool` and `side` (never a stale, stopped one: service bug 19)."""
-        return [Peer(w.worker_id, w.address) for w in self.workers.values()
-                if w.worker_id != worker_id and w.kind is kind and w.config.pool == pool and w.side is side
-                and w.running]
+        return [Peer(w.worker_id, w.address) for w in self._teams.get((pool, kind, side), ())
+                if w.worker_id != worker_id and w.running]
 
     def start(self, worker_ids: Iterable[str] | None = None) -> None:
         for runner in self._select(worker_ids):
@@ -242,6 +250,7 @@ class Session:
         emptied = await runner.empty()
         returned = await runner.leave()
         del self.workers[worker_id]
+        self._teams[(runner.config.pool, runner.kind, runner.side)].remove(runner)
         return {"worker_id": worker_id, "empty": emptied.to_dict(), "returned_lamports": returned}
 
     def _select(self, worker_ids: Iterable[str] | None) -> list[WorkerRunner]:

@@ -36,6 +36,16 @@ class Change(NamedTuple):
         return f"{self.label} {self.address}.{self.field} {self.delta:+}"
 
 
+_FIELD_NAMES: dict[type[AccountLayout], tuple[str, ...]] = {}
+
+
+def _field_names(layout: type[AccountLayout]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(layout)
+    if names is None:
+        names = _FIELD_NAMES[layout] = tuple(f.name for f in fields(layout))  # type: ignore[arg-type]
+    return names
+
+
 class Book:
     """Edited in transaction order; `now` is the Clock sysvar's unix timestamp the transaction runs under."""
 
@@ -60,6 +70,11 @@ class Book:
             accounts[address] = AccountState(account.lamports, account.owner, self._decoded[address].encode(),
                                              account.executable)
         return {a: None if s is None or s.lamports == 0 else s for a, s in accounts.items()}
+
+    @property
+    def decoded(self) -> dict[Address, AccountLayout]:
+        """Every account decoded so far, as the operations leave it."""
+        return dict(self._decoded)
 
     def label(self, address: Address) -> str:
         return f"{self._labels.get(address, 'account')} {address}"
@@ -104,12 +119,15 @@ class Book:
                **deltas: int) -> None:
         """Add `deltas` to integer fields; leaving [0, u64 max] fails with `error`."""
         decoded = self.read(address, layout)
-        values = {f.name: getattr(decoded, f.name) for f in fields(decoded)}  # type: ignore[arg-type]
+        names = _field_names(layout)
+        values = [getattr(decoded, name) for name in names]
+        label = self._labels.get(address, "account")
         for name, delta in deltas.items():
-            self._check_range(address, name, values[name], delta, error)
-            values[name] += delta
-            self.changes.append(Change(self._labels.get(address, "account"), address, name, delta))
-        self._decoded[address] = layout(**values)
+            index = names.index(name)
+            self._check_range(address, name, values[index], delta, error)
+            values[index] += delta
+            self.changes.append(Change(label, address, name, delta))
+        self._decoded[address] = layout(*values)
         self._edited.add(address)
 
     def assign(self, address: Address, layout: type[AccountLayout], **values: Any) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Final
 
 from pytest_fixedratio.chain.base import AccountMap
@@ -18,6 +19,7 @@ from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.meta import Instruction
+from pytest_fixedratio.frt.state import AccountLayout
 from pytest_fixedratio.intents.book import Book, Change
 from pytest_fixedratio.intents.expected import ExpectedError, Fails
 from pytest_fixedratio.intents.ops import Op
@@ -41,6 +43,9 @@ class Prediction:
     logs: tuple[str, ...] = ()
     changes: tuple[Change, ...] = ()
     surplus: Mapping[Address, int] = field(default_factory=dict)
+    decoded: Mapping[Address, AccountLayout] = field(default_factory=dict)
+    """The predicted accounts the prediction decoded, as decoded: where the chain shows exactly the predicted
+    state, checks reuse them instead of decoding again."""
 
     def describe(self, intent: Intent) -> str:
         ops = "; ".join(str(op) for op in intent.ops) or "no operation"
@@ -49,7 +54,7 @@ class Prediction:
         return f"{ops}: " + (", ".join(map(str, self.changes)) or "no change")
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Intent:
     """One transaction: what it is (`kind`, for statistics and the log), who sends it (`actor`; the first
     signer pays), its operations, the pool it trades on (invariants are checked after it) and its headline
@@ -71,8 +76,8 @@ class Intent:
     def instructions(self) -> list[Instruction]:
         return [ix for op in self.ops for ix in op.instructions()]
 
-    def labels(self) -> dict[Address, str]:
-        """Every account of the transaction, named by all its roles ("fee payer / user")."""
+    @cached_property
+    def _labels(self) -> dict[Address, str]:
         roles: dict[Address, list[str]] = {self.payer: ["fee payer"]}
         for op in self.ops:
             for address, role in op.labels().items():
@@ -80,6 +85,10 @@ class Intent:
                 if role not in names:
                     names.append(role)
         return {address: " / ".join(names) for address, names in roles.items()}
+
+    def labels(self) -> dict[Address, str]:
+        """Every account of the transaction, named by all its roles ("fee payer / user")."""
+        return self._labels
 
     def watch(self) -> tuple[Address, ...]:
         """Every account the prediction needs before and after: the transaction's ``watch=``."""
@@ -99,11 +108,12 @@ class Intent:
             for op in self.ops:
                 op.apply(book)
                 first += len(op.instructions())
-            self._rent_state(book, before)
+            accounts = book.accounts
+            self._rent_state(book, accounts, before)
         except Fails as fails:
             return self._failure(before, labels, fails, first, network_fee, now)
-        return Prediction(False, None, "", book.accounts, tuple(book.logs), tuple(book.changes),
-                          dict(book.surplus_added))
+        return Prediction(False, None, "", accounts, tuple(book.logs), tuple(book.changes),
+                          dict(book.surplus_added), book.decoded)
 
     def _failure(self, before: AccountMap, labels: Mapping[Address, str], fails: Fails, instruction: int,
                  network_fee: int, now: int) -> Prediction:
@@ -113,9 +123,9 @@ class Intent:
         return Prediction(True, error, fails.reason, failed.accounts, (), tuple(failed.changes))
 
     @staticmethod
-    def _rent_state(book: Book, before: AccountMap) -> None:
+    def _rent_state(book: Book, accounts: AccountMap, before: AccountMap) -> None:
         """A System account whose lamports fell must end rent-exempt or empty (the runtime's rent check)."""
-        for address, account in book.accounts.items():
+        for address, account in accounts.items():
             previous = before.get(address)
             if (account is not None and account.owner == c.SYSTEM_PROGRAM_ID and not account.data
                     and 0 < account.lamports < SYSTEM_ACCOUNT_RENT

@@ -8,6 +8,7 @@ totals, counters, timestamps of the treasury) and names the success log line cli
 from __future__ import annotations
 
 from abc import ABC
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
@@ -34,9 +35,10 @@ _NEGATIVE: Final = SystemProgramError.ResultWithNegativeLamports
 _TOTAL: Final = {Side.A: "total_token_a_liquidity", Side.B: "total_token_b_liquidity"}
 
 
-def _require(condition: bool, error: ExpectedError | None, why: str) -> None:
+def _require(condition: bool, error: ExpectedError | None, why: str | Callable[[], str]) -> None:
+    """Fail with `error` unless `condition`; `why` is formatted only then (base58 text is not free)."""
     if not condition:
-        raise Fails(error, why)
+        raise Fails(error, why if isinstance(why, str) else why())
 
 
 def user_token_account(book: Book, address: Address, owner: Address, *, error: ExpectedError | None = None
@@ -46,15 +48,15 @@ def user_token_account(book: Book, address: Address, owner: Address, *, error: E
     4001)."""
     uninitialized = error or E.frt_builtin("UninitializedAccount")
     account = book.account(address, error=uninitialized)
-    _require(len(account.data) > 0, uninitialized, f"{book.label(address)} has no data")
+    _require(len(account.data) > 0, uninitialized, lambda: f"{book.label(address)} has no data")
     _require(account.owner == c.TOKEN_PROGRAM_ID, error or INCORRECT_PROGRAM_ID,
-             f"{book.label(address)} is not owned by SPL Token")
+             lambda: f"{book.label(address)} is not owned by SPL Token")
     token = book.read(address, TokenAccount, error=error or INVALID_ACCOUNT_DATA)
     _require(token.owner == owner, error or INVALID_ACCOUNT_DATA,
-             f"{book.label(address)} belongs to {token.owner}, not the signer")
+             lambda: f"{book.label(address)} belongs to {token.owner}, not the signer")
     _require(not (token.delegate is not None and token.delegated_amount > 0), error or INVALID_ACCOUNT_DATA,
-             f"{book.label(address)} has an active delegation of {token.delegated_amount}")
-    _require(not token.is_frozen, error or INVALID_ACCOUNT_DATA, f"{book.label(address)} is frozen")
+             lambda: f"{book.label(address)} has an active delegation of {token.delegated_amount}")
+    _require(not token.is_frozen, error or INVALID_ACCOUNT_DATA, lambda: f"{book.label(address)} is frozen")
     return token
 
 
@@ -91,7 +93,7 @@ class _PoolOp(Op, ABC):
         """`load_pool_state`: program-owned, decodes, non-zero mints and ratios."""
         account = book.account(self.pool.pool, error=INCORRECT_PROGRAM_ID)
         _require(account.owner == self.pool.program_id, INCORRECT_PROGRAM_ID,
-                 f"{book.label(self.pool.pool)} is not owned by the program")
+                 lambda: f"{book.label(self.pool.pool)} is not owned by the program")
         state = book.read(self.pool.pool, PoolState, error=INVALID_ACCOUNT_DATA)
         _require(state.ratio_a_numerator > 0 and state.ratio_b_denominator > 0, INVALID_ACCOUNT_DATA,
                  "the pool state holds a zero ratio")
@@ -99,14 +101,15 @@ class _PoolOp(Op, ABC):
 
     def _admit(self, book: Book) -> PoolState:
         state = self._pool_state(book)
-        _require(self.PAUSE_FLAG not in state.flags, E.frt(self.PAUSE_ERROR), f"the pool has {self.PAUSE_FLAG!r} set")
+        _require(self.PAUSE_FLAG not in state.flags, E.frt(self.PAUSE_ERROR),
+                 lambda: f"the pool has {self.PAUSE_FLAG!r} set")
         return state
 
     def _collect_fee(self, book: Book, state: PoolState) -> int:
         """`collect_pool_fee`: payer lamports >= fee (1031), then the System transfer into the pool PDA."""
         fee: int = getattr(state, self.FEE_FIELD)
         _require(book.lamports(self.user) >= fee, E.frt(FrtErrorCode.InsufficientFeeBalance),
-                 f"the user holds {book.lamports(self.user)} lamports, the fee is {fee}")
+                 lambda: f"the user holds {book.lamports(self.user)} lamports, the fee is {fee}")
         book.add_lamports(self.user, -fee)
         book.add_lamports(self.pool.pool, fee)
         book.adjust(self.pool.pool, PoolState, error=E.frt(FrtErrorCode.FeeValidationFailed),
@@ -152,7 +155,7 @@ class Deposit(_PoolOp):
                                 error=E.frt(FrtErrorCode.MissingLpTokenAccount))
         _require(lp.mint == self.pool.lp_mint(self.side), INVALID_ACCOUNT_DATA, "the LP account holds another mint")
         _require(source.amount >= self.amount, E.frt_builtin("InsufficientFunds"),
-                 f"the source holds {source.amount}, the deposit is {self.amount}")
+                 lambda: f"the source holds {source.amount}, the deposit is {self.amount}")
         self._collect_fee(book, state)
         book.adjust(self.source_account, TokenAccount, amount=-self.amount)
         book.adjust(self.pool.vault(self.side), TokenAccount, error=E.token(SplTokenError.Overflow),
@@ -205,12 +208,12 @@ class Withdraw(_PoolOp):
         _require(lp.mint == self.pool.lp_mint(self.side), INVALID_ACCOUNT_DATA, "the LP account is of another side")
         self._collect_fee(book, state)
         _require(lp.amount >= self.lp_amount, TOKEN_INSUFFICIENT,
-                 f"the user holds {lp.amount} LP, the withdrawal burns {self.lp_amount}")
+                 lambda: f"the user holds {lp.amount} LP, the withdrawal burns {self.lp_amount}")
         book.adjust(self.lp_source, TokenAccount, amount=-self.lp_amount)
         book.adjust(self.pool.lp_mint(self.side), Mint, supply=-self.lp_amount)
         vault = book.read(self.pool.vault(self.side), TokenAccount)
         _require(vault.amount >= self.lp_amount, TOKEN_INSUFFICIENT,
-                 f"the vault holds {vault.amount}, the withdrawal takes {self.lp_amount}")
+                 lambda: f"the vault holds {vault.amount}, the withdrawal takes {self.lp_amount}")
         book.adjust(self.pool.vault(self.side), TokenAccount, amount=-self.lp_amount)
         book.adjust(self.destination_account, TokenAccount, error=E.token(SplTokenError.Overflow),
                     amount=self.lp_amount)
@@ -268,16 +271,18 @@ class Swap(_PoolOp):
         _require(destination.mint == self.pool.mint(side_out), INVALID_ACCOUNT_DATA,
                  "the output account holds another mint")
         _require(source.amount >= self.amount_in, INVALID_ACCOUNT_DATA,
-                 f"the input account holds {source.amount}, the swap needs {self.amount_in}")
+                 lambda: f"the input account holds {source.amount}, the swap needs {self.amount_in}")
         out = self._output(state)
         _require(out <= state.liquidity(side_out), E.frt_builtin("InsufficientFunds"),
-                 f"the output {out} exceeds the tracked liquidity {state.liquidity(side_out)} of side {side_out}")
+                 lambda: f"the output {out} exceeds the tracked liquidity {state.liquidity(side_out)} "
+                         f"of side {side_out}")
         fee = self._collect_fee(book, state)
         book.adjust(self.source_account, TokenAccount, amount=-self.amount_in)
         book.adjust(self.pool.vault(side_in), TokenAccount, error=E.token(SplTokenError.Overflow),
                     amount=self.amount_in)
         vault_out = book.read(self.pool.vault(side_out), TokenAccount)
-        _require(vault_out.amount >= out, TOKEN_INSUFFICIENT, f"the output vault holds {vault_out.amount} < {out}")
+        _require(vault_out.amount >= out, TOKEN_INSUFFICIENT,
+                 lambda: f"the output vault holds {vault_out.amount} < {out}")
         book.adjust(self.pool.vault(side_out), TokenAccount, amount=-out)
         book.adjust(self.destination_account, TokenAccount, error=E.token(SplTokenError.Overflow), amount=out)
         book.adjust(self.pool.pool, PoolState, error=E.frt_builtin("ArithmeticOverflow"),
@@ -294,7 +299,7 @@ class Swap(_PoolOp):
             raise Fails(ExpectedError(Raiser.FRT, exc.error.kind, exc.error.custom_code),
                         str(exc)) from None
         _require(out == self.expected_amount_out, E.frt(FrtErrorCode.AmountMismatch),
-                 f"the on-chain ratio gives {out}, the client expected {self.expected_amount_out}")
+                 lambda: f"the on-chain ratio gives {out}, the client expected {self.expected_amount_out}")
         return out
 
     def __str__(self) -> str:

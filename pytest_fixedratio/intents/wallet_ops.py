@@ -8,6 +8,7 @@ FRT operation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -27,9 +28,10 @@ _TOKEN_DATA: Final = E.token_builtin("InvalidAccountData")
 _NEGATIVE: Final = E.system(SystemProgramError.ResultWithNegativeLamports)
 
 
-def _require(condition: bool, error: ExpectedError | None, why: str) -> None:
+def _require(condition: bool, error: ExpectedError | None, why: str | Callable[[], str]) -> None:
+    """Fail with `error` unless `condition`; `why` is formatted only then (base58 text is not free)."""
     if not condition:
-        raise Fails(error, why)
+        raise Fails(error, why if isinstance(why, str) else why())
 
 
 def _token_account(book: Book, address: Address) -> TokenAccount:
@@ -56,12 +58,12 @@ class TokenTransfer(Op):
         _require(not source.is_frozen and not destination.is_frozen, E.token(SplTokenError.AccountFrozen),
                  "a token account is frozen")
         _require(source.amount >= self.amount, E.token(SplTokenError.InsufficientFunds),
-                 f"{book.label(self.source)} holds {source.amount} < {self.amount}")
+                 lambda: f"{book.label(self.source)} holds {source.amount} < {self.amount}")
         _require(source.mint == destination.mint, E.token(SplTokenError.MintMismatch),
-                 f"mints differ: {source.mint} vs {destination.mint}")
+                 lambda: f"mints differ: {source.mint} vs {destination.mint}")
         _require(source.owner == self.owner or (source.delegate == self.owner and source.delegated_amount
                                                 >= self.amount), E.token(SplTokenError.OwnerMismatch),
-                 f"{book.label(self.source)} belongs to {source.owner}, not {self.owner}")
+                 lambda: f"{book.label(self.source)} belongs to {source.owner}, not {self.owner}")
         if self.source == self.destination:
             return
         book.adjust(self.source, TokenAccount, amount=-self.amount)
@@ -90,11 +92,11 @@ class MintTo(Op):
         recipient = _token_account(book, self.destination)
         _require(not recipient.is_frozen, E.token(SplTokenError.AccountFrozen), "the recipient is frozen")
         _require(recipient.mint == self.mint, E.token(SplTokenError.MintMismatch),
-                 f"the recipient holds mint {recipient.mint}, not {self.mint}")
+                 lambda: f"the recipient holds mint {recipient.mint}, not {self.mint}")
         mint = book.read(self.mint, Mint, error=_TOKEN_DATA)
         _require(mint.mint_authority is not None, E.token(SplTokenError.FixedSupply), "the mint has no authority")
         _require(mint.mint_authority == self.authority, E.token(SplTokenError.OwnerMismatch),
-                 f"the mint authority is {mint.mint_authority}, not {self.authority}")
+                 lambda: f"the mint authority is {mint.mint_authority}, not {self.authority}")
         book.adjust(self.mint, Mint, error=E.token(SplTokenError.Overflow), supply=self.amount)
         book.adjust(self.destination, TokenAccount, error=E.token(SplTokenError.Overflow), amount=self.amount)
 
@@ -124,11 +126,11 @@ class Burn(Op):
         holder = _token_account(book, self.account)
         _require(not holder.is_frozen, E.token(SplTokenError.AccountFrozen), "the holder is frozen")
         _require(holder.amount >= self.amount, E.token(SplTokenError.InsufficientFunds),
-                 f"{book.label(self.account)} holds {holder.amount} < {self.amount}")
+                 lambda: f"{book.label(self.account)} holds {holder.amount} < {self.amount}")
         _require(holder.mint == self.mint, E.token(SplTokenError.MintMismatch),
-                 f"the holder holds mint {holder.mint}, not {self.mint}")
+                 lambda: f"the holder holds mint {holder.mint}, not {self.mint}")
         _require(holder.owner == self.owner, E.token(SplTokenError.OwnerMismatch),
-                 f"{book.label(self.account)} belongs to {holder.owner}")
+                 lambda: f"{book.label(self.account)} belongs to {holder.owner}")
         book.adjust(self.account, TokenAccount, amount=-self.amount)
         book.adjust(self.mint, Mint, supply=-self.amount)
         if self.surplus_pool is not None:
@@ -154,7 +156,7 @@ class SolTransfer(Op):
 
     def apply(self, book: Book) -> None:
         _require(book.lamports(self.source) >= self.lamports, _NEGATIVE,
-                 f"{book.label(self.source)} holds {book.lamports(self.source)} < {self.lamports} lamports")
+                 lambda: f"{book.label(self.source)} holds {book.lamports(self.source)} < {self.lamports} lamports")
         book.add_lamports(self.source, -self.lamports)
         if not book.exists(self.destination):  # a transfer to a new address creates a System account
             book.create(self.destination, c.SYSTEM_PROGRAM_ID)
@@ -189,7 +191,7 @@ class CreateAta(Op):
         if book.exists(self.account):
             existing = book.read(self.account, TokenAccount)
             _require(existing.owner == self.owner and existing.mint == self.mint, None,
-                     f"{book.label(self.account)} exists with another owner or mint")
+                     lambda: f"{book.label(self.account)} exists with another owner or mint")
             return
         _require(book.lamports(self.payer) >= self.rent, _NEGATIVE, "the payer cannot pay the rent")
         book.add_lamports(self.payer, -self.rent)
@@ -217,9 +219,9 @@ class CloseTokenAccount(Op):
     def apply(self, book: Book) -> None:
         token = _token_account(book, self.account)
         _require(token.amount == 0, E.token(SplTokenError.NonNativeHasBalance),
-                 f"{book.label(self.account)} still holds {token.amount} tokens")
+                 lambda: f"{book.label(self.account)} still holds {token.amount} tokens")
         _require((token.close_authority or token.owner) == self.owner, E.token(SplTokenError.OwnerMismatch),
-                 f"{book.label(self.account)} is owned by {token.owner}")
+                 lambda: f"{book.label(self.account)} is owned by {token.owner}")
         lamports = book.lamports(self.account)
         book.add_lamports(self.account, -lamports)
         book.add_lamports(self.destination, lamports)
@@ -249,7 +251,7 @@ class CreateMint(Op):
 
     def apply(self, book: Book) -> None:
         _require(not book.exists(self.mint), E.system(SystemProgramError.AccountAlreadyInUse),
-                 f"{book.label(self.mint)} already exists")
+                 lambda: f"{book.label(self.mint)} already exists")
         _require(book.lamports(self.payer) >= self.rent, _NEGATIVE, "the payer cannot pay the rent")
         book.add_lamports(self.payer, -self.rent)
         book.create(self.mint, c.TOKEN_PROGRAM_ID, Mint(self.authority, 0, self.decimals, True, None).encode())

@@ -10,16 +10,17 @@ in-process chain the harness owns; against a shared validator use `strict=False`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from pytest_fixedratio.chain.base import AccountMap
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
+from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
-from pytest_fixedratio.frt.state import PoolState
+from pytest_fixedratio.frt.state import AccountLayout, PoolState
 from pytest_fixedratio.verify.report import Check, CheckOutcome, Violation, ViolationContext
 from pytest_fixedratio.verify.snapshot import GlobalSnapshot, PoolSnapshot, SnapshotError, pool_snapshot
 
@@ -216,11 +217,12 @@ class PoolWatch:
         ))
         return outcome.in_context(ViolationContext(pool=str(self.baseline.addresses.pool)))
 
-    def check_accounts(self, accounts: AccountMap, *, surplus_added: int | None = None) -> CheckOutcome:
+    def check_accounts(self, accounts: AccountMap, *, surplus_added: int | None = None,
+                       known: Mapping[Address, AccountLayout] | None = None) -> CheckOutcome:
         """`check` on accounts as read or watched; accounts that no longer form the pool (missing, owned
         by another program, undecodable) violate I6."""
         try:
-            snap = pool_snapshot(self.baseline.addresses, accounts)
+            snap = pool_snapshot(self.baseline.addresses, accounts, known)
         except SnapshotError as exc:
             violations = [Violation(Check.I6, problem) for problem in exc.problems]
             context = ViolationContext(pool=str(self.baseline.addresses.pool))

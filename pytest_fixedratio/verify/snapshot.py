@@ -159,7 +159,8 @@ class PoolSnapshot:
 
 
 def _decode(accounts: AccountMap, role: str, address: Address, layout: type[AccountLayout], owner: Address,
-            problems: list[str]) -> tuple[AccountState, Any] | None:
+            problems: list[str], known: Mapping[Address, AccountLayout] | None = None
+            ) -> tuple[AccountState, Any] | None:
     """The raw and decoded account, or None after appending to `problems` why it cannot be used."""
     account = accounts.get(address)
     if account is None:
@@ -168,6 +169,9 @@ def _decode(accounts: AccountMap, role: str, address: Address, layout: type[Acco
     if account.owner != owner:
         problems.append(f"{role} {address} is owned by {account.owner}, expected {owner}")
         return None
+    decoded = None if known is None else known.get(address)
+    if isinstance(decoded, layout):
+        return account, decoded
     try:
         return account, layout.decode(account.data)
     except DecodeError as exc:
@@ -181,14 +185,16 @@ _POOL_LAYOUTS: dict[PoolRole, type[AccountLayout]] = {
 }
 
 
-def pool_snapshot(addresses: PoolAddresses, accounts: AccountMap) -> PoolSnapshot:
+def pool_snapshot(addresses: PoolAddresses, accounts: AccountMap,
+                  known: Mapping[Address, AccountLayout] | None = None) -> PoolSnapshot:
     """Decode one pool from `accounts` (which must hold `pool_watch_list(addresses)`); raises `SnapshotError`
-    naming every account that is missing, owned by the wrong program or undecodable."""
+    naming every account that is missing, owned by the wrong program or undecodable. `known` holds accounts
+    already decoded from exactly these states (a prediction the chain matched), which are not decoded again."""
     problems: list[str] = []
     decoded: dict[PoolRole, tuple[AccountState, Any]] = {}
     for role, address in pool_roles(addresses).items():
         owner = addresses.program_id if role is PoolRole.POOL else c.TOKEN_PROGRAM_ID
-        found = _decode(accounts, role.value, address, _POOL_LAYOUTS[role], owner, problems)
+        found = _decode(accounts, role.value, address, _POOL_LAYOUTS[role], owner, problems, known)
         if found is not None:
             decoded[role] = found
     if problems:

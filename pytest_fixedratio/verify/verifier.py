@@ -18,7 +18,7 @@ never reads the chain and never writes into engine objects.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
 from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.errors import ClassifiedError, classify
 from pytest_fixedratio.frt.pdas import PoolAddresses
-from pytest_fixedratio.frt.state import PoolState
+from pytest_fixedratio.frt.state import AccountLayout, PoolState
 from pytest_fixedratio.intents.intent import Intent, Prediction
 from pytest_fixedratio.verify.diff import account_differences
 from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global
@@ -87,14 +87,17 @@ class Verifier:
             for address in (a.pool, a.token_a_vault, a.token_b_vault, a.lp_a_mint, a.lp_b_mint):
                 self._known.pop(address, None)
 
-    def check_pool(self, pool: Address, accounts: AccountMap, where: str) -> tuple[Violation, ...]:
-        """Every pool invariant on `accounts` (a pool_watch_list read or watched at one point in time)."""
+    def check_pool(self, pool: Address, accounts: AccountMap, where: str,
+                   known: Mapping[Address, AccountLayout] | None = None) -> tuple[Violation, ...]:
+        """Every pool invariant on `accounts` (a pool_watch_list read or watched at one point in time);
+        `known` holds some of them already decoded."""
         watch = self.watches[pool]
         breaks = self._continuity(accounts, where)
         self._remember(accounts)
         surplus = self._surplus.pop(pool, 0)
         self._ops_since_check[pool] = 0
-        return self.log.record(watch.check_accounts(accounts, surplus_added=surplus) + breaks).violations
+        outcome = watch.check_accounts(accounts, surplus_added=surplus, known=known)
+        return self.log.record(outcome + breaks).violations
 
     def pool_states(self) -> list[PoolState]:
         return [w.previous.state for w in self.watches.values() if w.previous is not None]
@@ -116,10 +119,11 @@ class Verifier:
             self._surplus.update(prediction.surplus)
         findings = self.log.record(outcome + breaks).violations
         if intent.pool is not None and intent.pool in self.watches:
-            findings += self._after_pool_operation(intent.pool, receipt)
-        context = ViolationContext(operation=str(intent), signature=receipt.signature)
-        return Verification(intent, prediction, error, expected_failure,
-                            tuple(f.in_context(context) for f in findings))
+            findings += self._after_pool_operation(intent.pool, receipt, prediction)
+        if findings:  # formatting the operation costs base58 text: only when there is something to report
+            context = ViolationContext(operation=str(intent), signature=receipt.signature)
+            findings = tuple(f.in_context(context) for f in findings)
+        return Verification(intent, prediction, error, expected_failure, findings)
 
     def _outcome(self, intent: Intent, prediction: Prediction, receipt: Receipt, error: ClassifiedError | None
                  ) -> tuple[CheckOutcome, bool]:
@@ -144,7 +148,8 @@ class Verifier:
                           {"logs": list(receipt.logs[-6:])})
         return CheckOutcome((Check.ERROR,), (wrong,)) + accounts, True
 
-    def _after_pool_operation(self, pool: Address, receipt: Receipt) -> tuple[Violation, ...]:
+    def _after_pool_operation(self, pool: Address, receipt: Receipt, prediction: Prediction
+                              ) -> tuple[Violation, ...]:
         """Pool operations watch the whole pool: check it on their after-state every `verify_every` of them."""
         watched = pool_watch_list(self.watches[pool].baseline.addresses)
         if any(a not in receipt.after for a in watched):
@@ -153,7 +158,9 @@ class Verifier:
         if self._ops_since_check[pool] < self.verify_every:
             return ()
         accounts = {a: receipt.after[a] for a in watched}
-        return self.check_pool(pool, accounts, f"pool check after {receipt.signature}")
+        known = {a: prediction.decoded[a] for a in watched
+                 if a in prediction.decoded and prediction.accounts.get(a) == accounts[a]}
+        return self.check_pool(pool, accounts, f"pool check after {receipt.signature}", known)
 
     # ------------------------------------------------------------------ continuity
     def _continuity(self, accounts: AccountMap, where: str) -> CheckOutcome:

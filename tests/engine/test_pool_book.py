@@ -1,4 +1,4 @@
-"""The saved-pool book on the real engine and LiteSVM: exact reuse, start-up validation, stale-pool backups."""
+"""The saved-pool book on the real session and LiteSVM: exact reuse, start-up validation, stale-pool backups."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_fixedratio.chain.base import AccountState, ChainError
+from pytest_fixedratio.chain.abilities import AccountWriter
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.engine.pool_book import (
     BOOK_FILE,
@@ -24,7 +25,8 @@ from pytest_fixedratio.engine.pool_book import (
     get_or_create_pool,
 )
 from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, PoolSpec
-from pytest_fixedratio.engine.runtime import StressEngine
+from pytest_fixedratio.engine.oplog import MemorySink, OperationRecord
+from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.errors import DecodeError
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.address import ZERO, Address
@@ -70,28 +72,41 @@ class UnreadableChain:
 
 async def _campaign(seed: int = 1) -> Campaign:
     """A funded core wallet and an initialised program on a fresh LiteSVM chain, no pools yet."""
-    campaign = Campaign(CampaignConfig(pools=0, seed=seed))
+    campaign = Campaign(CampaignConfig(pools=0, seed=seed), sink=MemorySink())
     await campaign.setup()
     return campaign
 
 
-def _restarted(engine: StressEngine) -> StressEngine:
-    """The same chain and core wallet with nothing in memory: what a new run against a persistent chain sees."""
-    return replace(engine, pools={}, workers={}, incidents=[])
+def _writer(campaign: Campaign) -> AccountWriter:
+    assert isinstance(campaign.chain, AccountWriter)
+    return campaign.chain
 
 
-def _pools_created(engine: StressEngine) -> int:
-    return sum(1 for r in engine.log.records if r.kind == "initialize_pool" and r.ok)
+def _restarted(session: Session) -> Session:
+    """The same chain and core wallet with nothing in memory: what a new run against a persistent chain sees
+    (it shares the first session's operation log, so `_pools_created` counts both)."""
+    core = session.core
+    return Session(session.chain, session.clock, session.decisions, seed=session.seed, core_wallet=core.wallet,
+                   core_decisions=core.decisions, rents=core.rents, sink=session.sink)
+
+
+def _log(session: Session) -> list[OperationRecord]:
+    assert isinstance(session.sink, MemorySink)
+    return session.sink.records
+
+
+def _pools_created(session: Session) -> int:
+    return sum(1 for r in _log(session) if r.kind == "initialize_pool" and r.ok)
 
 
 def _backups(data_dir: Path) -> list[Any]:
     return [json.loads(p.read_text()) for p in sorted((data_dir / DELETED_DIR).glob("pool_*.json"))]
 
 
-async def _book_with_pools(data_dir: Path, engine: StressEngine, *specs: PoolSpec) -> PoolBook:
+async def _book_with_pools(data_dir: Path, session: Session, *specs: PoolSpec) -> PoolBook:
     book = PoolBook.load(data_dir, now=Ticks())
     for spec in specs:
-        await get_or_create_pool(engine, spec, book)
+        await get_or_create_pool(session, spec, book)
     return book
 
 
@@ -101,10 +116,10 @@ async def _book_with_pools(data_dir: Path, engine: StressEngine, *specs: PoolSpe
 @pytest.mark.asyncio
 async def test_saved_pools_are_validated_and_reused_on_the_same_chain(tmp_path: Path) -> None:
     campaign = await _campaign()
-    engine = campaign.engine
-    book = await _book_with_pools(tmp_path, engine, EXTREME_SPECS[0], DEFAULT_SPEC)
+    session = campaign.session
+    book = await _book_with_pools(tmp_path, session, EXTREME_SPECS[0], DEFAULT_SPEC)
     created = {r.spec: r for r in book.records}
-    assert _pools_created(engine) == 2 and set(created) == {EXTREME_SPECS[0], DEFAULT_SPEC}
+    assert _pools_created(session) == 2 and set(created) == {EXTREME_SPECS[0], DEFAULT_SPEC}
     assert os.stat(tmp_path / BOOK_FILE).st_mode & 0o777 == 0o600
     saved = json.loads((tmp_path / BOOK_FILE).read_text())
     assert saved["schema_version"] == 1
@@ -112,7 +127,7 @@ async def test_saved_pools_are_validated_and_reused_on_the_same_chain(tmp_path: 
     assert entry["spec"] == {"decimals_1": 9, "decimals_2": 6, "rate": "1000", "flags": 0}
     assert entry["flags"] == ["SIMPLE_RATIO"] and entry["last_validated"] is None
     assert {entry["decimals_a"], entry["decimals_b"]} == {9, 6}
-    initialize = next(r for r in engine.log.records if r.kind == "initialize_pool" and r.pool == entry["pool"])
+    initialize = next(r for r in _log(session) if r.kind == "initialize_pool" and r.pool == entry["pool"])
     assert entry["creation_signature"] == initialize.signature
 
     reloaded = PoolBook.load(tmp_path, now=Ticks())
@@ -120,20 +135,20 @@ async def test_saved_pools_are_validated_and_reused_on_the_same_chain(tmp_path: 
     assert dropped == [] and {r.pool for r in kept} == {r.pool for r in created.values()}
     assert all(r.last_validated is not None for r in PoolBook.load(tmp_path).records)  # persisted
 
-    again = _restarted(engine)
+    again = _restarted(session)
     for spec, record in created.items():
         handle = await get_or_create_pool(again, spec, reloaded)
         assert handle.address == record.pool and again.pools[record.pool] is handle
         assert (handle.decimals_a, handle.decimals_b) == (record.decimals_a, record.decimals_b)
         assert handle.state == await handle.refresh(campaign.chain)
-    assert _pools_created(engine) == 2  # no new InitializePool
+    assert _pools_created(session) == 2  # no new InitializePool
 
 
 @pytest.mark.asyncio
 async def test_a_pool_already_managed_is_not_handed_out_twice(tmp_path: Path) -> None:
     campaign = await _campaign()
-    book = await _book_with_pools(tmp_path, campaign.engine, DEFAULT_SPEC, DEFAULT_SPEC)
-    assert _pools_created(campaign.engine) == 2 and len(book.records) == 2
+    book = await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC, DEFAULT_SPEC)
+    assert _pools_created(campaign.session) == 2 and len(book.records) == 2
 
 
 @pytest.mark.asyncio
@@ -146,28 +161,28 @@ async def test_a_pool_already_managed_is_not_handed_out_twice(tmp_path: Path) ->
 ], ids=lambda spec: spec.label)
 async def test_a_spec_with_other_terms_gets_a_new_pool(tmp_path: Path, other: PoolSpec) -> None:
     campaign = await _campaign()
-    book = await _book_with_pools(tmp_path, campaign.engine, DEFAULT_SPEC)
+    book = await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC)
     saved = book.records[0]
-    again = _restarted(campaign.engine)
+    again = _restarted(campaign.session)
     handle = await get_or_create_pool(again, other, book)
-    assert handle.address != saved.pool and _pools_created(campaign.engine) == 2
+    assert handle.address != saved.pool and _pools_created(campaign.session) == 2
     assert {r.spec for r in PoolBook.load(tmp_path).records} == {DEFAULT_SPEC, other}
     assert (await get_or_create_pool(again, DEFAULT_SPEC, book)).address == saved.pool
-    assert _pools_created(campaign.engine) == 2
+    assert _pools_created(campaign.session) == 2
 
 
 @pytest.mark.asyncio
 async def test_the_same_rate_written_another_way_reuses_the_pool(tmp_path: Path) -> None:
     campaign = await _campaign()
-    book = await _book_with_pools(tmp_path, campaign.engine, DEFAULT_SPEC)
-    handle = await get_or_create_pool(_restarted(campaign.engine), PoolSpec(9, 6, "1:1000"), book)
-    assert handle.address == book.records[0].pool and _pools_created(campaign.engine) == 1
+    book = await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC)
+    handle = await get_or_create_pool(_restarted(campaign.session), PoolSpec(9, 6, "1:1000"), book)
+    assert handle.address == book.records[0].pool and _pools_created(campaign.session) == 1
 
 
 @pytest.mark.asyncio
 async def test_a_pool_whose_mints_another_wallet_controls_is_kept_but_not_reused(tmp_path: Path) -> None:
     campaign = await _campaign()
-    book = await _book_with_pools(tmp_path, campaign.engine, DEFAULT_SPEC)
+    book = await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC)
     saved = book.records[0]
     assert await book.reuse(campaign.chain, DEFAULT_SPEC, mint_authority=ZERO) is None
     assert book.records == PoolBook.load(tmp_path).records and book.records[0].pool == saved.pool
@@ -184,7 +199,7 @@ async def test_a_pool_whose_mints_another_wallet_controls_is_kept_but_not_reused
 ])
 async def test_a_fresh_chain_drops_and_backs_up_every_saved_pool(tmp_path: Path, seed: int, reason: str) -> None:
     first = await _campaign(1)
-    await _book_with_pools(tmp_path, first.engine, EXTREME_SPECS[0], DEFAULT_SPEC, EXTREME_SPECS[4])
+    await _book_with_pools(tmp_path, first.session, EXTREME_SPECS[0], DEFAULT_SPEC, EXTREME_SPECS[4])
     saved = PoolBook.load(tmp_path).records
     fresh = await _campaign(seed)
     book = PoolBook.load(tmp_path, now=Ticks())
@@ -213,14 +228,14 @@ async def _record_ratio(campaign: Campaign, record: PoolRecord) -> PoolRecord:
 
 
 async def _record_mint(campaign: Campaign, record: PoolRecord) -> PoolRecord:
-    return replace(record, token_b_mint=await campaign.engine.core.create_mint(record.decimals_b))
+    return replace(record, token_b_mint=await campaign.session.core.create_mint(record.decimals_b))
 
 
 async def _rewrite_pool(campaign: Campaign, record: PoolRecord, **changes: Any) -> PoolRecord:
     account = await campaign.chain.get_account(record.pool)
     assert account is not None
     state = replace(PoolState.decode(account.data), **changes)
-    campaign.chain.set_account(record.pool, replace(account, data=state.encode()))
+    _writer(campaign).set_account(record.pool, replace(account, data=state.encode()))
     return record
 
 
@@ -244,21 +259,21 @@ async def _chain_decimals(campaign: Campaign, record: PoolRecord) -> PoolRecord:
     account = await campaign.chain.get_account(record.token_a_mint)
     assert account is not None
     mint = replace(Mint.decode(account.data), decimals=record.decimals_a + 1)
-    campaign.chain.set_account(record.token_a_mint, replace(account, data=mint.encode()))
+    _writer(campaign).set_account(record.token_a_mint, replace(account, data=mint.encode()))
     return record
 
 
 async def _chain_owner(campaign: Campaign, record: PoolRecord) -> PoolRecord:
     account = await campaign.chain.get_account(record.pool)
     assert account is not None
-    campaign.chain.set_account(record.pool, replace(account, owner=c.SYSTEM_PROGRAM_ID))
+    _writer(campaign).set_account(record.pool, replace(account, owner=c.SYSTEM_PROGRAM_ID))
     return record
 
 
 async def _chain_garbage(campaign: Campaign, record: PoolRecord) -> PoolRecord:
     account = await campaign.chain.get_account(record.pool)
     assert account is not None
-    campaign.chain.set_account(record.pool, replace(account, data=account.data[:-1]))
+    _writer(campaign).set_account(record.pool, replace(account, data=account.data[:-1]))
     return record
 
 
@@ -275,7 +290,7 @@ async def _chain_garbage(campaign: Campaign, record: PoolRecord) -> PoolRecord:
 ], ids=lambda value: getattr(value, "__name__", "reason"))
 async def test_a_record_the_chain_contradicts_is_dropped(tmp_path: Path, tamper: Tamper, reason: str) -> None:
     campaign = await _campaign()
-    await _book_with_pools(tmp_path, campaign.engine, DEFAULT_SPEC, EXTREME_SPECS[0])
+    await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC, EXTREME_SPECS[0])
     book = PoolBook.load(tmp_path, now=Ticks())
     target, other = sorted(book.records, key=lambda r: r.spec != DEFAULT_SPEC)
     tampered = await tamper(campaign, target)
@@ -291,7 +306,7 @@ async def test_a_record_the_chain_contradicts_is_dropped(tmp_path: Path, tamper:
 @pytest.mark.asyncio
 async def test_a_paused_pool_is_still_the_same_pool(tmp_path: Path) -> None:
     campaign = await _campaign()
-    book = await _book_with_pools(tmp_path, campaign.engine, DEFAULT_SPEC)
+    book = await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC)
     await _chain_paused(campaign, book.records[0])
     kept, dropped = await book.validate_all(campaign.chain)
     assert dropped == [] and len(kept) == 1
@@ -300,10 +315,10 @@ async def test_a_paused_pool_is_still_the_same_pool(tmp_path: Path) -> None:
 @pytest.mark.asyncio
 async def test_a_stale_candidate_is_dropped_when_reuse_finds_it(tmp_path: Path) -> None:
     campaign = await _campaign()
-    book = await _book_with_pools(tmp_path, campaign.engine, DEFAULT_SPEC)
+    book = await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC)
     stale = await _chain_ratio(campaign, book.records[0])
-    handle = await get_or_create_pool(_restarted(campaign.engine), DEFAULT_SPEC, book)
-    assert handle.address != stale.pool and _pools_created(campaign.engine) == 2
+    handle = await get_or_create_pool(_restarted(campaign.session), DEFAULT_SPEC, book)
+    assert handle.address != stale.pool and _pools_created(campaign.session) == 2
     assert [r.pool for r in PoolBook.load(tmp_path).records] == [handle.address]
     assert [b["record"]["pool"] for b in _backups(tmp_path)] == [str(stale.pool)]
 
@@ -316,13 +331,13 @@ async def test_a_stale_candidate_is_dropped_when_reuse_finds_it(tmp_path: Path) 
                                    TimeoutError("timed out")], ids=lambda e: type(e).__name__)
 async def test_an_unreadable_chain_keeps_every_record(tmp_path: Path, error: Exception) -> None:
     campaign = await _campaign()
-    await _book_with_pools(tmp_path, campaign.engine, EXTREME_SPECS[0], DEFAULT_SPEC)
+    await _book_with_pools(tmp_path, campaign.session, EXTREME_SPECS[0], DEFAULT_SPEC)
     before = PoolBook.load(tmp_path).records
     unreadable = UnreadableChain(campaign.chain.program_id, error)
     book = PoolBook.load(tmp_path, now=Ticks())
     kept, dropped = await book.validate_all(unreadable)
     assert dropped == [] and kept == list(before) and unreadable.reads == 1  # asked once, not once per record
-    assert await book.reuse(unreadable, DEFAULT_SPEC, mint_authority=campaign.engine.core.address) is None
+    assert await book.reuse(unreadable, DEFAULT_SPEC, mint_authority=campaign.session.core.address) is None
     assert PoolBook.load(tmp_path).records == before and not (tmp_path / DELETED_DIR).exists()
     kept, dropped = await book.validate_all(campaign.chain)
     assert dropped == [] and len(kept) == 2
@@ -331,7 +346,7 @@ async def test_an_unreadable_chain_keeps_every_record(tmp_path: Path, error: Exc
 @pytest.mark.asyncio
 async def test_a_bug_in_the_chain_is_not_taken_for_an_outage(tmp_path: Path) -> None:
     campaign = await _campaign()
-    await _book_with_pools(tmp_path, campaign.engine, DEFAULT_SPEC)
+    await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC)
     book = PoolBook.load(tmp_path)
     with pytest.raises(KeyError):
         await book.validate_all(UnreadableChain(campaign.chain.program_id, KeyError("bug")))

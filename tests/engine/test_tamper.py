@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from pytest_fixedratio.chain.abilities import AccountWriter
 from pytest_fixedratio.chain.base import AccountState
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
+from pytest_fixedratio.engine.oplog import MemorySink
 from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, TokenAccount
@@ -24,6 +26,7 @@ async def _rewrite(campaign: Campaign, address: Address, layout: type[AccountLay
     assert account is not None
     decoded: Any = None if layout is None else layout.decode(account.data)
     data = account.data if decoded is None else replace(decoded, **changes).encode()
+    assert isinstance(campaign.chain, AccountWriter)
     campaign.chain.set_account(address, AccountState(account.lamports + lamport_delta, account.owner, data,
                                                      account.executable))
 
@@ -39,7 +42,8 @@ async def mint_extra_lp(campaign: Campaign, pool: PoolHandle) -> None:
 
 
 async def change_ratio(campaign: Campaign, pool: PoolHandle) -> None:
-    await _rewrite(campaign, pool.address, PoolState, ratio_a_numerator=pool.state.ratio_a_numerator + 1)
+    state = PoolState.decode((await campaign.chain.get_account(pool.address)).data)  # type: ignore[union-attr]
+    await _rewrite(campaign, pool.address, PoolState, ratio_a_numerator=state.ratio_a_numerator + 1)
 
 
 async def move_fee_counters(campaign: Campaign, pool: PoolHandle) -> None:
@@ -66,21 +70,23 @@ CASES: dict[str, tuple[Tamper, str]] = {
 @pytest.mark.parametrize("case", sorted(CASES))
 async def test_tampering_between_operations_is_detected_and_reported(case: str) -> None:
     tamper, invariant = CASES[case]
-    campaign = Campaign(CampaignConfig(duration_s=0, pools=1, seed=21))
+    log = MemorySink()
+    campaign = Campaign(CampaignConfig(duration_s=0, pools=1, seed=21), sink=log)
     await campaign.setup()
-    campaign.engine.start_all()
+    session = campaign.session
+    session.start()
     await campaign.advance(30)
-    assert not campaign.engine.incidents, "the campaign must be clean before the tampering"
-    operations_before = len(campaign.engine.log.records)
-    await tamper(campaign, next(iter(campaign.engine.pools.values())))
+    assert not session.incidents, "the campaign must be clean before the tampering"
+    operations_before = len(log.records)
+    await tamper(campaign, next(iter(session.pools.values())))
     await campaign.advance(10)
     summary = await campaign.finish(0.0)
     assert not summary.passed
-    reported = [i for i in campaign.engine.incidents if any(f"[{invariant}]" in d for d in i.details)]
-    assert reported, f"{case}: no {invariant} incident in {[i.details for i in campaign.engine.incidents]}"
+    reported = [i for i in session.incidents if any(f"[{invariant}]" in d for d in i.details)]
+    assert reported, f"{case}: no {invariant} incident in {[i.details for i in session.incidents]}"
     first = reported[0]
     assert first.seed == 21 and first.operation["number"] > operations_before
     assert first.accounts_before and first.accounts_after  # the evidence travels with the report
     assert summary.verification["violations"] > 0
     # whatever the fault, the first pool check after it sees a change nobody made through a transaction
-    assert any("[continuity]" in d for i in campaign.engine.incidents for d in i.details)
+    assert any("[continuity]" in d for i in session.incidents for d in i.details)
