@@ -81,10 +81,12 @@ class CampaignConfig:
 class Campaign:
     """One campaign: `setup` builds the session, pools and workers; `run` drives them and summarises."""
 
-    def __init__(self, config: CampaignConfig, *, sink: OperationSink | None = None) -> None:
+    def __init__(self, config: CampaignConfig, *, sink: OperationSink | None = None,
+                 chain: Callable[..., Chain] = make_chain) -> None:
+        """`chain` makes the chain (`make_chain`'s signature); tests pass a target of their own."""
         self.config = config
         self.decisions = Decisions(config.seed)
-        self.chain: Chain = make_chain(
+        self.chain: Chain = chain(
             config.target, program_path=config.program_path,
             program=Wallet.from_seed(self.decisions.child("program").secret_seed()),
             upgrade_authority=Wallet.from_seed(self.decisions.child("authority").secret_seed()))
