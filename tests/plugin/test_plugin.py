@@ -147,7 +147,7 @@ TAMPERING = """
     pytestmark = [pytest.mark.asyncio, pytest.mark.frt_campaign(duration_s=30, pools=1)]
 
     async def add_lamports_to_the_pool(campaign):
-        [pool] = campaign.engine.pools
+        [pool] = campaign.session.pools
         account = await campaign.chain.get_account(pool)
         campaign.chain.set_account(pool, replace(account, lamports=account.lamports + 1_000_000))
 

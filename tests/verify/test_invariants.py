@@ -15,6 +15,7 @@ from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.state import MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
 from pytest_fixedratio.verify.invariants import (
     PoolBaseline,
     PoolWatch,
@@ -24,7 +25,6 @@ from pytest_fixedratio.verify.invariants import (
     check_value_conservation,
     check_vault_tracking,
 )
-from pytest_fixedratio.verify.operations import Deposit, Swap, Withdraw
 from pytest_fixedratio.verify.report import Check
 from pytest_fixedratio.verify.snapshot import global_snapshot, pool_watch_list
 from tests.verify.worlds import CREATOR, PROGRAM_ID, USER, World, build_world, exact_world
@@ -34,14 +34,14 @@ OTHER = Address(bytes([0x99] * 32))
 
 
 def _traffic(world: World) -> int:
-    """Deposits on both sides, a swap each way, a withdrawal; returns the I2 increase the ledger predicts."""
+    """Deposits on both sides, a swap each way, a withdrawal; returns the I2 increase the intents predict."""
     total = 0
     for ops in ([Deposit(world.pool, USER, Side.A, 50_000), Deposit(world.pool, USER, Side.B, 90_000)],
                 [Swap(world.pool, USER, Side.A, 1_000, 3_000), Swap(world.pool, USER, Side.B, 1_001, 333)],
                 [Withdraw(world.pool, USER, Side.A, 400)]):
-        expectation = world.run(ops)
-        assert expectation.rejection is None
-        total += sum(expectation.surplus_added.values())
+        prediction = world.run(ops)
+        assert not prediction.fails, prediction.reason
+        total += sum(prediction.surplus.values())
     return total
 
 
@@ -184,8 +184,8 @@ def test_s_must_not_decrease_and_must_match_the_predicted_increase() -> None:
 
 def test_s_stays_zero_in_an_exact_exchange_pool() -> None:
     world = exact_world()
-    world.run([Deposit(world.pool, USER, Side.B, 9_000), Deposit(world.pool, USER, Side.A, 9_000)])
-    world.run([Swap(world.pool, USER, Side.B, 3_000, 1_000)])
+    assert not world.run([Deposit(world.pool, USER, Side.B, 9_000), Deposit(world.pool, USER, Side.A, 9_000)]).fails
+    assert not world.run([Swap(world.pool, USER, Side.B, 3_000, 1_000)]).fails
     watch = PoolWatch.start(world.snapshot())
     assert watch.check(world.snapshot()).ok
     _state_value("total_token_a_liquidity", 1)(world)

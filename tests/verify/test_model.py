@@ -1,10 +1,11 @@
-"""Random deposit / withdraw / swap sequences: the ledger against a model in plain integers, and every pool
-invariant after every step.
+"""Random deposit / withdraw / swap sequences: the intents' predictions against a model in plain integers, and
+every pool invariant after every step.
 
-The ledger (implementation) predicts each transaction on encoded accounts; `PoolModel` keeps the same pool as
+The intents (implementation) predict each transaction on encoded accounts; `PoolModel` keeps the same pool as
 a handful of integers with the contract's rules written out directly. They must agree on whether each
-operation is allowed and on every balance afterwards, and the accounts the ledger produces must satisfy
-I1, I2 (with S growing by exactly the swap remainders), I6, I7, I8 and I10 throughout.
+operation is allowed and on every balance afterwards, every refusal must name the exact error, and the
+accounts the predictions produce must satisfy I1, I2 (with S growing by exactly the swap remainders), I6, I7,
+I8 and I10 throughout.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.state import Mint, TokenAccount
+from pytest_fixedratio.intents.ops import Op
+from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
 from pytest_fixedratio.verify.invariants import PoolWatch
-from pytest_fixedratio.verify.operations import Deposit, Operation, Swap, Withdraw
 from tests.verify.worlds import NETWORK_FEE, USER, USER_LAMPORTS, USER_TOKENS, World, build_world
 
 amounts = st.one_of(st.integers(0, 10**6), st.integers(0, 10**16))
@@ -84,7 +86,7 @@ class PoolModel:
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    """Model (`PoolModel`) versus implementation (the ledger over encoded accounts)."""
+    """Model (`PoolModel`) versus implementation (the intents' predictions over encoded accounts)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -100,16 +102,19 @@ class LedgerMachine(RuleBasedStateMachine):
         self.model = PoolModel({Side.A: ratio_a, Side.B: ratio_b}, exact)
         self.watch = PoolWatch.start(self.world.snapshot())
 
-    def _run(self, op: Operation, allowed: bool) -> None:
+    def _run(self, op: Op, allowed: bool) -> None:
         assert self.world is not None and self.model is not None
         lamports_before = self.model.user_lamports
-        expectation = self.world.run([op])
-        assert (expectation.rejection is None) == allowed, (str(op), expectation.rejection)
-        event(f"{type(op).__name__} {'applied' if allowed else 'rejected'}")
+        prediction = self.world.run([op])
+        assert (not prediction.fails) == allowed, (str(op), prediction.error, prediction.reason)
+        event(f"{type(op).__name__} {'applied' if allowed else f'rejected with {prediction.error}'}")
         if allowed:
-            self.surplus_since_check += sum(expectation.surplus_added.values())
+            self.surplus_since_check += sum(prediction.surplus.values())
+            assert prediction.error is None and prediction.logs
         else:  # a failed transaction only costs the network fee, which the model does not track
             assert self.model.user_lamports == lamports_before
+            assert prediction.error is not None and prediction.error.instruction == 0, prediction.reason
+            assert not prediction.logs and not prediction.surplus
         self.model.user_lamports -= NETWORK_FEE
 
     @rule(side=st.sampled_from(Side), amount=amounts)
