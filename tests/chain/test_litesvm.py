@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from pytest_fixedratio.chain.base import PACKET_DATA_SIZE, AccountState, Chain, ChainError
+from pytest_fixedratio.chain.abilities import AccountWriter, Faucet, TimeTravel
+from pytest_fixedratio.chain.base import PACKET_DATA_SIZE, AccountState, Chain, ChainError, Receipt
 from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import GENESIS_UNIX_TIMESTAMP, LiteSvmChain
 from pytest_fixedratio.chain.loader import ProgramData, decode_program_account
@@ -16,8 +18,13 @@ from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import accounts, pdas, spl
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.address import b58decode
-from pytest_fixedratio.frt.errors import TransactionFailure
+from pytest_fixedratio.frt.errors import SplTokenError, SystemProgramError, TransactionFailure
 from pytest_fixedratio.frt.meta import Instruction, signer
+from pytest_fixedratio.intents.expected import ExpectedError, Fails
+from pytest_fixedratio.intents.intent import Intent
+from pytest_fixedratio.intents.ops import Op
+from pytest_fixedratio.intents.wallet_ops import SolTransfer, TokenTransfer
+from pytest_fixedratio.verify.verifier import Verification, Verifier
 
 pytestmark = pytest.mark.asyncio
 
@@ -27,10 +34,19 @@ SLOTS_PER_HOUR = 3600 * 1000 // 400
 
 
 async def _funded(chain: Chain, lamports: int = SOL) -> Wallet:
-    """Typed with the protocol, so mypy checks that `LiteSvmChain` implements `Chain`."""
+    """Typed with the protocol, so mypy checks that `LiteSvmChain` implements `Chain`; funding is the optional
+    `Faucet` ability."""
+    assert isinstance(chain, Faucet)
     wallet = Wallet.generate()
     await chain.airdrop(wallet.address, lamports)
     return wallet
+
+
+async def _verified(chain: Chain, ops: Sequence[Op], signers: Sequence[Wallet]) -> tuple[Receipt, Verification]:
+    """Send one intent's transaction and verify its receipt against the intent's prediction."""
+    intent = Intent("test", "test", tuple(ops), tuple(signers))
+    receipt = await chain.send(intent.instructions(), intent.signers, watch=intent.watch())
+    return receipt, Verifier(chain.program_id).verify(intent, receipt)
 
 
 async def _slot(chain: Chain) -> int:
@@ -40,6 +56,10 @@ async def _slot(chain: Chain) -> int:
 
 
 # -- deployment ------------------------------------------------------------------------------------------
+
+
+async def test_the_in_process_chain_has_every_optional_ability(chain: LiteSvmChain) -> None:
+    assert isinstance(chain, Faucet) and isinstance(chain, TimeTravel) and isinstance(chain, AccountWriter)
 
 
 async def test_deploy_creates_program_and_program_data_owned_by_the_authority(
@@ -158,6 +178,51 @@ async def test_a_payer_without_an_account_is_rejected_and_charged_nothing(chain:
     assert receipt.failure == TransactionFailure("AccountNotFound")
     assert receipt.fee == 0
     assert receipt.after[ghost.address] is None
+
+
+@pytest.mark.xfail(strict=True, raises=Fails,
+                   reason="Intent.predict charges the network fee outside its try: a fee payer without an account "
+                          "(the chain's AccountNotFound, fee 0) raises Fails out of Verifier.verify")
+async def test_the_verifier_accepts_a_payer_without_an_account(chain: LiteSvmChain) -> None:
+    ghost = Wallet.generate()
+    receipt, verification = await _verified(chain, [SolTransfer(ghost.address, ghost.address, 1)], [ghost])
+    assert receipt.failure == TransactionFailure("AccountNotFound")
+    assert verification.findings == () and verification.expected_failure
+
+
+async def test_receipts_of_system_and_token_transfers_match_the_intents_predictions(chain: LiteSvmChain) -> None:
+    """Success, System's ResultWithNegativeLamports, the runtime's rent check and SPL Token's InsufficientFunds:
+    each as its intent predicts, on the real runtime."""
+    alice, bob = await _funded(chain), Wallet.generate()
+    landed, verification = await _verified(chain, [SolTransfer(alice.address, bob.address, 2_000_000)], [alice])
+    assert landed.ok and verification.findings == ()
+    overdraw, verification = await _verified(chain, [SolTransfer(alice.address, bob.address, 10 * SOL)], [alice])
+    assert overdraw.failure == TransactionFailure("Custom", 0, 1)
+    assert verification.prediction.error == ExpectedError.system(SystemProgramError.ResultWithNegativeLamports).at(0)
+    assert verification.findings == () and verification.expected_failure
+    below_rent = await chain.get_balance(alice.address) - FEE - 1_000
+    short, verification = await _verified(chain, [SolTransfer(alice.address, bob.address, below_rent)], [alice])
+    assert short.failure is not None and short.failure.kind == "InsufficientFundsForRent"
+    assert verification.prediction.error == ExpectedError.runtime("InsufficientFundsForRent")
+    assert verification.findings == () and verification.expected_failure
+
+    mint, rent = Wallet.generate(), await chain.rent_exempt_minimum(c.MINT_LEN)
+    alice_ata = pdas.associated_token_address(alice.address, mint.address)
+    bob_ata = pdas.associated_token_address(bob.address, mint.address)
+    setup = await chain.send([
+        spl.create_account(alice.address, mint.address, rent, c.MINT_LEN, c.TOKEN_PROGRAM_ID),
+        spl.initialize_mint2(mint.address, 6, alice.address),
+        spl.create_associated_token_account(alice.address, alice.address, mint.address),
+        spl.create_associated_token_account(alice.address, bob.address, mint.address),
+        spl.mint_to(mint.address, alice_ata, alice.address, 1_000),
+    ], [alice, mint])
+    assert setup.ok, setup.logs
+    moved, verification = await _verified(chain, [TokenTransfer(alice_ata, bob_ata, alice.address, 300)], [alice])
+    assert moved.ok and verification.findings == ()
+    refused, verification = await _verified(chain, [TokenTransfer(alice_ata, bob_ata, alice.address, 701)], [alice])
+    assert refused.failure == TransactionFailure("Custom", 0, 1)
+    assert verification.prediction.error == ExpectedError.token(SplTokenError.InsufficientFunds).at(0)
+    assert verification.findings == () and verification.expected_failure
 
 
 async def test_identical_back_to_back_transactions_both_land(chain: LiteSvmChain) -> None:

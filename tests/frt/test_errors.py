@@ -1,4 +1,5 @@
-"""Error tables, log-walking classification and expected/unexpected verdicts."""
+"""Error tables and log-walking classification. Whether a failure was expected is no longer judged here: each
+intent predicts its exact error (tests/intents/test_predictions.py)."""
 
 from __future__ import annotations
 
@@ -7,24 +8,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt import math as m
 from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.constants import PoolFlag
 from pytest_fixedratio.frt.errors import (
     CUSTOM,
     FRT_ERROR_CAUSES,
-    ClassifiedError,
+    PAYER_FUNDING_ERRORS,
     FrtErrorCode,
-    OnChainError,
-    Operation,
-    OperationContext,
     Raiser,
     SplTokenError,
     SystemProgramError,
     TransactionFailure,
     classify,
     innermost_failing_program,
-    judge,
 )
 
 FRT = c.PROGRAM_ID_LOCALNET
@@ -171,107 +166,24 @@ def test_log_walk_finds_the_innermost_failure_of_any_call_chain(chain: list[Addr
     assert innermost_failing_program(logs[:len(logs) - len(path)]) == (path[-1], False)  # failure lines lost
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Verdicts
-
-
-def _frt(code: int) -> ClassifiedError:
-    return classify(custom(code), frt_failing_with(code), FRT)
-
-
-def _builtin(kind: str) -> ClassifiedError:
-    return classify(TransactionFailure(kind, 1), [invoke(FRT, 1), f"Program {FRT} failed: {kind}"], FRT)
-
-
-def _cpi(callee: Address, code: int) -> ClassifiedError:
-    return classify(custom(code), cpi_failing(callee, code), FRT)
-
-
-SWAP, DEPOSIT, WITHDRAW, INIT = Operation.SWAP, Operation.DEPOSIT, Operation.WITHDRAW, Operation.INITIALIZE_POOL
-OWNER_ONLY = PoolFlag.SWAP_FOR_OWNERS_ONLY
-
-VERDICTS = [
-    # error, context, expected
-    (_builtin("InsufficientFunds"), OperationContext(SWAP, amount=10, expected_out=100, tracked_liquidity=50), True),
-    (_builtin("InsufficientFunds"), OperationContext(SWAP, amount=10, expected_out=100, tracked_liquidity=100), False),
-    (_builtin("InsufficientFunds"), OperationContext(SWAP, amount=10, expected_out=100), False),
-    (_builtin("InsufficientFunds"), OperationContext(DEPOSIT, amount=10, user_balance=9), True),
-    (_builtin("InvalidAccountData"), OperationContext(SWAP, amount=10, user_balance=9), True),
-    (_builtin("InvalidAccountData"), OperationContext(SWAP, amount=10, user_balance=10), False),
-    (_builtin("ArithmeticOverflow"), OperationContext(WITHDRAW, amount=10, tracked_liquidity=9), True),
-    (_builtin("AccountAlreadyInitialized"), OperationContext(INIT, pool_exists=True), True),
-    (_builtin("InvalidArgument"), OperationContext(SWAP, amount=1), False),
-    (_builtin("InvalidArgument"), OperationContext(SWAP, amount=1, predicted=m.SwapZeroOutput.error), True),
-    (_cpi(TOKEN, 1), OperationContext(WITHDRAW, amount=10, lp_balance=5, tracked_liquidity=100), True),
-    (_cpi(TOKEN, 1), OperationContext(WITHDRAW, amount=10, lp_balance=50, tracked_liquidity=5), True),
-    (_cpi(TOKEN, 1), OperationContext(WITHDRAW, amount=10, lp_balance=50, tracked_liquidity=50), False),
-    (_cpi(TOKEN, 1), OperationContext(DEPOSIT, amount=10, lp_balance=5), False),
-    (_cpi(TOKEN, 17), OperationContext(WITHDRAW, amount=10, lp_balance=5), False),
-    (_cpi(SYSTEM, 1), OperationContext(INIT, payer_lamports=10**9, fee=m.pool_creation_cost()), True),
-    (_cpi(SYSTEM, 1), OperationContext(INIT, payer_lamports=2 * 10**9, fee=m.pool_creation_cost()), False),
-    (_frt(1023), OperationContext(DEPOSIT, system_paused=True), True),
-    (_frt(1023), OperationContext(Operation.OTHER, system_paused=True), True),
-    (_frt(1023), OperationContext(DEPOSIT, system_paused=False), False),
-    (_frt(1027), OperationContext(SWAP, pool_flags=PoolFlag.SWAPS_PAUSED), True),
-    (_frt(1027), OperationContext(DEPOSIT, pool_flags=PoolFlag.SWAPS_PAUSED), False),
-    (_frt(1035), OperationContext(WITHDRAW, pool_flags=PoolFlag.LIQUIDITY_PAUSED | PoolFlag.SIMPLE_RATIO), True),
-    (_frt(1035), OperationContext(DEPOSIT, pool_flags=PoolFlag.SWAPS_PAUSED), False),
-    (_frt(1028), OperationContext(SWAP, pool_flags=OWNER_ONLY, signer_is_pool_owner=False), True),
-    (_frt(1028), OperationContext(SWAP, pool_flags=OWNER_ONLY, signer_is_pool_owner=True), False),
-    (_frt(1031), OperationContext(SWAP, payer_lamports=100, fee=271_500), True),
-    (_frt(1031), OperationContext(SWAP, payer_lamports=271_500, fee=271_500), False),
-    (_frt(1047), OperationContext(SWAP, expected_out=5, expected_from_math=True), False),
-    (_frt(1047), OperationContext(SWAP, expected_out=5, expected_from_math=False), True),
-    (_frt(1047), OperationContext(SWAP, expected_from_math=True, predicted=m.SwapAmountMismatch.error), True),
-    (_frt(1033), OperationContext(SWAP), False),
-    (_frt(1034), OperationContext(DEPOSIT), False),
-    (_frt(4001), OperationContext(DEPOSIT), False),
-    (_frt(1049), OperationContext(INIT), False),
-    (_frt(999), OperationContext(SWAP), False),
-]
-
-
-@pytest.mark.parametrize(("error", "context", "expected"), VERDICTS)
-def test_verdicts(error: ClassifiedError, context: OperationContext, expected: bool) -> None:
-    verdict = judge(error, context)
-    assert verdict.expected is expected, verdict.reason
-    assert error.label in verdict.reason
-    assert not verdict.transient and not verdict.critical
-
-
-def test_lp_violation_is_critical_even_when_predicted() -> None:
-    context = OperationContext(DEPOSIT, predicted=OnChainError(CUSTOM, 3001))
-    verdict = judge(_frt(3001), context)
-    assert (verdict.expected, verdict.critical) == (False, True)
-
-
-def test_unexplained_error_says_what_would_have_explained_it() -> None:
-    verdict = judge(_frt(1035), OperationContext(DEPOSIT))
-    assert "expected only when the pool's liquidity is paused" in verdict.reason
-
-
-def test_prediction_mismatch_is_reported() -> None:
-    verdict = judge(_frt(1047), OperationContext(SWAP, expected_from_math=True, predicted=m.SwapZeroOutput.error))
-    assert not verdict.expected
-    assert "predicted InvalidArgument" in verdict.reason
-
-
-def test_a_prediction_of_a_custom_code_needs_the_frt_program_to_raise_it() -> None:
-    context = OperationContext(WITHDRAW, predicted=OnChainError(CUSTOM, 1))
-    assert not judge(_cpi(TOKEN, 1), context).expected
-
-
-def test_unknown_raiser_of_a_small_code_is_unexpected() -> None:
-    error = classify(custom(1), [], FRT)
-    assert not judge(error, OperationContext(WITHDRAW, amount=10, lp_balance=5)).expected
-
-
-@pytest.mark.parametrize(("kind", "expected", "transient"), [
-    ("BlockhashNotFound", True, True), ("AccountInUse", True, True),
-    ("InsufficientFundsForFee", True, False), ("InsufficientFundsForRent", True, False),
-    ("AccountNotFound", True, False), ("SanitizeFailure", False, False), ("AlreadyProcessed", False, False),
+@pytest.mark.parametrize(("kind", "transient", "payer_funding"), [
+    ("BlockhashNotFound", True, False), ("AccountInUse", True, False),
+    ("InsufficientFundsForFee", False, True), ("InsufficientFundsForRent", False, True),
+    ("AccountNotFound", False, True), ("SanitizeFailure", False, False), ("AlreadyProcessed", False, False),
 ])
-def test_transaction_level_verdicts(kind: str, expected: bool, transient: bool) -> None:
-    verdict = judge(classify(TransactionFailure(kind), [], FRT), OperationContext(SWAP))
-    assert (verdict.expected, verdict.transient) == (expected, transient)
-    assert kind in verdict.reason
+def test_transaction_level_errors_are_transient_or_fixed_by_funding_the_payer(kind: str, transient: bool,
+                                                                              payer_funding: bool) -> None:
+    error = classify(TransactionFailure(kind), [], FRT)
+    assert (error.raiser, error.transient, error.kind in PAYER_FUNDING_ERRORS) == (Raiser.RUNTIME, transient,
+                                                                                   payer_funding)
+    assert kind in error.label and error.instruction_index is None
+
+
+def test_builtin_frt_errors_carry_their_typical_cause_and_cpi_errors_do_not() -> None:
+    logs = [invoke(FRT, 1), f"Program {FRT} failed: arithmetic overflow"]
+    frt = classify(TransactionFailure("ArithmeticOverflow", 1), logs, FRT)
+    assert (frt.raiser, frt.instruction_index) == (Raiser.FRT, 1)
+    assert "withdraw above tracked liquidity" in frt.cause
+    token = classify(TransactionFailure("InvalidAccountData", 0),
+                     [invoke(TOKEN, 1), f"Program {TOKEN} failed: invalid account data"], FRT)
+    assert (token.raiser, token.cause) == (Raiser.SPL_TOKEN, "")
