@@ -32,8 +32,8 @@ from pytest_fixedratio.frt import accounts, pdas, spl
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import Side
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol.instruction import Instruction
 
 Operation = Literal["swap", "deposit"]
 OPERATIONS: Final[tuple[Operation, ...]] = ("swap", "deposit")

@@ -16,7 +16,7 @@ from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.chain.loader import PROGRAM_DATA_METADATA_LEN, decode_program_account
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol.address import Address
 
 
 def builtin_program_elf(program_id: Address) -> bytes:

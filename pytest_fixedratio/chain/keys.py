@@ -14,7 +14,7 @@ from typing import Final
 from solders.keypair import Keypair
 
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.store.atomic import atomic_write_json
 
 SEED_LEN: Final = 32

@@ -50,10 +50,10 @@ from pytest_fixedratio.chain.loader import BUFFER_METADATA_LEN, PROGRAM_ACCOUNT_
 from pytest_fixedratio.chain.plan import TransactionPlan, plan_transaction
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.errors import TransactionFailure
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.program import REFERENCE_PROGRAM
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 
 BUNDLED_PROGRAM: Final = REFERENCE_PROGRAM
 """The reference FRT program built by `make program`; the default program under test."""

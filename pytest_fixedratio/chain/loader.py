@@ -23,8 +23,8 @@ from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas, spl
-from pytest_fixedratio.frt.address import ADDRESS_LEN, Address
-from pytest_fixedratio.frt.meta import Instruction, ro, rw, signer
+from pytest_fixedratio.sol.address import ADDRESS_LEN, Address
+from pytest_fixedratio.sol.instruction import Instruction, ro, rw, signer
 
 BUFFER_METADATA_LEN: Final = 37
 """u32 tag + Option<Pubkey> authority, before the ELF bytes in a buffer."""

@@ -14,8 +14,8 @@ from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import spl
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import Instruction
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 
 
 @dataclass(frozen=True, slots=True)

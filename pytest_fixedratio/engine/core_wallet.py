@@ -18,8 +18,8 @@ from pytest_fixedratio.engine.operator import Check, Operator, Outcome
 from pytest_fixedratio.errors import FixedRatioError
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas, spl
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import Instruction
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 
 CORE = "core"
 

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 from pytest_fixedratio.chain.base import Chain, Receipt
 from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine.clock import Clock
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import Instruction
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 
 
 class Finding(Protocol):

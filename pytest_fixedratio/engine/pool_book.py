@@ -26,11 +26,11 @@ from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.runtime import StressEngine
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import ZERO, Address
 from pytest_fixedratio.frt.constants import PoolFlag, RatioType
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.ratio import normalize_ratio, parse_rate
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState
+from pytest_fixedratio.sol.address import ZERO, Address
 from pytest_fixedratio.store.atomic import StateFileError, atomic_write_json, read_json
 
 SCHEMA_VERSION: Final = 1

@@ -17,8 +17,8 @@ from pytest_fixedratio.chain.base import AccountMap, AccountState, Chain, Receip
 from pytest_fixedratio.engine.operator import Outcome
 from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import MAIN_TREASURY_LEN, POOL_STATE_LEN, Side
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify import ledger
 from pytest_fixedratio.verify import operations as vops
 from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global

@@ -28,11 +28,11 @@ from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.stats import WorkerStats
 from pytest_fixedratio.frt import accounts, pdas, spl
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import Operation, OperationContext
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.state import TokenAccount
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 
 if TYPE_CHECKING:
     from pytest_fixedratio.engine.runtime import StressEngine

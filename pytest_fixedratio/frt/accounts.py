@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import instructions as ix
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import AccountMeta, Instruction, ro, rw, signer
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import AccountMeta, Instruction, ro, rw, signer
 
 
 def _build(program_id: Address, data: ix.InstructionData, *accounts: AccountMeta) -> Instruction:

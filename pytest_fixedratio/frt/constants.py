@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import IntEnum, IntFlag, StrEnum
 from typing import Final
 
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol.address import Address
 
 # FRT program ids (feature-selected `declare_id!` upstream). The program works at any address.
 PROGRAM_ID_LOCALNET: Final = Address.from_base58("4aeVqtWhrUh6wpX8acNj2hpWXKEQwxjA3PYb2sHhNyCn")

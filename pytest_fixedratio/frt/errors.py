@@ -25,8 +25,8 @@ from typing import Final
 
 from pytest_fixedratio.errors import DecodeError
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag
+from pytest_fixedratio.sol.address import Address
 
 
 @dataclass(frozen=True, slots=True)

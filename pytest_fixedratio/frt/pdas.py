@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol.address import Address
 
 _P = 2**255 - 19
 _D = (-121665 * pow(121666, _P - 2, _P)) % _P

@@ -14,8 +14,8 @@ from enum import IntEnum
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import AccountMeta, Instruction, ro, rw, signer
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import AccountMeta, Instruction, ro, rw, signer
 
 _U8_MAX = 0xFF
 _U32_MAX = 2**32 - 1

@@ -21,9 +21,9 @@ from typing import Any, ClassVar, Final, Self
 
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import ADDRESS_LEN, Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol.address import ADDRESS_LEN, Address
 
 # ---------------------------------------------------------------------------------------------------------
 # Field codecs: read(data, offset) -> (value, next offset); write(value) -> bytes.

@@ -23,7 +23,7 @@ from typing import Any
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
 from pytest_fixedratio.errors import DecodeError
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.operations import Book, Change, Operation, Rejected
 from pytest_fixedratio.verify.report import Check, CheckOutcome, Violation, ViolationContext
 from pytest_fixedratio.verify.snapshot import describe_account, layout_of, plain

@@ -19,10 +19,10 @@ from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.snapshot import layout_of, pool_roles
 
 L = TypeVar("L", bound=AccountLayout)

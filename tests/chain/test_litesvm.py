@@ -15,9 +15,9 @@ from pytest_fixedratio.chain.loader import ProgramData, decode_program_account
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import accounts, pdas, spl
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import b58decode
 from pytest_fixedratio.frt.errors import TransactionFailure
-from pytest_fixedratio.frt.meta import Instruction, signer
+from pytest_fixedratio.sol.address import b58decode
+from pytest_fixedratio.sol.instruction import Instruction, signer
 
 pytestmark = pytest.mark.asyncio
 

@@ -23,7 +23,7 @@ from pytest_fixedratio.chain.loader import (
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol.address import Address
 from tests.frt.strategies import addresses, u64s
 
 PROGRAM, AUTHORITY, PAYER, BUFFER = (Wallet.from_seed(bytes([n]) * 32) for n in (1, 2, 3, 4))

@@ -23,13 +23,13 @@ from pytest_fixedratio.errors import DecodeError
 from pytest_fixedratio.frt import accounts, pdas, spl
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError, Raiser, SplTokenError, classify
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.ratio import normalize_ratio
 from pytest_fixedratio.frt.state import AccountLayout, MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 
 SOL: Final = c.LAMPORTS_PER_SOL
 NETWORK_FEE: Final = frt_math.network_fee(1)

@@ -15,11 +15,11 @@ from pytest_fixedratio.frt import accounts, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import instructions as ix
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import RatioType, Side
 from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError, Raiser, SystemProgramError
-from pytest_fixedratio.frt.meta import AccountMeta, Instruction, ro, rw
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import AccountMeta, Instruction, ro, rw
 from tests.conformance.conftest import (
     AMOUNT_MISMATCH,
     INSUFFICIENT_FEE_BALANCE,

@@ -13,8 +13,8 @@ from pytest_fixedratio.frt import accounts, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, RatioType, Side
-from pytest_fixedratio.frt.meta import AccountMeta
 from pytest_fixedratio.frt.state import MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.sol.instruction import AccountMeta
 from tests.conformance.conftest import (
     NETWORK_FEE,
     SOL,

@@ -27,11 +27,11 @@ from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, PoolSpec
 from pytest_fixedratio.engine.runtime import StressEngine
 from pytest_fixedratio.errors import DecodeError
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import ZERO, Address
 from pytest_fixedratio.frt.constants import PoolFlag, RatioType
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.ratio import normalize_ratio, parse_rate
 from pytest_fixedratio.frt.state import Mint, PoolState
+from pytest_fixedratio.sol.address import ZERO, Address
 from pytest_fixedratio.store.atomic import StateFileError
 from tests.frt.strategies import addresses, u8s, u64s
 

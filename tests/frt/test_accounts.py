@@ -12,9 +12,9 @@ from pytest_fixedratio.frt import accounts as acc
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import instructions as ix
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 
 from .strategies import addresses, pool_addresses, sides, u64s
 

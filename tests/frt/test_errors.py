@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as m
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag
 from pytest_fixedratio.frt.errors import (
     CUSTOM,
@@ -26,6 +25,7 @@ from pytest_fixedratio.frt.errors import (
     innermost_failing_program,
     judge,
 )
+from pytest_fixedratio.sol.address import Address
 
 FRT = c.PROGRAM_ID_LOCALNET
 TOKEN = c.TOKEN_PROGRAM_ID

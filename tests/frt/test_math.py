@@ -13,10 +13,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as m
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, RatioType, Side
 from pytest_fixedratio.frt.errors import CUSTOM, OnChainError
 from pytest_fixedratio.frt.state import PoolState
+from pytest_fixedratio.sol.address import Address
 from tests.frt.strategies import sides, u64s
 
 RATIOS = u64s(min_value=1)

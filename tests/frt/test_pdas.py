@@ -10,7 +10,7 @@ from solders.pubkey import Pubkey
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol.address import Address
 
 A = Address.from_base58
 

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import RatioType
 from pytest_fixedratio.frt.math import U64_MAX
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.ratio import PoolRatio, normalize_ratio, parse_rate
+from pytest_fixedratio.sol.address import Address
 from tests.frt.strategies import addresses
 
 USDC = Address.from_base58("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")

@@ -25,8 +25,8 @@ from spl.token import models as token_models
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas, spl
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import Instruction
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 
 from .strategies import addresses, u8s, u32s, u64s
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import state as s
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol.address import Address
 from tests.frt.strategies import addresses, u8s, u64s
 
 I64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)

@@ -13,9 +13,9 @@ from pytest_fixedratio.chain.base import AccountState
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.state import Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.ledger import predict, verify_receipt, watch_list
 from pytest_fixedratio.verify.operations import (
     Burn,

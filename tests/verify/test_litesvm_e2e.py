@@ -17,11 +17,11 @@ from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.frt import accounts, pdas, spl
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import Side
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, TokenAccount
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global
 from pytest_fixedratio.verify.ledger import verify_receipt, watch_list
 from pytest_fixedratio.verify.operations import (

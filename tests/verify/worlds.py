@@ -15,11 +15,11 @@ from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import TransactionFailure
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.ledger import Expectation, predict, watch_list
 from pytest_fixedratio.verify.operations import Operation
 from pytest_fixedratio.verify.snapshot import PoolSnapshot, pool_snapshot, pool_watch_list
