@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pytest_fixedratio.chain.base import MAX_COMPUTE_UNIT_LIMIT
 from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import spl
+from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 
@@ -82,5 +82,5 @@ def _compute_budget(instructions: Sequence[Instruction], limit: int | None) -> t
 
 
 def _sets_unit_limit(instruction: Instruction) -> bool:
-    return (instruction.program_id == c.COMPUTE_BUDGET_PROGRAM_ID
+    return (instruction.program_id == ids.COMPUTE_BUDGET_PROGRAM_ID
             and instruction.data[:1] == bytes([spl.ComputeBudgetInstruction.SET_COMPUTE_UNIT_LIMIT]))

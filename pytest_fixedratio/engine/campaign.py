@@ -32,7 +32,8 @@ from pytest_fixedratio.engine.pool_factory import (
 from pytest_fixedratio.engine.runtime import StressEngine
 from pytest_fixedratio.engine.summary import CampaignSummary, summarize
 from pytest_fixedratio.engine.verification import LedgerChecks
-from pytest_fixedratio.frt.constants import LAMPORTS_PER_SOL, Side
+from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.sol.ids import LAMPORTS_PER_SOL
 
 CORE_FUNDING = 100_000 * LAMPORTS_PER_SOL
 

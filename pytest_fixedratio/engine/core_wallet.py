@@ -16,8 +16,8 @@ from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.operator import Check, Operator, Outcome
 from pytest_fixedratio.errors import FixedRatioError
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas, spl
+from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 
@@ -70,9 +70,9 @@ class CoreWallet:
     async def create_mint(self, decimals: int) -> Address:
         """A new SPL mint with `decimals`, this wallet as mint authority and no freeze authority."""
         mint = Wallet.from_seed(self.decisions.secret_seed())
-        rent = await self.chain.rent_exempt_minimum(c.MINT_LEN)
+        rent = await self.chain.rent_exempt_minimum(ids.MINT_LEN)
         await self._execute("create_mint", [
-            spl.create_account(self.address, mint.address, rent, c.MINT_LEN, c.TOKEN_PROGRAM_ID),
+            spl.create_account(self.address, mint.address, rent, ids.MINT_LEN, ids.TOKEN_PROGRAM_ID),
             spl.initialize_mint2(mint.address, decimals, self.address, None),
         ], extra_signers=[mint], amount=decimals)
         return mint.address

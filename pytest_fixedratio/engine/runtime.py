@@ -25,9 +25,10 @@ from pytest_fixedratio.engine.workers import WORKER_TYPES, Worker
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import errors as frt_errors
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.constants import LAMPORTS_PER_SIGNATURE, TOKEN_ACCOUNT_LEN, Side
+from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.state import SystemState
 from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.ids import LAMPORTS_PER_SIGNATURE, TOKEN_ACCOUNT_LEN
 from pytest_fixedratio.verify.snapshot import describe_account
 
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
+from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 
 _P = 2**255 - 19
@@ -93,14 +94,14 @@ def lp_token_b_mint(program_id: Address, pool: Address) -> tuple[Address, int]:
 
 def program_data(program_id: Address) -> tuple[Address, int]:
     """The upgradeable loader's ProgramData account of a program."""
-    return find_program_address((bytes(program_id),), c.BPF_LOADER_UPGRADEABLE_ID)
+    return find_program_address((bytes(program_id),), ids.BPF_LOADER_UPGRADEABLE_ID)
 
 
 def associated_token_address(owner: Address, mint: Address,
-                             token_program: Address = c.TOKEN_PROGRAM_ID) -> Address:
+                             token_program: Address = ids.TOKEN_PROGRAM_ID) -> Address:
     """The associated token account (ATA) of `owner` for `mint`."""
     seeds = (bytes(owner), bytes(token_program), bytes(mint))
-    return find_program_address(seeds, c.ASSOCIATED_TOKEN_PROGRAM_ID)[0]
+    return find_program_address(seeds, ids.ASSOCIATED_TOKEN_PROGRAM_ID)[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,12 @@ from typing import ClassVar, Final, NamedTuple, TypeVar
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.snapshot import layout_of, pool_roles
 
@@ -441,7 +441,7 @@ class SolTransfer(Operation):
     def apply(self, book: Book) -> None:
         book.add_lamports(self.source, -self.lamports)
         if not book.exists(self.destination):  # a transfer to a new address creates a System account
-            book.create(self.destination, c.SYSTEM_PROGRAM_ID)
+            book.create(self.destination, ids.SYSTEM_PROGRAM_ID)
         book.add_lamports(self.destination, self.lamports)
 
     def __str__(self) -> str:
@@ -456,7 +456,7 @@ class CreateTokenAccount(Operation):
     payer: Address
     owner: Address
     mint: Address
-    rent: int = frt_math.rent(c.TOKEN_ACCOUNT_LEN)
+    rent: int = frt_math.rent(ids.TOKEN_ACCOUNT_LEN)
     idempotent: bool = True
 
     @property
@@ -474,7 +474,7 @@ class CreateTokenAccount(Operation):
                      lambda: f"{book.label(self.account)} already exists")
             return
         book.add_lamports(self.payer, -self.rent)
-        book.create(self.account, c.TOKEN_PROGRAM_ID, TokenAccount(self.mint, self.owner, 0).encode())
+        book.create(self.account, ids.TOKEN_PROGRAM_ID, TokenAccount(self.mint, self.owner, 0).encode())
         book.add_lamports(self.account, self.rent)
 
     def __str__(self) -> str:

@@ -28,10 +28,11 @@ from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError, Rai
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.ratio import normalize_ratio
 from pytest_fixedratio.frt.state import AccountLayout, MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 
-SOL: Final = c.LAMPORTS_PER_SOL
+SOL: Final = ids.LAMPORTS_PER_SOL
 NETWORK_FEE: Final = frt_math.network_fee(1)
 CORE_LAMPORTS: Final = 100_000 * SOL
 USER_LAMPORTS: Final = 100 * SOL
@@ -321,12 +322,12 @@ class Bench:
         admin = self.chain.upgrade_authority
         return await self.send_ok([accounts.initialize_program(self.program_id, admin.address)], [admin])
 
-    async def create_mint(self, label: str, decimals: int, *, token_program: Address = c.TOKEN_PROGRAM_ID
+    async def create_mint(self, label: str, decimals: int, *, token_program: Address = ids.TOKEN_PROGRAM_ID
                           ) -> Address:
         """A mint without freeze authority (8.9), `core` as mint authority."""
         mint = seeded(label)
-        await self.send_ok([spl.create_account(self.core.address, mint.address, frt_math.rent(c.MINT_LEN),
-                                               c.MINT_LEN, token_program),
+        await self.send_ok([spl.create_account(self.core.address, mint.address, frt_math.rent(ids.MINT_LEN),
+                                               ids.MINT_LEN, token_program),
                             spl.initialize_mint2(mint.address, decimals, self.core.address,
                                                  token_program=token_program)], [self.core, mint])
         return mint.address
@@ -453,7 +454,7 @@ async def open_market() -> Market:
     await bench.initialize_program()
     x, y = await bench.create_sorted_mints("market-mint", MAIN_DECIMALS, MAIN_DECIMALS)
     outsider = await bench.create_mint("mint-outsider", MAIN_DECIMALS)
-    token22 = await bench.create_mint("mint-token22", MAIN_DECIMALS, token_program=c.TOKEN_2022_PROGRAM_ID)
+    token22 = await bench.create_mint("mint-token22", MAIN_DECIMALS, token_program=ids.TOKEN_2022_PROGRAM_ID)
     pool = bench.pool_addresses(x, MAIN_DECIMALS, y, MAIN_DECIMALS, "1:2.5")
     exact_pool = bench.pool_addresses(x, MAIN_DECIMALS, y, MAIN_DECIMALS, 3)
     assert (pool.ratio_a, pool.ratio_b, exact_pool.ratio_a, exact_pool.ratio_b) == MARKET_RATIOS

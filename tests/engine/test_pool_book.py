@@ -26,11 +26,11 @@ from pytest_fixedratio.engine.pool_book import (
 from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, PoolSpec
 from pytest_fixedratio.engine.runtime import StressEngine
 from pytest_fixedratio.errors import DecodeError
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.constants import PoolFlag, RatioType
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.ratio import normalize_ratio, parse_rate
 from pytest_fixedratio.frt.state import Mint, PoolState
+from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import ZERO, Address
 from pytest_fixedratio.store.atomic import StateFileError
 from tests.frt.strategies import addresses, u8s, u64s
@@ -251,7 +251,7 @@ async def _chain_decimals(campaign: Campaign, record: PoolRecord) -> PoolRecord:
 async def _chain_owner(campaign: Campaign, record: PoolRecord) -> PoolRecord:
     account = await campaign.chain.get_account(record.pool)
     assert account is not None
-    campaign.chain.set_account(record.pool, replace(account, owner=c.SYSTEM_PROGRAM_ID))
+    campaign.chain.set_account(record.pool, replace(account, owner=ids.SYSTEM_PROGRAM_ID))
     return record
 
 
@@ -270,7 +270,7 @@ async def _chain_garbage(campaign: Campaign, record: PoolRecord) -> PoolRecord:
     (_chain_mint, "token_a_mint is"),
     (_chain_flags, "flags are ['SIMPLE_RATIO', 'EXACT_EXCHANGE_REQUIRED'] on chain"),
     (_chain_decimals, "decimals, the record gives"),
-    (_chain_owner, f"is owned by {c.SYSTEM_PROGRAM_ID}"),
+    (_chain_owner, f"is owned by {ids.SYSTEM_PROGRAM_ID}"),
     (_chain_garbage, "does not decode"),
 ], ids=lambda value: getattr(value, "__name__", "reason"))
 async def test_a_record_the_chain_contradicts_is_dropped(tmp_path: Path, tamper: Tamper, reason: str) -> None:

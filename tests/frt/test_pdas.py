@@ -10,6 +10,7 @@ from solders.pubkey import Pubkey
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas
+from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 
 A = Address.from_base58
@@ -46,15 +47,15 @@ def test_global_pdas_match_the_spec_vectors(program: str) -> None:
 def test_wsol_usdc_pool_vector_sorts_by_bytes_not_by_text() -> None:
     usdc = A("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")
     # base58 text order puts USDC first; raw bytes put WSOL (0x06...) before USDC (0xC6...).
-    assert str(usdc) < str(c.NATIVE_MINT)
-    pool = pdas.PoolAddresses.derive(c.PROGRAM_ID_LOCALNET, usdc, c.NATIVE_MINT, 1_000_000_000, 160_000_000)
-    assert pool.token_a_mint == c.NATIVE_MINT and pool.token_b_mint == usdc
+    assert str(usdc) < str(ids.NATIVE_MINT)
+    pool = pdas.PoolAddresses.derive(c.PROGRAM_ID_LOCALNET, usdc, ids.NATIVE_MINT, 1_000_000_000, 160_000_000)
+    assert pool.token_a_mint == ids.NATIVE_MINT and pool.token_b_mint == usdc
     assert (str(pool.pool), pool.pool_bump) == ("75QvP8uKKmgfmgBwviiGsNAupp2pM8TQK1aGPYYUptTK", 253)
     assert str(pool.token_a_vault) == "FAUqdjJL6eoTn9Qjct5jnHAne8tUjPvhzaPLvKhXouEF"
     assert str(pool.token_b_vault) == "EvvwR3dmNyQX9DfFEHZYZanjgcq212rCjbfNvNNB6vvS"
     assert str(pool.lp_a_mint) == "bux1ySmSAXH3kfWWfhUnv2fA9gWGmgqskoCcDuFcXTW"
     assert str(pool.lp_b_mint) == "5YD67B1YRf9m98XugohZ5FG8DFXEAHricS8Dpj21eRZ4"
-    assert pool.mint(c.Side.A) == c.NATIVE_MINT and pool.vault(c.Side.B) == pool.token_b_vault
+    assert pool.mint(c.Side.A) == ids.NATIVE_MINT and pool.vault(c.Side.B) == pool.token_b_vault
     assert pool.lp_mint(c.Side.B) == pool.lp_b_mint
 
 
@@ -81,7 +82,7 @@ def test_real_public_keys_are_on_curve_and_pdas_are_not() -> None:
 @given(owner=addresses, mint=addresses)
 def test_associated_token_address_agrees_with_solana(owner: Address, mint: Address) -> None:
     expected, _ = Pubkey.find_program_address(
-        [bytes(owner), bytes(c.TOKEN_PROGRAM_ID), bytes(mint)], Pubkey(bytes(c.ASSOCIATED_TOKEN_PROGRAM_ID))
+        [bytes(owner), bytes(ids.TOKEN_PROGRAM_ID), bytes(mint)], Pubkey(bytes(ids.ASSOCIATED_TOKEN_PROGRAM_ID))
     )
     assert pdas.associated_token_address(owner, mint) == Address(bytes(expected))
 

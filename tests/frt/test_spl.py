@@ -23,15 +23,15 @@ from spl.token import instructions as token_py
 from spl.token import models as token_models
 
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas, spl
+from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 
 from .strategies import addresses, u8s, u32s, u64s
 
 Flat = tuple[bytes, tuple[tuple[bytes, bool, bool], ...], bytes]
-token_programs = st.sampled_from([c.TOKEN_PROGRAM_ID, c.TOKEN_2022_PROGRAM_ID])
+token_programs = st.sampled_from([ids.TOKEN_PROGRAM_ID, ids.TOKEN_2022_PROGRAM_ID])
 
 
 def pk(address: Address) -> Pubkey:
@@ -101,7 +101,7 @@ def test_initialize_mint2_matches_solana_py(mint: Address, authority: Address, f
 def test_initialize_mint_with_rent_sysvar_matches_solana_py(mint: Address, authority: Address,
                                                             freeze: Address, decimals: int) -> None:
     expected = token_py.initialize_mint(token_models.InitializeMintParams(
-        decimals=decimals, program_id=pk(c.TOKEN_PROGRAM_ID), mint=pk(mint), mint_authority=pk(authority),
+        decimals=decimals, program_id=pk(ids.TOKEN_PROGRAM_ID), mint=pk(mint), mint_authority=pk(authority),
         freeze_authority=pk(freeze)))
     assert ours(spl.initialize_mint(mint, decimals, authority, freeze)) == theirs(expected)
 
@@ -156,7 +156,7 @@ def test_associated_token_account_matches_solana_py(payer: Address, owner: Addre
         program_id, metas, data = ours(spl.create_associated_token_account(
             payer, owner, mint, idempotent=idempotent, token_program=program))
         assert (program_id, metas) == (expected_id, expected_metas[:6])
-        assert expected_metas[6:] in ((), ((bytes(c.RENT_SYSVAR_ID), False, False),))
+        assert expected_metas[6:] in ((), ((bytes(ids.RENT_SYSVAR_ID), False, False),))
         assert data == bytes([tag])
         assert expected_data in (b"", data)
         assert metas[1][0] == pdas.associated_token_address(owner, mint, program)
@@ -165,9 +165,9 @@ def test_associated_token_account_matches_solana_py(payer: Address, owner: Addre
 @pytest.mark.parametrize("build", [
     lambda: spl.set_compute_unit_limit(2**32),
     lambda: spl.set_compute_unit_price(-1),
-    lambda: spl.transfer(c.NATIVE_MINT, c.NATIVE_MINT, c.NATIVE_MINT, 2**64),
-    lambda: spl.transfer_checked(c.NATIVE_MINT, c.NATIVE_MINT, c.NATIVE_MINT, c.NATIVE_MINT, 1, 256),
-    lambda: spl.initialize_mint2(c.NATIVE_MINT, True, c.NATIVE_MINT),
+    lambda: spl.transfer(ids.NATIVE_MINT, ids.NATIVE_MINT, ids.NATIVE_MINT, 2**64),
+    lambda: spl.transfer_checked(ids.NATIVE_MINT, ids.NATIVE_MINT, ids.NATIVE_MINT, ids.NATIVE_MINT, 1, 256),
+    lambda: spl.initialize_mint2(ids.NATIVE_MINT, True, ids.NATIVE_MINT),
 ])
 def test_out_of_range_arguments_are_refused(build: object) -> None:
     with pytest.raises(InvalidArgument):
@@ -183,7 +183,7 @@ class Ledger:
     def __init__(self) -> None:
         self.svm = LiteSVM()
         self.payer = Keypair()
-        self.svm.airdrop(self.payer.pubkey(), 100 * c.LAMPORTS_PER_SOL)
+        self.svm.airdrop(self.payer.pubkey(), 100 * ids.LAMPORTS_PER_SOL)
 
     @property
     def payer_address(self) -> Address:
@@ -233,7 +233,7 @@ def ledger() -> Iterator[Ledger]:
 
 def test_token_lifecycle_runs_on_the_real_programs(ledger: Ledger) -> None:
     me = ledger.payer_address
-    mint_key, create_mint = ledger.new_account(c.MINT_LEN, c.TOKEN_PROGRAM_ID)
+    mint_key, create_mint = ledger.new_account(ids.MINT_LEN, ids.TOKEN_PROGRAM_ID)
     mint = Address(bytes(mint_key.pubkey()))
     ledger.send(spl.set_compute_unit_limit(400_000), spl.set_compute_unit_price(1), create_mint,
                 spl.initialize_mint2(mint, 6, me), signers=(mint_key,))
@@ -249,7 +249,7 @@ def test_token_lifecycle_runs_on_the_real_programs(ledger: Ledger) -> None:
 
     other = Keypair()
     other_address = Address(bytes(other.pubkey()))
-    account_key, create_token_account = ledger.new_account(c.TOKEN_ACCOUNT_LEN, c.TOKEN_PROGRAM_ID)
+    account_key, create_token_account = ledger.new_account(ids.TOKEN_ACCOUNT_LEN, ids.TOKEN_PROGRAM_ID)
     account = Address(bytes(account_key.pubkey()))
     ledger.send(create_token_account, spl.initialize_account3(account, mint, other_address),
                 signers=(account_key,))
@@ -277,7 +277,7 @@ def test_token_lifecycle_runs_on_the_real_programs(ledger: Ledger) -> None:
 def test_initialize_mint_with_freeze_authority_runs_on_the_real_program(ledger: Ledger) -> None:
     me = ledger.payer_address
     freeze = Address(bytes(Keypair().pubkey()))
-    mint_key, create_mint = ledger.new_account(c.MINT_LEN, c.TOKEN_PROGRAM_ID)
+    mint_key, create_mint = ledger.new_account(ids.MINT_LEN, ids.TOKEN_PROGRAM_ID)
     mint = Address(bytes(mint_key.pubkey()))
     ledger.send(create_mint, spl.initialize_mint(mint, 9, me, freeze), signers=(mint_key,))
     data = ledger.data(mint)

@@ -15,6 +15,7 @@ from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.state import Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.ledger import predict, verify_receipt, watch_list
 from pytest_fixedratio.verify.operations import (
@@ -46,8 +47,8 @@ from tests.verify.worlds import (
 POOL_RENT = frt_math.rent(c.POOL_STATE_LEN)
 LIQ_FEE = c.DEPOSIT_WITHDRAWAL_FEE
 SWAP_FEE = c.SWAP_CONTRACT_FEE
-TOKEN_RENT = frt_math.rent(c.TOKEN_ACCOUNT_LEN)
-SOL_10 = 10 * c.LAMPORTS_PER_SOL
+TOKEN_RENT = frt_math.rent(ids.TOKEN_ACCOUNT_LEN)
+SOL_10 = 10 * ids.LAMPORTS_PER_SOL
 
 
 def _amount(world: World, address: Address) -> int:
@@ -143,16 +144,16 @@ def test_spl_and_system_operations() -> None:
     assert _amount(world, user_a) == USER_TOKENS - 10 + 7
     assert _amount(world, creator_a) == USER_TOKENS + 10 - 4
     assert _supply(world, a_mint) == 10**18 + 7 - 4
-    assert world.accounts[new_wallet] == AccountState(2_000_000, c.SYSTEM_PROGRAM_ID, b"")
+    assert world.accounts[new_wallet] == AccountState(2_000_000, ids.SYSTEM_PROGRAM_ID, b"")
     assert _lamports(world, USER) == USER_LAMPORTS - 2_000_000 - NETWORK_FEE
 
 
 def test_creating_a_token_account_in_the_deposit_transaction() -> None:
     world = build_world()
     newcomer = Address(bytes([0x66] * 32))
-    world.accounts[newcomer] = AccountState(SOL_10, c.SYSTEM_PROGRAM_ID, b"")
+    world.accounts[newcomer] = AccountState(SOL_10, ids.SYSTEM_PROGRAM_ID, b"")
     world.accounts[world.ata(newcomer, world.pool.token_b_mint)] = AccountState(
-        TOKEN_RENT, c.TOKEN_PROGRAM_ID, TokenAccount(world.pool.token_b_mint, newcomer, 500).encode())
+        TOKEN_RENT, ids.TOKEN_PROGRAM_ID, TokenAccount(world.pool.token_b_mint, newcomer, 500).encode())
     lp = world.ata(newcomer, world.pool.lp_b_mint)
     world.accounts[lp] = None
     ops: list[Operation] = [CreateTokenAccount(newcomer, newcomer, world.pool.lp_b_mint),
@@ -160,7 +161,7 @@ def test_creating_a_token_account_in_the_deposit_transaction() -> None:
     expectation = world.run(ops, fee_payer=newcomer)
     assert expectation.rejection is None
     assert world.accounts[lp] == AccountState(
-        TOKEN_RENT, c.TOKEN_PROGRAM_ID, TokenAccount(world.pool.lp_b_mint, newcomer, 500).encode())
+        TOKEN_RENT, ids.TOKEN_PROGRAM_ID, TokenAccount(world.pool.lp_b_mint, newcomer, 500).encode())
     assert _lamports(world, newcomer) == SOL_10 - TOKEN_RENT - LIQ_FEE - NETWORK_FEE
 
 
@@ -357,7 +358,7 @@ def test_a_success_the_contract_forbids_is_reported(case: str) -> None:
     make_world, make_op = FORBIDDEN[case]
     world: World = make_world()
     op: Operation = make_op(world)
-    world.accounts.setdefault(CORE, AccountState(1, c.SYSTEM_PROGRAM_ID, b""))
+    world.accounts.setdefault(CORE, AccountState(1, ids.SYSTEM_PROGRAM_ID, b""))
     expectation = predict(world.watched(watch_list([op], USER)), [op], fee_payer=USER, network_fee=NETWORK_FEE)
     assert expectation.rejection is not None
     outcome = verify_receipt(world.receipt([op], world.accounts), [op], fee_payer=USER).outcome

@@ -20,6 +20,7 @@ from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, TokenAccount
+from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global
@@ -42,7 +43,7 @@ pytestmark = [
     pytest.mark.asyncio,
 ]
 
-SOL = c.LAMPORTS_PER_SOL
+SOL = ids.LAMPORTS_PER_SOL
 CU_LIMIT = 400_000
 RATIO_A, RATIO_B = 1_000_000, 3_000_000
 
@@ -119,8 +120,8 @@ async def harness() -> Harness:
     await _send_ok(chain, [accounts.initialize_program(chain.program_id, admin.address)], [admin])
     mints = [Wallet.from_seed(bytes([i]) * 32) for i in (1, 2)]
     for mint in mints:
-        await _send_ok(chain, [spl.create_account(core.address, mint.address, frt_math.rent(c.MINT_LEN), c.MINT_LEN,
-                                                  c.TOKEN_PROGRAM_ID),
+        await _send_ok(chain, [spl.create_account(core.address, mint.address, frt_math.rent(ids.MINT_LEN), ids.MINT_LEN,
+                                                  ids.TOKEN_PROGRAM_ID),
                                spl.initialize_mint2(mint.address, 6, core.address)], [core, mint])
     pool = PoolAddresses.derive(chain.program_id, mints[0].address, mints[1].address, RATIO_A, RATIO_B)
     await _send_ok(chain, [accounts.initialize_pool(core.address, pool)], [core])
@@ -168,7 +169,7 @@ async def test_failed_operations_change_nothing_but_the_fee(harness: Harness) ->
     for step in failures:
         receipt, outcome = await step
         assert not receipt.ok
-        assert receipt.fee == c.LAMPORTS_PER_SIGNATURE
+        assert receipt.fee == ids.LAMPORTS_PER_SIGNATURE
         assert outcome.ok and Check.I9 in outcome.checked, [str(v) for v in outcome.violations]
 
 
@@ -210,7 +211,7 @@ async def test_a_newcomer_creates_its_lp_account_and_deposits_in_one_transaction
     newcomer = Wallet.from_seed(b"N" * 32)
     await h.chain.airdrop(newcomer.address, SOL)
     me, mint, lp_mint = newcomer.address, h.pool.token_b_mint, h.pool.lp_b_mint
-    token_rent = await h.chain.rent_exempt_minimum(c.TOKEN_ACCOUNT_LEN)
+    token_rent = await h.chain.rent_exempt_minimum(ids.TOKEN_ACCOUNT_LEN)
     ops: list[Operation] = [CreateTokenAccount(me, me, mint, token_rent),
                             TokenTransfer(h.ata(h.user.address, mint), h.ata(me, mint), 5_000),
                             CreateTokenAccount(me, me, lp_mint, token_rent), Deposit(h.pool, me, Side.B, 4_000)]

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import TransactionFailure
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.ledger import Expectation, predict, watch_list
 from pytest_fixedratio.verify.operations import Operation
@@ -31,7 +31,7 @@ CREATOR = Address(bytes([0x01] * 32))
 USER = Address(bytes([0x02] * 32))
 OTHER_USER = Address(bytes([0x03] * 32))
 CORE = Address(bytes([0x04] * 32))
-USER_LAMPORTS = 1_000 * c.LAMPORTS_PER_SOL
+USER_LAMPORTS = 1_000 * ids.LAMPORTS_PER_SOL
 USER_TOKENS = 10**15
 NETWORK_FEE = 5_000
 
@@ -100,10 +100,10 @@ class World:
 
     def add_user(self, user: Address, *, tokens: int = USER_TOKENS, lamports: int = USER_LAMPORTS) -> None:
         """A wallet with `tokens` of A and B and empty LP accounts, all as ATAs."""
-        self.accounts[user] = AccountState(lamports, c.SYSTEM_PROGRAM_ID, b"")
+        self.accounts[user] = AccountState(lamports, ids.SYSTEM_PROGRAM_ID, b"")
         for mint, amount in ((self.pool.token_a_mint, tokens), (self.pool.token_b_mint, tokens),
                              (self.pool.lp_a_mint, 0), (self.pool.lp_b_mint, 0)):
-            self.accounts[self.ata(user, mint)] = _account(TokenAccount(mint, user, amount), c.TOKEN_PROGRAM_ID)
+            self.accounts[self.ata(user, mint)] = _account(TokenAccount(mint, user, amount), ids.TOKEN_PROGRAM_ID)
 
     def seed_liquidity(self, side: Side, amount: int, holder: Address = CREATOR) -> None:
         """As if `holder` had deposited `amount` on `side` (fee counters left alone): vault, total, LP supply
@@ -125,9 +125,9 @@ def build_world(*, ratio_a: int = 1_000_000, ratio_b: int = 3_000_000, decimals:
     world.accounts[pool.pool] = _account(state, PROGRAM_ID)
     world.accounts[world.system_state] = _account(SystemState(False, 0, 0, CREATOR, CREATOR, 0), PROGRAM_ID)
     for side, decimal in zip(Side, decimals, strict=True):
-        world.accounts[pool.vault(side)] = _account(TokenAccount(pool.mint(side), pool.pool, 0), c.TOKEN_PROGRAM_ID)
-        world.accounts[pool.lp_mint(side)] = _account(Mint(pool.pool, 0, decimal), c.TOKEN_PROGRAM_ID)
-        world.accounts[pool.mint(side)] = _account(Mint(CORE, 10**18, decimal), c.TOKEN_PROGRAM_ID)
+        world.accounts[pool.vault(side)] = _account(TokenAccount(pool.mint(side), pool.pool, 0), ids.TOKEN_PROGRAM_ID)
+        world.accounts[pool.lp_mint(side)] = _account(Mint(pool.pool, 0, decimal), ids.TOKEN_PROGRAM_ID)
+        world.accounts[pool.mint(side)] = _account(Mint(CORE, 10**18, decimal), ids.TOKEN_PROGRAM_ID)
     world.add_user(USER)
     world.add_user(CREATOR)
     return world
