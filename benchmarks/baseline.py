@@ -28,12 +28,13 @@ from pytest_fixedratio.chain.base import ChainError
 from pytest_fixedratio.chain.convert import to_pubkey, to_solders_instruction
 from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
-from pytest_fixedratio.frt import accounts, pdas, spl
+from pytest_fixedratio.frt import accounts, spl
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.pda import associated_token_address
 
 Operation = Literal["swap", "deposit"]
 OPERATIONS: Final[tuple[Operation, ...]] = ("swap", "deposit")
@@ -71,7 +72,7 @@ async def _open_market() -> BaselineMarket:
     await _send(chain, [accounts.initialize_pool(trader.address, pool)], [trader])
     await _send(chain, [spl.create_associated_token_account(trader.address, trader.address, mint)
                         for mint in (pool.token_a_mint, pool.token_b_mint, pool.lp_a_mint, pool.lp_b_mint)], [trader])
-    await _send(chain, [spl.mint_to(mint, pdas.associated_token_address(trader.address, mint), trader.address,
+    await _send(chain, [spl.mint_to(mint, associated_token_address(trader.address, mint), trader.address,
                                     TRADER_TOKENS) for mint in (pool.token_a_mint, pool.token_b_mint)], [trader])
     await _send(chain, [accounts.deposit(pool, trader.address, Side.B, LIQUIDITY)], [trader])
     return BaselineMarket(chain.svm, pool, trader)

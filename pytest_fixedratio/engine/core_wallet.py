@@ -16,10 +16,11 @@ from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.operator import Check, Operator, Outcome
 from pytest_fixedratio.errors import FixedRatioError
-from pytest_fixedratio.frt import pdas, spl
+from pytest_fixedratio.frt import spl
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.pda import associated_token_address
 
 CORE = "core"
 
@@ -84,14 +85,14 @@ class CoreWallet:
 
     def missing_atas(self, pairs: Sequence[tuple[Address, Address]]) -> list[tuple[Address, Address]]:
         """The (owner, mint) pairs whose ATA this wallet does not know to exist."""
-        return [p for p in dict.fromkeys(pairs) if pdas.associated_token_address(*p) not in self._known_atas]
+        return [p for p in dict.fromkeys(pairs) if associated_token_address(*p) not in self._known_atas]
 
     async def ensure_atas(self, pairs: Sequence[tuple[Address, Address]], *, checks: Sequence[Check] = ()) -> None:
         """Make sure every (owner, mint) ATA exists, creating the missing ones in one transaction."""
         instructions = self.ata_instructions(pairs)
         if instructions:
             await self._execute("create_ata", instructions, checks=checks)
-            self._known_atas.update(pdas.associated_token_address(*p) for p in pairs)
+            self._known_atas.update(associated_token_address(*p) for p in pairs)
 
     def forget_atas(self, atas: Sequence[Address]) -> None:
         """ATAs that were closed: create them again when next needed."""
@@ -102,7 +103,7 @@ class CoreWallet:
         """Mint `amount` of `mint` into `owner`'s ATA (created first if needed, so the mint is verifiable alone)."""
         if self.missing_atas([(owner, mint)]):
             raise CoreWalletError(f"create the ATA of {owner} for {mint} before minting to it")
-        ata = pdas.associated_token_address(owner, mint)
+        ata = associated_token_address(owner, mint)
         return await self._execute(kind, [spl.mint_to(mint, ata, self.address, amount)], amount=amount, pool=pool,
                                    checks=checks)
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Chain, Receipt
 from pytest_fixedratio.engine.operator import Outcome
 from pytest_fixedratio.engine.pools import PoolHandle
-from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.constants import MAIN_TREASURY_LEN, POOL_STATE_LEN, Side
 from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.pda import associated_token_address
 from pytest_fixedratio.verify import ledger
 from pytest_fixedratio.verify import operations as vops
 from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global
@@ -99,16 +99,16 @@ class LedgerChecks:
 
     def transfers(self, mint: Address, sender: Address, recipients: Sequence[tuple[Address, int]]
                   ) -> list[LedgerCheck]:
-        source = pdas.associated_token_address(sender, mint)
-        return self._check([vops.TokenTransfer(source, pdas.associated_token_address(r, mint), amount)
+        source = associated_token_address(sender, mint)
+        return self._check([vops.TokenTransfer(source, associated_token_address(r, mint), amount)
                             for r, amount in recipients], sender)
 
     def mint_to(self, mint: Address, owner: Address, amount: int, payer: Address) -> list[LedgerCheck]:
-        return self._check([vops.MintTo(mint, pdas.associated_token_address(owner, mint), amount)], payer)
+        return self._check([vops.MintTo(mint, associated_token_address(owner, mint), amount)], payer)
 
     def burns(self, owner: Address, amounts: Mapping[Address, int]) -> list[LedgerCheck]:
         """Burns; burning LP outside the program raises its pool's S (I2) by the other side's ratio per unit."""
-        operations = [vops.Burn(pdas.associated_token_address(owner, m), m, a) for m, a in amounts.items() if a]
+        operations = [vops.Burn(associated_token_address(owner, m), m, a) for m, a in amounts.items() if a]
         surplus: Counter[Address] = Counter()
         for watch in self.watches.values():
             pool = watch.baseline.addresses

@@ -26,13 +26,14 @@ from pytest_fixedratio.engine.model import Direction, WorkerConfig, WorkerKind, 
 from pytest_fixedratio.engine.operator import Outcome
 from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.stats import WorkerStats
-from pytest_fixedratio.frt import accounts, pdas, spl
+from pytest_fixedratio.frt import accounts, spl
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import Operation, OperationContext
 from pytest_fixedratio.frt.state import TokenAccount
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.pda import associated_token_address
 
 if TYPE_CHECKING:
     from pytest_fixedratio.engine.runtime import StressEngine
@@ -108,7 +109,7 @@ class Worker(ABC):
         return self.config.side
 
     def ata(self, mint: Address) -> Address:
-        return pdas.associated_token_address(self.address, mint)
+        return associated_token_address(self.address, mint)
 
     @property
     def funding_mint(self) -> Address:

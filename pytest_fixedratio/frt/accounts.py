@@ -21,6 +21,7 @@ from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import AccountMeta, Instruction, ro, rw, signer
+from pytest_fixedratio.sol.pda import associated_token_address
 
 
 def _build(program_id: Address, data: ix.InstructionData, *accounts: AccountMeta) -> Instruction:
@@ -46,7 +47,7 @@ def _main_treasury(program_id: Address) -> AccountMeta:
 
 def _user_account(given: Address | None, user: Address, mint: Address) -> Address:
     """The account the caller named, else the user's associated token account for `mint`."""
-    return pdas.associated_token_address(user, mint) if given is None else given
+    return associated_token_address(user, mint) if given is None else given
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ import struct
 from enum import IntEnum
 
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import AccountMeta, Instruction, ro, rw, signer
+from pytest_fixedratio.sol.pda import associated_token_address
 
 _U8_MAX = 0xFF
 _U32_MAX = 2**32 - 1
@@ -152,7 +152,7 @@ def create_associated_token_account(payer: Address, owner: Address, mint: Addres
                                     token_program: Address = ids.TOKEN_PROGRAM_ID) -> Instruction:
     """Create `owner`'s ATA for `mint`, paid by `payer`. The idempotent form succeeds when the ATA already
     exists with the right owner and mint, which is what concurrent workers need."""
-    ata = pdas.associated_token_address(owner, mint, token_program)
+    ata = associated_token_address(owner, mint, token_program)
     tag = AtaInstruction.CREATE_IDEMPOTENT if idempotent else AtaInstruction.CREATE
     accounts = (signer(payer), rw(ata), ro(owner), ro(mint), ro(ids.SYSTEM_PROGRAM_ID), ro(token_program))
     return Instruction(ids.ASSOCIATED_TOKEN_PROGRAM_ID, accounts, bytes([tag]))

@@ -23,6 +23,7 @@ from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, SystemState, TokenAccount
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.pda import associated_token_address
 from pytest_fixedratio.verify.snapshot import layout_of, pool_roles
 
 L = TypeVar("L", bound=AccountLayout)
@@ -231,7 +232,7 @@ _TOTAL: Final = {Side.A: "total_token_a_liquidity", Side.B: "total_token_b_liqui
 
 
 def _ata(given: Address | None, owner: Address, mint: Address) -> Address:
-    return pdas.associated_token_address(owner, mint) if given is None else given
+    return associated_token_address(owner, mint) if given is None else given
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,7 +462,7 @@ class CreateTokenAccount(Operation):
 
     @property
     def account(self) -> Address:
-        return pdas.associated_token_address(self.owner, self.mint)
+        return associated_token_address(self.owner, self.mint)
 
     def labels(self) -> dict[Address, str]:
         return {self.payer: "ATA payer", self.account: "new token account", self.mint: "mint"}

@@ -19,6 +19,7 @@ from pytest_fixedratio.frt.errors import TransactionFailure
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import b58decode
 from pytest_fixedratio.sol.instruction import Instruction, signer
+from pytest_fixedratio.sol.pda import associated_token_address
 
 pytestmark = pytest.mark.asyncio
 
@@ -240,8 +241,8 @@ def _token_amount(state: AccountState | None) -> int:
 
 async def test_spl_token_mint_and_transfer_between_associated_accounts(chain: LiteSvmChain) -> None:
     alice, bob, mint = await _funded(chain), await _funded(chain), Wallet.generate()
-    alice_ata = pdas.associated_token_address(alice.address, mint.address)
-    bob_ata = pdas.associated_token_address(bob.address, mint.address)
+    alice_ata = associated_token_address(alice.address, mint.address)
+    bob_ata = associated_token_address(bob.address, mint.address)
     rent = await chain.rent_exempt_minimum(ids.MINT_LEN)
     setup = await chain.send([
         spl.create_account(alice.address, mint.address, rent, ids.MINT_LEN, ids.TOKEN_PROGRAM_ID),

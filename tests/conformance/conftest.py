@@ -31,6 +31,7 @@ from pytest_fixedratio.frt.state import AccountLayout, MainTreasuryState, Mint, 
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.pda import associated_token_address
 
 SOL: Final = ids.LAMPORTS_PER_SOL
 NETWORK_FEE: Final = frt_math.network_fee(1)
@@ -60,7 +61,7 @@ def seeded(label: str) -> Wallet:
 
 
 def ata(owner: Address, mint: Address) -> Address:
-    return pdas.associated_token_address(owner, mint)
+    return associated_token_address(owner, mint)
 
 
 def decoded(account: AccountState | None, layout: type[_L]) -> _L:

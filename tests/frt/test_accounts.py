@@ -16,6 +16,7 @@ from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.pda import associated_token_address
 
 from .strategies import addresses, pool_addresses, sides, u64s
 
@@ -32,7 +33,7 @@ FAKE_PROGRAM_DATA = pdas.system_state(PID)[0]
 
 
 def ata(owner: Address, mint: Address) -> Address:
-    return pdas.associated_token_address(owner, mint)
+    return associated_token_address(owner, mint)
 
 
 NAMES: dict[str, Address] = {

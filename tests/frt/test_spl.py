@@ -23,10 +23,11 @@ from spl.token import instructions as token_py
 from spl.token import models as token_models
 
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import pdas, spl
+from pytest_fixedratio.frt import spl
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.pda import associated_token_address
 
 from .strategies import addresses, u8s, u32s, u64s
 
@@ -159,7 +160,7 @@ def test_associated_token_account_matches_solana_py(payer: Address, owner: Addre
         assert expected_metas[6:] in ((), ((bytes(ids.RENT_SYSVAR_ID), False, False),))
         assert data == bytes([tag])
         assert expected_data in (b"", data)
-        assert metas[1][0] == pdas.associated_token_address(owner, mint, program)
+        assert metas[1][0] == associated_token_address(owner, mint, program)
 
 
 @pytest.mark.parametrize("build", [
@@ -242,7 +243,7 @@ def test_token_lifecycle_runs_on_the_real_programs(ledger: Ledger) -> None:
     assert mint_data[44:46] == b"\x06\x01"  # decimals 6, initialized
     assert mint_data[46:50] == bytes(4)  # no freeze authority
 
-    ata = pdas.associated_token_address(me, mint)
+    ata = associated_token_address(me, mint)
     ledger.send(spl.create_associated_token_account(me, me, mint, idempotent=True))
     ledger.send(spl.create_associated_token_account(me, me, mint, idempotent=True))
     assert ledger.fails(spl.create_associated_token_account(me, me, mint))  # plain Create refuses a second time

@@ -14,7 +14,7 @@ import pytest_asyncio
 from pytest_fixedratio.chain.base import AccountState, Receipt
 from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
-from pytest_fixedratio.frt import accounts, pdas, spl
+from pytest_fixedratio.frt import accounts, spl
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import Side
@@ -23,6 +23,7 @@ from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, TokenAcc
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.pda import associated_token_address
 from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global
 from pytest_fixedratio.verify.ledger import verify_receipt, watch_list
 from pytest_fixedratio.verify.operations import (
@@ -60,7 +61,7 @@ class Harness:
     log: VerificationLog = field(default_factory=VerificationLog)
 
     def ata(self, owner: Address, mint: Address) -> Address:
-        return pdas.associated_token_address(owner, mint)
+        return associated_token_address(owner, mint)
 
     async def run(self, ops: Sequence[Operation], instructions: Sequence[Instruction], signers: Sequence[Wallet]
                   ) -> tuple[Receipt, CheckOutcome]:

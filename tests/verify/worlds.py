@@ -20,6 +20,7 @@ from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, SystemState, TokenAccount
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.pda import associated_token_address
 from pytest_fixedratio.verify.ledger import Expectation, predict, watch_list
 from pytest_fixedratio.verify.operations import Operation
 from pytest_fixedratio.verify.snapshot import PoolSnapshot, pool_snapshot, pool_watch_list
@@ -53,7 +54,7 @@ class World:
         return pdas.system_state(self.pool.program_id)[0]
 
     def ata(self, owner: Address, mint: Address) -> Address:
-        return pdas.associated_token_address(owner, mint)
+        return associated_token_address(owner, mint)
 
     # -- decoded reads and single-field writes (tampering) ------------------------------------------------
 
