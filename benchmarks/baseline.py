@@ -28,11 +28,11 @@ from pytest_fixedratio.chain.base import ChainError
 from pytest_fixedratio.chain.convert import to_pubkey, to_solders_instruction
 from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
-from pytest_fixedratio.frt import accounts, spl
+from pytest_fixedratio.frt import accounts
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
-from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.instruction import Instruction
 from pytest_fixedratio.sol.pda import associated_token_address
 
@@ -65,15 +65,15 @@ async def _open_market() -> BaselineMarket:
     await _send(chain, [accounts.initialize_program(chain.program_id, admin.address)], [admin])
     mints = [_wallet(f"baseline-mint-{i}") for i in range(2)]
     for mint in mints:
-        await _send(chain, [spl.create_account(trader.address, mint.address, frt_math.rent(ids.MINT_LEN), ids.MINT_LEN,
-                                               ids.TOKEN_PROGRAM_ID),
-                            spl.initialize_mint2(mint.address, DECIMALS, trader.address)], [trader, mint])
+        await _send(chain, [programs.create_account(trader.address, mint.address, frt_math.rent(ids.MINT_LEN),
+                                                    ids.MINT_LEN, ids.TOKEN_PROGRAM_ID),
+                            programs.initialize_mint2(mint.address, DECIMALS, trader.address)], [trader, mint])
     pool = PoolAddresses.derive(chain.program_id, mints[0].address, mints[1].address, RATIO_A, RATIO_B)
     await _send(chain, [accounts.initialize_pool(trader.address, pool)], [trader])
-    await _send(chain, [spl.create_associated_token_account(trader.address, trader.address, mint)
+    await _send(chain, [programs.create_associated_token_account(trader.address, trader.address, mint)
                         for mint in (pool.token_a_mint, pool.token_b_mint, pool.lp_a_mint, pool.lp_b_mint)], [trader])
-    await _send(chain, [spl.mint_to(mint, associated_token_address(trader.address, mint), trader.address,
-                                    TRADER_TOKENS) for mint in (pool.token_a_mint, pool.token_b_mint)], [trader])
+    await _send(chain, [programs.mint_to(mint, associated_token_address(trader.address, mint), trader.address,
+                                         TRADER_TOKENS) for mint in (pool.token_a_mint, pool.token_b_mint)], [trader])
     await _send(chain, [accounts.deposit(pool, trader.address, Side.B, LIQUIDITY)], [trader])
     return BaselineMarket(chain.svm, pool, trader)
 

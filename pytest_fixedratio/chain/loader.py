@@ -21,8 +21,8 @@ from typing import Final
 
 from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
-from pytest_fixedratio.frt import pdas, spl
-from pytest_fixedratio.sol import ids
+from pytest_fixedratio.frt import pdas
+from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.address import ADDRESS_LEN, Address
 from pytest_fixedratio.sol.instruction import Instruction, ro, rw, signer
 
@@ -96,15 +96,15 @@ class Deployment:
         if not self.elf or size < len(self.elf):
             raise InvalidArgument(f"cannot deploy {len(self.elf)} ELF bytes with max_data_len={size}")
         payer, buffer, authority = self.payer.address, self.buffer.address, self.authority.address
-        create_buffer = spl.create_account(payer, buffer, buffer_rent, BUFFER_METADATA_LEN + len(self.elf),
-                                           ids.BPF_LOADER_UPGRADEABLE_ID)
+        create_buffer = programs.create_account(payer, buffer, buffer_rent, BUFFER_METADATA_LEN + len(self.elf),
+                                                ids.BPF_LOADER_UPGRADEABLE_ID)
         steps = [DeployStep((create_buffer, initialize_buffer(buffer, authority)), (self.payer, self.buffer))]
         steps += [DeployStep((write(buffer, authority, offset, self.elf[offset:offset + WRITE_CHUNK_LEN]),),
                              (self.payer, self.authority))
                   for offset in range(0, len(self.elf), WRITE_CHUNK_LEN)]
         program = self.program.address
-        create_program = spl.create_account(payer, program, program_rent, PROGRAM_ACCOUNT_LEN,
-                                            ids.BPF_LOADER_UPGRADEABLE_ID)
+        create_program = programs.create_account(payer, program, program_rent, PROGRAM_ACCOUNT_LEN,
+                                                 ids.BPF_LOADER_UPGRADEABLE_ID)
         deploy = deploy_with_max_data_len(payer, program, buffer, authority, size)
         steps.append(DeployStep((create_program, deploy), (self.payer, self.program, self.authority)))
         return steps

@@ -16,8 +16,7 @@ from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.operator import Check, Operator, Outcome
 from pytest_fixedratio.errors import FixedRatioError
-from pytest_fixedratio.frt import spl
-from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 from pytest_fixedratio.sol.pda import associated_token_address
@@ -73,14 +72,14 @@ class CoreWallet:
         mint = Wallet.from_seed(self.decisions.secret_seed())
         rent = await self.chain.rent_exempt_minimum(ids.MINT_LEN)
         await self._execute("create_mint", [
-            spl.create_account(self.address, mint.address, rent, ids.MINT_LEN, ids.TOKEN_PROGRAM_ID),
-            spl.initialize_mint2(mint.address, decimals, self.address, None),
+            programs.create_account(self.address, mint.address, rent, ids.MINT_LEN, ids.TOKEN_PROGRAM_ID),
+            programs.initialize_mint2(mint.address, decimals, self.address, None),
         ], extra_signers=[mint], amount=decimals)
         return mint.address
 
     def ata_instructions(self, pairs: Sequence[tuple[Address, Address]]) -> list[Instruction]:
         """Idempotent creations (paid by this wallet) of the (owner, mint) ATAs not yet known to exist."""
-        return [spl.create_associated_token_account(self.address, owner, mint, idempotent=True)
+        return [programs.create_associated_token_account(self.address, owner, mint, idempotent=True)
                 for owner, mint in self.missing_atas(pairs)]
 
     def missing_atas(self, pairs: Sequence[tuple[Address, Address]]) -> list[tuple[Address, Address]]:
@@ -104,12 +103,12 @@ class CoreWallet:
         if self.missing_atas([(owner, mint)]):
             raise CoreWalletError(f"create the ATA of {owner} for {mint} before minting to it")
         ata = associated_token_address(owner, mint)
-        return await self._execute(kind, [spl.mint_to(mint, ata, self.address, amount)], amount=amount, pool=pool,
+        return await self._execute(kind, [programs.mint_to(mint, ata, self.address, amount)], amount=amount, pool=pool,
                                    checks=checks)
 
     async def send_sol(self, to: Address, lamports: int, *, kind: str = "sol_topup",
                        checks: Sequence[Check] = ()) -> Outcome:
-        return await self._execute(kind, [spl.system_transfer(self.address, to, lamports)], amount=lamports,
+        return await self._execute(kind, [programs.system_transfer(self.address, to, lamports)], amount=lamports,
                                    checks=checks)
 
     async def balance(self) -> int:

@@ -26,11 +26,12 @@ from pytest_fixedratio.engine.model import Direction, WorkerConfig, WorkerKind, 
 from pytest_fixedratio.engine.operator import Outcome
 from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.stats import WorkerStats
-from pytest_fixedratio.frt import accounts, spl
+from pytest_fixedratio.frt import accounts
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import Operation, OperationContext
 from pytest_fixedratio.frt.state import TokenAccount
+from pytest_fixedratio.sol import programs
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 from pytest_fixedratio.sol.pda import associated_token_address
@@ -281,7 +282,7 @@ class Worker(ABC):
         if split.sent == 0:
             return 0
         await self.host.ensure_atas([(p.address, mint) for p in peers])
-        transfers = [spl.transfer(self.ata(mint), p.ata(mint), self.address, split.share) for p in peers]
+        transfers = [programs.transfer(self.ata(mint), p.ata(mint), self.address, split.share) for p in peers]
         checks = self.host.checks.transfers(mint, self.address, [(p.address, split.share) for p in peers])
         outcome = await self._execute(kind, transfers, split.sent, checks)
         if not outcome.ok:
@@ -321,7 +322,7 @@ class Worker(ABC):
 
     async def _burn_leftovers(self, report: EmptyReport) -> None:
         balances = await self.balances(self.mints())
-        burns = [spl.burn(self.ata(m), m, self.address, amount) for m, amount in balances.items() if amount]
+        burns = [programs.burn(self.ata(m), m, self.address, amount) for m, amount in balances.items() if amount]
         if not burns:
             return
         lp_mints = {self.pool.addresses.lp_a_mint, self.pool.addresses.lp_b_mint}
@@ -342,8 +343,8 @@ class Worker(ABC):
             atas = [a for a, s in (await self.host.chain.get_accounts([self.ata(m) for m in self.mints()])).items()
                     if s is not None]
             amount = await self.host.chain.get_balance(self.address) - self.host.network_fee
-            instructions = [*(spl.close_account(a, core, self.address) for a in atas),
-                            spl.system_transfer(self.address, core, amount)]
+            instructions = [*(programs.close_account(a, core, self.address) for a in atas),
+                            programs.system_transfer(self.address, core, amount)]
             outcome = await self._execute("leave", instructions, amount,
                                           self.host.checks.leave(self.address, atas, core, amount))
             self.host.core.forget_atas(atas)
@@ -359,7 +360,7 @@ class Worker(ABC):
         if amount <= 0:
             return
         core = self.host.core.address
-        outcome = await self._execute("return_sol", [spl.system_transfer(self.address, core, amount)], amount,
+        outcome = await self._execute("return_sol", [programs.system_transfer(self.address, core, amount)], amount,
                                       self.host.checks.sol_transfer(self.address, core, amount))
         report.network_fee_paid += outcome.receipt.fee
         if outcome.ok:

@@ -13,10 +13,10 @@ from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import GENESIS_UNIX_TIMESTAMP, LiteSvmChain
 from pytest_fixedratio.chain.loader import ProgramData, decode_program_account
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import accounts, pdas, spl
+from pytest_fixedratio.frt import accounts, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.errors import TransactionFailure
-from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.address import b58decode
 from pytest_fixedratio.sol.instruction import Instruction, signer
 from pytest_fixedratio.sol.pda import associated_token_address
@@ -62,8 +62,10 @@ async def test_the_redeployed_program_runs(chain: LiteSvmChain) -> None:
     """The redeployed SPL Token ELF initializes a mint it owns at the new program id."""
     alice, mint = await _funded(chain), Wallet.generate()
     rent = await chain.rent_exempt_minimum(ids.MINT_LEN)
-    receipt = await chain.send([spl.create_account(alice.address, mint.address, rent, ids.MINT_LEN, chain.program_id),
-                                spl.initialize_mint2(mint.address, 9, alice.address, token_program=chain.program_id)],
+    receipt = await chain.send([programs.create_account(alice.address, mint.address, rent, ids.MINT_LEN,
+                                                        chain.program_id),
+                                programs.initialize_mint2(mint.address, 9, alice.address,
+                                                          token_program=chain.program_id)],
                                [alice, mint], watch=[mint.address])
     assert receipt.ok, receipt.logs
     assert f"Program {chain.program_id} success" in receipt.logs
@@ -110,7 +112,7 @@ async def test_a_missing_program_file_is_reported(tmp_path: Path) -> None:
 
 async def test_a_transfer_receipt_has_fee_logs_units_and_account_diffs(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), Wallet.generate()
-    receipt = await chain.send([spl.system_transfer(alice.address, bob.address, 2_000_000)], [alice],
+    receipt = await chain.send([programs.system_transfer(alice.address, bob.address, 2_000_000)], [alice],
                                watch=[alice.address, bob.address])
     assert receipt.ok and receipt.failure is None
     assert len(b58decode(receipt.signature)) == 64
@@ -126,7 +128,7 @@ async def test_a_transfer_receipt_has_fee_logs_units_and_account_diffs(chain: Li
 
 async def test_a_failing_transfer_is_returned_with_its_error_and_still_pays_the_fee(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), Wallet.generate()
-    receipt = await chain.send([spl.system_transfer(alice.address, bob.address, 10 * SOL)], [alice],
+    receipt = await chain.send([programs.system_transfer(alice.address, bob.address, 10 * SOL)], [alice],
                                watch=[alice.address, bob.address])
     assert not receipt.ok
     assert receipt.failure == TransactionFailure("Custom", 0, 1)  # SystemError::ResultWithNegativeLamports
@@ -137,8 +139,8 @@ async def test_a_failing_transfer_is_returned_with_its_error_and_still_pays_the_
 
 async def test_failure_index_counts_the_callers_instructions_not_the_compute_budget(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), Wallet.generate()
-    receipt = await chain.send([spl.system_transfer(alice.address, bob.address, SOL // 2),
-                                spl.system_transfer(alice.address, bob.address, SOL)],
+    receipt = await chain.send([programs.system_transfer(alice.address, bob.address, SOL // 2),
+                                programs.system_transfer(alice.address, bob.address, SOL)],
                                [alice], compute_unit_limit=50_000)
     assert receipt.failure == TransactionFailure("Custom", 1, 1)
     assert receipt.logs[0] == f"Program {ids.COMPUTE_BUDGET_PROGRAM_ID} invoke [1]"
@@ -146,7 +148,7 @@ async def test_failure_index_counts_the_callers_instructions_not_the_compute_bud
 
 async def test_the_compute_unit_limit_is_enforced(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), Wallet.generate()
-    transfer = [spl.system_transfer(alice.address, bob.address, SOL // 10)]
+    transfer = [programs.system_transfer(alice.address, bob.address, SOL // 10)]
     starved = await chain.send(transfer, [alice], compute_unit_limit=200)
     assert starved.failure == TransactionFailure("ComputationalBudgetExceeded", 0)
     assert starved.compute_units == 200
@@ -155,7 +157,7 @@ async def test_the_compute_unit_limit_is_enforced(chain: LiteSvmChain) -> None:
 
 async def test_a_payer_without_an_account_is_rejected_and_charged_nothing(chain: LiteSvmChain) -> None:
     ghost = Wallet.generate()
-    receipt = await chain.send([spl.system_transfer(ghost.address, ghost.address, 1)], [ghost],
+    receipt = await chain.send([programs.system_transfer(ghost.address, ghost.address, 1)], [ghost],
                                watch=[ghost.address])
     assert receipt.failure == TransactionFailure("AccountNotFound")
     assert receipt.fee == 0
@@ -164,7 +166,7 @@ async def test_a_payer_without_an_account_is_rejected_and_charged_nothing(chain:
 
 async def test_identical_back_to_back_transactions_both_land(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), Wallet.generate()
-    transfer = [spl.system_transfer(alice.address, bob.address, 1_000_000)]
+    transfer = [programs.system_transfer(alice.address, bob.address, 1_000_000)]
     first = await chain.send(transfer, [alice])
     second = await chain.send(transfer, [alice])
     assert first.ok and second.ok
@@ -182,14 +184,14 @@ async def test_an_oversized_transaction_is_refused_before_sending(chain: LiteSvm
 
 async def test_simulate_predicts_the_effect_without_applying_it(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), Wallet.generate()
-    transfer = [spl.system_transfer(alice.address, bob.address, 3_000_000)]
+    transfer = [programs.system_transfer(alice.address, bob.address, 3_000_000)]
     watch = [alice.address, bob.address]
     predicted = await chain.simulate(transfer, [alice], watch=watch)
     assert predicted.ok and predicted.fee == FEE
     assert await chain.get_balance(bob.address) == 0
     actual = await chain.send(transfer, [alice], watch=watch)
     assert predicted.after == actual.after
-    failing = await chain.simulate([spl.system_transfer(alice.address, bob.address, 10 * SOL)], [alice],
+    failing = await chain.simulate([programs.system_transfer(alice.address, bob.address, 10 * SOL)], [alice],
                                    watch=watch)
     assert failing.failure == TransactionFailure("Custom", 0, 1)
     assert failing.after == failing.before == await chain.get_accounts(watch)
@@ -197,7 +199,7 @@ async def test_simulate_predicts_the_effect_without_applying_it(chain: LiteSvmCh
 
 async def test_simulate_shows_an_emptied_account_as_gone_like_send(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), await _funded(chain)
-    drain = [spl.system_transfer(bob.address, alice.address, SOL)]
+    drain = [programs.system_transfer(bob.address, alice.address, SOL)]
     predicted = await chain.simulate(drain, [alice, bob], watch=[bob.address])
     actual = await chain.send(drain, [alice, bob], watch=[bob.address])
     assert predicted.after == actual.after == {bob.address: None}
@@ -231,7 +233,7 @@ async def test_accounts_and_rent(chain: LiteSvmChain) -> None:
         assert await chain.rent_exempt_minimum(size) == (ids.ACCOUNT_STORAGE_OVERHEAD + size) * 6960
 
 
-# -- SPL Token through frt.spl ---------------------------------------------------------------------------
+# -- SPL Token through sol.programs --------------------------------------------------------------------
 
 
 def _token_amount(state: AccountState | None) -> int:
@@ -245,21 +247,21 @@ async def test_spl_token_mint_and_transfer_between_associated_accounts(chain: Li
     bob_ata = associated_token_address(bob.address, mint.address)
     rent = await chain.rent_exempt_minimum(ids.MINT_LEN)
     setup = await chain.send([
-        spl.create_account(alice.address, mint.address, rent, ids.MINT_LEN, ids.TOKEN_PROGRAM_ID),
-        spl.initialize_mint2(mint.address, 6, alice.address),
-        spl.create_associated_token_account(alice.address, alice.address, mint.address),
-        spl.create_associated_token_account(alice.address, bob.address, mint.address, idempotent=True),
-        spl.mint_to(mint.address, alice_ata, alice.address, 1_000),
+        programs.create_account(alice.address, mint.address, rent, ids.MINT_LEN, ids.TOKEN_PROGRAM_ID),
+        programs.initialize_mint2(mint.address, 6, alice.address),
+        programs.create_associated_token_account(alice.address, alice.address, mint.address),
+        programs.create_associated_token_account(alice.address, bob.address, mint.address, idempotent=True),
+        programs.mint_to(mint.address, alice_ata, alice.address, 1_000),
     ], [alice, mint])
     assert setup.ok, setup.logs
-    receipt = await chain.send([spl.transfer(alice_ata, bob_ata, alice.address, 300)], [alice],
+    receipt = await chain.send([programs.transfer(alice_ata, bob_ata, alice.address, 300)], [alice],
                                watch=[alice_ata, bob_ata, mint.address])
 
     assert receipt.ok
     assert [_token_amount(receipt.before[a]) for a in (alice_ata, bob_ata)] == [1_000, 0]
     assert [_token_amount(receipt.after[a]) for a in (alice_ata, bob_ata)] == [700, 300]
     assert receipt.before[mint.address] == receipt.after[mint.address]  # a transfer leaves the supply alone
-    overdraw = await chain.send([spl.transfer(alice_ata, bob_ata, alice.address, 701)], [alice])
+    overdraw = await chain.send([programs.transfer(alice_ata, bob_ata, alice.address, 701)], [alice])
     assert overdraw.failure == TransactionFailure("Custom", 0, 1)  # TokenError::InsufficientFunds
 
 
@@ -276,7 +278,7 @@ async def test_advance_clock_moves_the_clock_sysvar_timestamp_and_slot(chain: Li
     assert unix_timestamp == await chain.now() == GENESIS_UNIX_TIMESTAMP + 3600
     assert slot == start_slot + SLOTS_PER_HOUR
     alice = await _funded(chain)
-    receipt = await chain.send([spl.system_transfer(alice.address, alice.address, 1)], [alice])
+    receipt = await chain.send([programs.system_transfer(alice.address, alice.address, 1)], [alice])
     assert (receipt.slot, receipt.unix_timestamp) == (slot, unix_timestamp)
 
 

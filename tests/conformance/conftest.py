@@ -20,7 +20,7 @@ from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
 from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.errors import DecodeError
-from pytest_fixedratio.frt import accounts, pdas, spl
+from pytest_fixedratio.frt import accounts, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
@@ -28,7 +28,7 @@ from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError, Rai
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.ratio import normalize_ratio
 from pytest_fixedratio.frt.state import AccountLayout, MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
-from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 from pytest_fixedratio.sol.pda import associated_token_address
@@ -327,10 +327,10 @@ class Bench:
                           ) -> Address:
         """A mint without freeze authority (8.9), `core` as mint authority."""
         mint = seeded(label)
-        await self.send_ok([spl.create_account(self.core.address, mint.address, frt_math.rent(ids.MINT_LEN),
-                                               ids.MINT_LEN, token_program),
-                            spl.initialize_mint2(mint.address, decimals, self.core.address,
-                                                 token_program=token_program)], [self.core, mint])
+        await self.send_ok([programs.create_account(self.core.address, mint.address, frt_math.rent(ids.MINT_LEN),
+                                                    ids.MINT_LEN, token_program),
+                            programs.initialize_mint2(mint.address, decimals, self.core.address,
+                                                      token_program=token_program)], [self.core, mint])
         return mint.address
 
     async def create_sorted_mints(self, label: str, decimals_a: int, decimals_b: int) -> tuple[Address, Address]:
@@ -352,12 +352,12 @@ class Bench:
 
     async def open_token_accounts(self, owner: Address, mints: Iterable[Address]) -> None:
         """Associated token accounts of `owner`, paid by the core wallet, four per transaction."""
-        creations = [spl.create_associated_token_account(self.core.address, owner, mint) for mint in mints]
+        creations = [programs.create_associated_token_account(self.core.address, owner, mint) for mint in mints]
         for start in range(0, len(creations), 4):
             await self.send_ok(creations[start:start + 4], [self.core])
 
     async def mint_tokens(self, owner: Address, mints: Iterable[Address], amount: int) -> None:
-        await self.send_ok([spl.mint_to(mint, ata(owner, mint), self.core.address, amount) for mint in mints],
+        await self.send_ok([programs.mint_to(mint, ata(owner, mint), self.core.address, amount) for mint in mints],
                            [self.core])
 
     async def trader(self, label: str, pool: PoolAddresses, *, lp_accounts: bool = True,

@@ -14,13 +14,13 @@ import pytest_asyncio
 from pytest_fixedratio.chain.base import AccountState, Receipt
 from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
-from pytest_fixedratio.frt import accounts, spl
+from pytest_fixedratio.frt import accounts
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, TokenAccount
-from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 from pytest_fixedratio.sol.pda import associated_token_address
@@ -121,18 +121,18 @@ async def harness() -> Harness:
     await _send_ok(chain, [accounts.initialize_program(chain.program_id, admin.address)], [admin])
     mints = [Wallet.from_seed(bytes([i]) * 32) for i in (1, 2)]
     for mint in mints:
-        await _send_ok(chain, [spl.create_account(core.address, mint.address, frt_math.rent(ids.MINT_LEN), ids.MINT_LEN,
-                                                  ids.TOKEN_PROGRAM_ID),
-                               spl.initialize_mint2(mint.address, 6, core.address)], [core, mint])
+        await _send_ok(chain, [programs.create_account(core.address, mint.address, frt_math.rent(ids.MINT_LEN),
+                                                       ids.MINT_LEN, ids.TOKEN_PROGRAM_ID),
+                               programs.initialize_mint2(mint.address, 6, core.address)], [core, mint])
     pool = PoolAddresses.derive(chain.program_id, mints[0].address, mints[1].address, RATIO_A, RATIO_B)
     await _send_ok(chain, [accounts.initialize_pool(core.address, pool)], [core])
-    await _send_ok(chain, [spl.create_associated_token_account(user.address, user.address, m, idempotent=True)
+    await _send_ok(chain, [programs.create_associated_token_account(user.address, user.address, m, idempotent=True)
                            for m in (pool.token_a_mint, pool.token_b_mint, pool.lp_a_mint, pool.lp_b_mint)], [user])
     watch = PoolWatch.start(await read_pool(chain, pool), pool_rent=await chain.rent_exempt_minimum(c.POOL_STATE_LEN))
     h = Harness(chain, pool, core, user, watch)
     funding: list[Operation] = [MintTo(m, h.ata(user.address, m), 10**12) for m in (pool.token_a_mint,
                                                                                      pool.token_b_mint)]
-    _, outcome = await h.run(funding, [spl.mint_to(m, h.ata(user.address, m), core.address, 10**12)
+    _, outcome = await h.run(funding, [programs.mint_to(m, h.ata(user.address, m), core.address, 10**12)
                                        for m in (pool.token_a_mint, pool.token_b_mint)], [core])
     assert outcome.ok, [str(v) for v in outcome.violations]
     return h
@@ -180,7 +180,7 @@ async def test_randomised_session_with_spl_and_sol_side_traffic(harness: Harness
     friend = Wallet.from_seed(b"F" * 32)
     await h.chain.airdrop(friend.address, SOL)
     user = h.user.address
-    await _send_ok(h.chain, [spl.create_associated_token_account(user, friend.address, h.pool.token_a_mint)],
+    await _send_ok(h.chain, [programs.create_associated_token_account(user, friend.address, h.pool.token_a_mint)],
                    [h.user])
     landed = []
     for _ in range(60):
@@ -195,12 +195,12 @@ async def test_randomised_session_with_spl_and_sol_side_traffic(harness: Harness
         elif kind == 3:
             amount = rng.randrange(0, 1_000)
             source, dest = h.ata(user, h.pool.token_a_mint), h.ata(friend.address, h.pool.token_a_mint)
-            receipt, _ = await h.run([TokenTransfer(source, dest, amount)], [spl.transfer(source, dest, user, amount)],
-                                     [h.user])
+            receipt, _ = await h.run([TokenTransfer(source, dest, amount)],
+                                     [programs.transfer(source, dest, user, amount)], [h.user])
         else:
             lamports = rng.randrange(1, SOL // 100)
             receipt, _ = await h.run([SolTransfer(user, friend.address, lamports)],
-                                     [spl.system_transfer(user, friend.address, lamports)], [h.user])
+                                     [programs.system_transfer(user, friend.address, lamports)], [h.user])
         landed.append(receipt.ok)
     assert 10 < sum(landed) < len(landed)  # both successes and failures were verified
     assert h.log.ok, h.log.summary() + "".join(f"\n{v}" for v in h.log.examples)
@@ -216,9 +216,9 @@ async def test_a_newcomer_creates_its_lp_account_and_deposits_in_one_transaction
     ops: list[Operation] = [CreateTokenAccount(me, me, mint, token_rent),
                             TokenTransfer(h.ata(h.user.address, mint), h.ata(me, mint), 5_000),
                             CreateTokenAccount(me, me, lp_mint, token_rent), Deposit(h.pool, me, Side.B, 4_000)]
-    instructions = [spl.create_associated_token_account(me, me, mint, idempotent=True),
-                    spl.transfer(h.ata(h.user.address, mint), h.ata(me, mint), h.user.address, 5_000),
-                    spl.create_associated_token_account(me, me, lp_mint, idempotent=True),
+    instructions = [programs.create_associated_token_account(me, me, mint, idempotent=True),
+                    programs.transfer(h.ata(h.user.address, mint), h.ata(me, mint), h.user.address, 5_000),
+                    programs.create_associated_token_account(me, me, lp_mint, idempotent=True),
                     accounts.deposit(h.pool, me, Side.B, 4_000)]
     receipt, outcome = await h.run(ops, instructions, [newcomer, h.user])
     assert receipt.ok, (receipt.failure, receipt.logs[-5:])

@@ -1,9 +1,9 @@
-"""Chain-neutral encoders for the Solana programs the harness calls around FRT.
+"""Chain-neutral encoders for Solana's own programs, which every client calls around its program's instructions.
 
 SPL Token (classic; Token-2022 shares these layouts, pass `token_program` to target it), the Associated
-Token Account program, the System program and ComputeBudget. Kept here, as bytes, so `frt/` needs no
-solders and every layout is visible in one place; the tests cross-check each one against solders and
-solana-py builders.
+Token Account program, the System program and ComputeBudget. They are not FRT's, and `chain/` needs them
+as much as `frt/` does, so they live at the bottom. Kept as bytes, so nothing above needs solders and every
+layout is visible in one place; the tests cross-check each one against solders and solana-py builders.
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ def _mint_args(decimals: int, mint_authority: Address, freeze_authority: Address
 def initialize_mint2(mint: Address, decimals: int, mint_authority: Address,
                      freeze_authority: Address | None = None, *,
                      token_program: Address = ids.TOKEN_PROGRAM_ID) -> Instruction:
-    """Initialize a created mint account; no rent sysvar needed. Harness mints take no freeze authority
-    (a frozen vault bricks a pool, frt-contract.md 8.9)."""
+    """Initialize a created mint account; no rent sysvar needed. No freeze authority unless one is given
+    (whoever holds it can freeze any account of the mint)."""
     body = _mint_args(decimals, mint_authority, freeze_authority)
     return _token(token_program, TokenInstruction.INITIALIZE_MINT2, body, rw(mint))
 
@@ -180,7 +180,7 @@ def system_transfer(source: Address, destination: Address, lamports: int) -> Ins
 
 
 def set_compute_unit_limit(units: int) -> Instruction:
-    """FRT deposits, withdrawals and swaps need more than the 200K default (frt-contract.md section 7)."""
+    """The transaction's compute unit limit; heavy instructions need more than the 200K-per-instruction default."""
     data = bytes([ComputeBudgetInstruction.SET_COMPUTE_UNIT_LIMIT]) + _u32("units", units)
     return Instruction(ids.COMPUTE_BUDGET_PROGRAM_ID, (), data)
 
