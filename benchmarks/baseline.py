@@ -26,7 +26,6 @@ from solders.transaction_metadata import FailedTransactionMetadata, TransactionM
 
 from pytest_fixedratio.chain.base import ChainError
 from pytest_fixedratio.chain.convert import to_pubkey, to_solders_instruction
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.frt import accounts
 from pytest_fixedratio.frt import math as frt_math
@@ -34,6 +33,7 @@ from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.sol.pda import associated_token_address
 
 Operation = Literal["swap", "deposit"]

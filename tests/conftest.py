@@ -12,11 +12,11 @@ import pytest
 from solders.litesvm import LiteSVM
 
 from pytest_fixedratio.chain.convert import to_pubkey
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.chain.loader import PROGRAM_DATA_METADATA_LEN, decode_program_account
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
 
 
 def builtin_program_elf(program_id: Address) -> bytes:

@@ -19,7 +19,7 @@ from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 
 if TYPE_CHECKING:
-    from pytest_fixedratio.chain.keys import Wallet
+    from pytest_fixedratio.sol.keys import Wallet
 
 MAX_COMPUTE_UNIT_LIMIT: Final = 1_400_000
 """The largest per-transaction compute budget Solana grants."""

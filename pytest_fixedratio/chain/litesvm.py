@@ -45,7 +45,6 @@ from pytest_fixedratio.chain.convert import (
     to_solders_instruction,
     to_transaction_failure,
 )
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.loader import BUFFER_METADATA_LEN, PROGRAM_ACCOUNT_LEN, Deployment
 from pytest_fixedratio.chain.plan import TransactionPlan, plan_transaction
 from pytest_fixedratio.errors import InvalidArgument
@@ -54,6 +53,7 @@ from pytest_fixedratio.program import REFERENCE_PROGRAM
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
 
 BUNDLED_PROGRAM: Final = REFERENCE_PROGRAM
 """The reference FRT program built by `make program`; the default program under test."""

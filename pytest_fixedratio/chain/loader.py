@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Final
 
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.address import ADDRESS_LEN, Address
 from pytest_fixedratio.sol.instruction import Instruction, ro, rw, signer
+from pytest_fixedratio.sol.keys import Wallet
 
 BUFFER_METADATA_LEN: Final = 37
 """u32 tag + Option<Pubkey> authority, before the ELF bytes in a buffer."""

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pytest_fixedratio.chain.base import MAX_COMPUTE_UNIT_LIMIT
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
 
 
 @dataclass(frozen=True, slots=True)

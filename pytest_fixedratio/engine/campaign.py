@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.engine.clock import Clock, RealClock, VirtualClock
 from pytest_fixedratio.engine.core_wallet import CoreWallet
@@ -34,6 +33,7 @@ from pytest_fixedratio.engine.summary import CampaignSummary, summarize
 from pytest_fixedratio.engine.verification import LedgerChecks
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.sol.ids import LAMPORTS_PER_SOL
+from pytest_fixedratio.sol.keys import Wallet
 
 CORE_FUNDING = 100_000 * LAMPORTS_PER_SOL
 

@@ -12,14 +12,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_fixedratio.chain.base import Chain
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.operator import Check, Operator, Outcome
 from pytest_fixedratio.errors import FixedRatioError
 from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.sol.pda import associated_token_address
+from pytest_fixedratio.store.keyfile import load_wallet, save_wallet
 
 CORE = "core"
 
@@ -45,11 +46,11 @@ class CoreWallet:
         mint keypairs onto the wallet's own address.
         """
         if path is not None and path.exists():
-            wallet = Wallet.load(path)
+            wallet = load_wallet(path)
         else:
             wallet = Wallet.from_seed(decisions.child("wallet").secret_seed())
             if path is not None:
-                wallet.save(path)
+                save_wallet(wallet, path)
         return cls(chain, operator, wallet, decisions.child("mints"))
 
     @property

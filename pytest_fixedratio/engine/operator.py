@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pytest_fixedratio.chain.base import Chain, Receipt
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine.clock import Clock
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
 
 
 class Finding(Protocol):

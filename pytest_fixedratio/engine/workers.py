@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine import economy
 from pytest_fixedratio.engine.decisions import (
     DEPOSIT_MAX_FRACTION,
@@ -34,6 +33,7 @@ from pytest_fixedratio.frt.state import TokenAccount
 from pytest_fixedratio.sol import programs
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.sol.pda import associated_token_address
 
 if TYPE_CHECKING:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from pytest_fixedratio.chain.base import PACKET_DATA_SIZE, AccountState, Chain, ChainError
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import GENESIS_UNIX_TIMESTAMP, LiteSvmChain
 from pytest_fixedratio.chain.loader import ProgramData, decode_program_account
 from pytest_fixedratio.errors import InvalidArgument
@@ -19,6 +18,7 @@ from pytest_fixedratio.frt.errors import TransactionFailure
 from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.address import b58decode
 from pytest_fixedratio.sol.instruction import Instruction, signer
+from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.sol.pda import associated_token_address
 
 pytestmark = pytest.mark.asyncio

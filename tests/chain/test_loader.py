@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.loader import (
     BUFFER_METADATA_LEN,
     PROGRAM_ACCOUNT_LEN,
@@ -24,6 +23,7 @@ from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
 from tests.frt.strategies import addresses, u64s
 
 PROGRAM, AUTHORITY, PAYER, BUFFER = (Wallet.from_seed(bytes([n]) * 32) for n in (1, 2, 3, 4))

@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_fixedratio.chain.base import MAX_COMPUTE_UNIT_LIMIT
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.plan import plan_transaction
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.sol import programs
+from pytest_fixedratio.sol.keys import Wallet
 
 ALICE, BOB, CAROL = (Wallet.from_seed(bytes([n]) * 32) for n in (1, 2, 3))
 PAY_BOB = programs.system_transfer(ALICE.address, BOB.address, 5)

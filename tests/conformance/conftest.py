@@ -17,7 +17,6 @@ from typing import Final, TypeVar
 import pytest_asyncio
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.errors import DecodeError
 from pytest_fixedratio.frt import accounts, pdas
@@ -31,6 +30,7 @@ from pytest_fixedratio.frt.state import AccountLayout, MainTreasuryState, Mint, 
 from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.sol.pda import associated_token_address
 
 SOL: Final = ids.LAMPORTS_PER_SOL

@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.frt import accounts, pdas
 from pytest_fixedratio.frt import instructions as ix
 from pytest_fixedratio.frt import math as frt_math
@@ -20,6 +19,7 @@ from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import AccountMeta, Instruction, ro, rw
+from pytest_fixedratio.sol.keys import Wallet
 from tests.conformance.conftest import (
     AMOUNT_MISMATCH,
     INSUFFICIENT_FEE_BALANCE,

@@ -12,7 +12,6 @@ import pytest
 import pytest_asyncio
 
 from pytest_fixedratio.chain.base import AccountState, Receipt
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.frt import accounts
 from pytest_fixedratio.frt import constants as c
@@ -23,6 +22,7 @@ from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, TokenAcc
 from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.sol.pda import associated_token_address
 from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global
 from pytest_fixedratio.verify.ledger import verify_receipt, watch_list
