@@ -17,7 +17,6 @@ from pathlib import Path
 from pytest_fixedratio.chain.abilities import Faucet, TimeTravel
 from pytest_fixedratio.chain.base import Chain
 from pytest_fixedratio.chain.factory import make_chain
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine.clock import Clock, RealClock, VirtualClock
 from pytest_fixedratio.engine.core_wallet import Rents
 from pytest_fixedratio.engine.decisions import Decisions
@@ -35,7 +34,10 @@ from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.engine.summary import CampaignSummary, summarize
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt.constants import LAMPORTS_PER_SOL, MINT_LEN, TOKEN_ACCOUNT_LEN, Side
+from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.sol.ids import LAMPORTS_PER_SOL, MINT_LEN, TOKEN_ACCOUNT_LEN
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.store.keyfile import load_wallet, save_wallet
 
 CORE_FUNDING_BASE = 100_000 * LAMPORTS_PER_SOL
 CORE_FUNDING_PER_POOL = 10 * LAMPORTS_PER_SOL
@@ -116,8 +118,8 @@ class Campaign:
             return seeded
         path = self.config.data_dir / "core_wallet.json"
         if path.exists():
-            return Wallet.load(path)
-        seeded.save(path)
+            return load_wallet(path)
+        save_wallet(seeded, path)
         return seeded
 
     async def setup(self) -> None:

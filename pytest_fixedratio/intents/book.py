@@ -15,9 +15,9 @@ from typing import Any, NamedTuple, TypeVar
 from pytest_fixedratio.chain.base import AccountMap, AccountState
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.state import AccountLayout
 from pytest_fixedratio.intents.expected import ExpectedError, Fails
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.snapshot import layout_of
 
 L = TypeVar("L", bound=AccountLayout)

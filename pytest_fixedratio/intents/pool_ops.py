@@ -15,15 +15,17 @@ from typing import ClassVar, Final
 from pytest_fixedratio.frt import accounts, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import FrtErrorCode, Raiser, SplTokenError, SystemProgramError
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
 from pytest_fixedratio.intents.book import Book
 from pytest_fixedratio.intents.expected import ExpectedError, Fails
 from pytest_fixedratio.intents.ops import Op
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.pda import associated_token_address
 from pytest_fixedratio.verify.snapshot import pool_roles
 
 E = ExpectedError
@@ -49,7 +51,7 @@ def user_token_account(book: Book, address: Address, owner: Address, *, error: E
     uninitialized = error or E.frt_builtin("UninitializedAccount")
     account = book.account(address, error=uninitialized)
     _require(len(account.data) > 0, uninitialized, lambda: f"{book.label(address)} has no data")
-    _require(account.owner == c.TOKEN_PROGRAM_ID, error or INCORRECT_PROGRAM_ID,
+    _require(account.owner == ids.TOKEN_PROGRAM_ID, error or INCORRECT_PROGRAM_ID,
              lambda: f"{book.label(address)} is not owned by SPL Token")
     token = book.read(address, TokenAccount, error=error or INVALID_ACCOUNT_DATA)
     _require(token.owner == owner, error or INVALID_ACCOUNT_DATA,
@@ -61,7 +63,7 @@ def user_token_account(book: Book, address: Address, owner: Address, *, error: E
 
 
 def _ata(given: Address | None, owner: Address, mint: Address) -> Address:
-    return pdas.associated_token_address(owner, mint) if given is None else given
+    return associated_token_address(owner, mint) if given is None else given
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,8 +349,8 @@ class InitializePool(Op):
     simple_ratio: bool
     flags: int = 0
     pool_rent: int = frt_math.rent(c.POOL_STATE_LEN)
-    token_account_rent: int = frt_math.rent(c.TOKEN_ACCOUNT_LEN)
-    mint_rent: int = frt_math.rent(c.MINT_LEN)
+    token_account_rent: int = frt_math.rent(ids.TOKEN_ACCOUNT_LEN)
+    mint_rent: int = frt_math.rent(ids.MINT_LEN)
 
     def instructions(self) -> tuple[Instruction, ...]:
         return (accounts.initialize_pool(self.creator, self.pool, flags=self.flags),)
@@ -377,11 +379,11 @@ class InitializePool(Op):
         book.create(p.pool, pid, bytes(c.POOL_STATE_LEN), error=already)
         self._fund(book, p.pool, self.pool_rent)
         for side in Side:
-            book.create(p.vault(side), c.TOKEN_PROGRAM_ID, TokenAccount(p.mint(side), p.pool, 0).encode())
+            book.create(p.vault(side), ids.TOKEN_PROGRAM_ID, TokenAccount(p.mint(side), p.pool, 0).encode())
             self._fund(book, p.vault(side), self.token_account_rent)
         for side in Side:
             decimals = book.read(p.mint(side), Mint).decimals
-            book.create(p.lp_mint(side), c.TOKEN_PROGRAM_ID, Mint(p.pool, 0, decimals, True, None).encode())
+            book.create(p.lp_mint(side), ids.TOKEN_PROGRAM_ID, Mint(p.pool, 0, decimals, True, None).encode())
             self._fund(book, p.lp_mint(side), self.mint_rent)
         state = PoolState.created(p, self.creator, simple_ratio=self.simple_ratio, creation_flags=self.flags)
         book.assign(p.pool, PoolState, **{name: getattr(state, name) for name in state.__slots__})

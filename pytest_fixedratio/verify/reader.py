@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pytest_fixedratio.chain.base import Chain
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.snapshot import (
     GlobalSnapshot,
     PoolSnapshot,

@@ -17,11 +17,12 @@ from pytest_fixedratio.chain.base import AccountMap, AccountState
 from pytest_fixedratio.errors import DecodeError, FixedRatioError
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.math import conservation_value
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
 
 
 class SnapshotError(FixedRatioError):
@@ -40,8 +41,8 @@ def layout_of(account: AccountState) -> type[AccountLayout] | None:
     """The layout an account's owner and size say it has: SPL Token accounts and mints by owner and size,
     FRT accounts by size alone (the program may be deployed at any address)."""
     size = len(account.data)
-    if account.owner == c.TOKEN_PROGRAM_ID:
-        return {c.TOKEN_ACCOUNT_LEN: TokenAccount, c.MINT_LEN: Mint}.get(size)
+    if account.owner == ids.TOKEN_PROGRAM_ID:
+        return {ids.TOKEN_ACCOUNT_LEN: TokenAccount, ids.MINT_LEN: Mint}.get(size)
     frt_layouts: dict[int, type[AccountLayout]] = {
         c.POOL_STATE_LEN: PoolState, c.MAIN_TREASURY_LEN: MainTreasuryState, c.SYSTEM_STATE_LEN: SystemState}
     return frt_layouts.get(size)
@@ -193,7 +194,7 @@ def pool_snapshot(addresses: PoolAddresses, accounts: AccountMap,
     problems: list[str] = []
     decoded: dict[PoolRole, tuple[AccountState, Any]] = {}
     for role, address in pool_roles(addresses).items():
-        owner = addresses.program_id if role is PoolRole.POOL else c.TOKEN_PROGRAM_ID
+        owner = addresses.program_id if role is PoolRole.POOL else ids.TOKEN_PROGRAM_ID
         found = _decode(accounts, role.value, address, _POOL_LAYOUTS[role], owner, problems, known)
         if found is not None:
             decoded[role] = found

@@ -7,13 +7,14 @@ from dataclasses import replace
 
 import pytest
 
-from pytest_fixedratio.frt import accounts, spl
+from pytest_fixedratio.frt import accounts
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import instructions as ix
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError, SplTokenError, TransactionFailure
 from pytest_fixedratio.frt.state import Mint, PoolState, TokenAccount
+from pytest_fixedratio.sol import programs
 from tests.conformance.conftest import (
     MAIN_DECIMALS,
     NETWORK_FEE,
@@ -155,7 +156,7 @@ async def test_lp_of_a_side_drained_by_swaps_cannot_all_be_redeemed(market: Mark
     # Tokens sent straight into the vault (I1's safe form VA >= TA) let the transfer out succeed; the tracked
     # total then refuses the withdrawal with ArithmeticOverflow, after both CPIs (§2.3 Withdraw).
     core = m.core.address
-    await m.bench.send_ok([spl.transfer(ata(core, m.pool.token_a_mint), m.pool.token_a_vault, core, TRADER_LP)],
+    await m.bench.send_ok([programs.transfer(ata(core, m.pool.token_a_mint), m.pool.token_a_vault, core, TRADER_LP)],
                           [m.core])
     receipt = await m.bench.checked_withdraw(m.pool, m.trader, Side.A, TRADER_LP, watch=m.watched())
     assert receipt.failure == TransactionFailure("ArithmeticOverflow", 0)

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from pytest_fixedratio.chain.base import Chain, Receipt
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.engine import context
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
@@ -19,10 +18,11 @@ from pytest_fixedratio.engine.oplog import MemorySink, OperationRecord
 from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, create_pool, working_amount
 from pytest_fixedratio.engine.session import Command, Session
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import Side
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.state import MainTreasuryState
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
 
 
 @pytest.mark.asyncio

@@ -14,8 +14,8 @@ from pytest_fixedratio.chain.base import AccountState
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.engine.oplog import MemorySink
 from pytest_fixedratio.engine.pools import PoolHandle
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, TokenAccount
+from pytest_fixedratio.sol.address import Address
 
 Tamper = Callable[[Campaign, PoolHandle], Awaitable[None]]
 

@@ -12,7 +12,7 @@ from pytest_fixedratio.chain.base import AccountState
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.state import MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
