@@ -36,12 +36,13 @@ from pytest_fixedratio.engine.view import AccountView
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.frt.pdas import pool_watch_list
 from pytest_fixedratio.frt.state import PoolState
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.verify.reader import read_global
-from pytest_fixedratio.verify.snapshot import describe_account, pool_watch_list
+from pytest_fixedratio.verify.snapshot import describe_account
 from pytest_fixedratio.verify.verifier import Verification, Verifier
 
 POOL_KINDS = frozenset({"deposit", "withdraw", "swap"})

@@ -6,6 +6,7 @@ The seeds and their order are FRT's; the derivation itself is Solana's and lives
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.sol import ids
@@ -99,3 +100,32 @@ class PoolAddresses:
 
     def mint(self, side: c.Side) -> Address:
         return self.token_a_mint if side is c.Side.A else self.token_b_mint
+
+
+class PoolRole(StrEnum):
+    """The accounts of one pool a snapshot reads, named as reports print them."""
+
+    POOL = "pool"
+    VAULT_A = "vault A"
+    VAULT_B = "vault B"
+    LP_MINT_A = "LP mint A"
+    LP_MINT_B = "LP mint B"
+    TOKEN_MINT_A = "token mint A"
+    TOKEN_MINT_B = "token mint B"
+
+
+def pool_roles(addresses: PoolAddresses) -> dict[PoolRole, Address]:
+    return {
+        PoolRole.POOL: addresses.pool,
+        PoolRole.VAULT_A: addresses.token_a_vault,
+        PoolRole.VAULT_B: addresses.token_b_vault,
+        PoolRole.LP_MINT_A: addresses.lp_a_mint,
+        PoolRole.LP_MINT_B: addresses.lp_b_mint,
+        PoolRole.TOKEN_MINT_A: addresses.token_a_mint,
+        PoolRole.TOKEN_MINT_B: addresses.token_b_mint,
+    }
+
+
+def pool_watch_list(addresses: PoolAddresses) -> tuple[Address, ...]:
+    """Every address a pool snapshot needs: read these, or pass them as a transaction's ``watch=``."""
+    return tuple(pool_roles(addresses).values())

@@ -417,3 +417,15 @@ class Mint(AccountLayout):
 
 for _cls in (PoolState, SystemState, MainTreasuryState, TokenAccount, Mint):
     _check_layout(_cls)
+
+
+def layout_for(owner: Address, size: int) -> type[AccountLayout] | None:
+    """The layout an account's owner and data size say it has: SPL Token accounts and mints by owner and size,
+    FRT accounts by size alone (the program may be deployed at any address)."""
+    if owner == ids.TOKEN_PROGRAM_ID:
+        return {ids.TOKEN_ACCOUNT_LEN: TokenAccount, ids.MINT_LEN: Mint}.get(size)
+    return _FRT_LAYOUTS.get(size)
+
+
+_FRT_LAYOUTS: Final[dict[int, type[AccountLayout]]] = {
+    c.POOL_STATE_LEN: PoolState, c.MAIN_TREASURY_LEN: MainTreasuryState, c.SYSTEM_STATE_LEN: SystemState}

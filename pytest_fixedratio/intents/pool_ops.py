@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
-from pytest_fixedratio.frt import accounts, pdas
+from pytest_fixedratio.frt import builders, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import FrtErrorCode, Raiser, SplTokenError, SystemProgramError
-from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.frt.pdas import PoolAddresses, pool_roles
 from pytest_fixedratio.frt.state import MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
 from pytest_fixedratio.intents.book import Book
 from pytest_fixedratio.intents.expected import ExpectedError, Fails
@@ -26,7 +26,6 @@ from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 from pytest_fixedratio.sol.pda import associated_token_address
-from pytest_fixedratio.verify.snapshot import pool_roles
 
 E = ExpectedError
 INVALID_ARGUMENT: Final = E.frt_builtin("InvalidArgument")
@@ -139,7 +138,7 @@ class Deposit(_PoolOp):
         return _ata(self.lp_account, self.user, self.pool.lp_mint(self.side))
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (accounts.deposit(self.pool, self.user, self.side, self.amount, source=self.source,
+        return (builders.deposit(self.pool, self.user, self.side, self.amount, source=self.source,
                                  lp_account=self.lp_account),)
 
     def labels(self) -> dict[Address, str]:
@@ -192,7 +191,7 @@ class Withdraw(_PoolOp):
         return _ata(self.destination, self.user, self.pool.mint(self.side))
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (accounts.withdraw(self.pool, self.user, self.side, self.lp_amount, lp_account=self.lp_account,
+        return (builders.withdraw(self.pool, self.user, self.side, self.lp_amount, lp_account=self.lp_account,
                                   destination=self.destination),)
 
     def labels(self) -> dict[Address, str]:
@@ -252,7 +251,7 @@ class Swap(_PoolOp):
         return _ata(self.output_account, self.user, self.pool.mint(self.input_side.other))
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (accounts.swap(self.pool, self.user, self.input_side, self.amount_in, self.expected_amount_out,
+        return (builders.swap(self.pool, self.user, self.input_side, self.amount_in, self.expected_amount_out,
                               input_account=self.input_account, output_account=self.output_account),)
 
     def labels(self) -> dict[Address, str]:
@@ -321,7 +320,7 @@ class InitializeProgram(Op):
     treasury_rent: int = frt_math.rent(c.MAIN_TREASURY_LEN)
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (accounts.initialize_program(self.program_id, self.authority, admin_authority=self.admin),)
+        return (builders.initialize_program(self.program_id, self.authority, admin_authority=self.admin),)
 
     def labels(self) -> dict[Address, str]:
         return {self.authority: "authority", pdas.system_state(self.program_id)[0]: "SystemState",
@@ -353,7 +352,7 @@ class InitializePool(Op):
     mint_rent: int = frt_math.rent(ids.MINT_LEN)
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (accounts.initialize_pool(self.creator, self.pool, flags=self.flags),)
+        return (builders.initialize_pool(self.creator, self.pool, flags=self.flags),)
 
     def labels(self) -> dict[Address, str]:
         pid = self.pool.program_id

@@ -12,7 +12,7 @@ from pytest_fixedratio.chain.base import PACKET_DATA_SIZE, AccountState, Chain, 
 from pytest_fixedratio.chain.litesvm import GENESIS_UNIX_TIMESTAMP, LiteSvmChain
 from pytest_fixedratio.chain.loader import ProgramData, decode_program_account
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import accounts, pdas
+from pytest_fixedratio.frt import builders, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.errors import TransactionFailure
 from pytest_fixedratio.sol import ids, programs
@@ -88,10 +88,10 @@ async def test_seeded_wallets_give_the_same_program_id(token_program_so: Path) -
 async def test_the_bundled_program_deploys_by_default_and_sees_its_upgrade_authority() -> None:
     chain = LiteSvmChain()
     stranger = await _funded(chain, 10 * SOL)
-    refused = await chain.send([accounts.initialize_program(chain.program_id, stranger.address)], [stranger])
+    refused = await chain.send([builders.initialize_program(chain.program_id, stranger.address)], [stranger])
     assert refused.failure == TransactionFailure("InvalidAccountData", 0)
     admin = chain.upgrade_authority
-    accepted = await chain.send([accounts.initialize_program(chain.program_id, admin.address)], [admin])
+    accepted = await chain.send([builders.initialize_program(chain.program_id, admin.address)], [admin])
     assert accepted.ok, accepted.logs
 
 

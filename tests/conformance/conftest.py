@@ -19,7 +19,7 @@ import pytest_asyncio
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.errors import DecodeError
-from pytest_fixedratio.frt import accounts, pdas
+from pytest_fixedratio.frt import builders, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
@@ -321,7 +321,7 @@ class Bench:
 
     async def initialize_program(self) -> Receipt:
         admin = self.chain.upgrade_authority
-        return await self.send_ok([accounts.initialize_program(self.program_id, admin.address)], [admin])
+        return await self.send_ok([builders.initialize_program(self.program_id, admin.address)], [admin])
 
     async def create_mint(self, label: str, decimals: int, *, token_program: Address = ids.TOKEN_PROGRAM_ID
                           ) -> Address:
@@ -348,7 +348,7 @@ class Bench:
 
     async def create_pool(self, pool: PoolAddresses, *, flags: int = 0, creator: Wallet | None = None) -> Receipt:
         payer = self.core if creator is None else creator
-        return await self.send_ok([accounts.initialize_pool(payer.address, pool, flags=flags)], [payer])
+        return await self.send_ok([builders.initialize_pool(payer.address, pool, flags=flags)], [payer])
 
     async def open_token_accounts(self, owner: Address, mints: Iterable[Address]) -> None:
         """Associated token accounts of `owner`, paid by the core wallet, four per transaction."""
@@ -371,26 +371,26 @@ class Bench:
         return wallet
 
     async def deposit(self, pool: PoolAddresses, user: Wallet, side: Side, amount: int) -> None:
-        await self.send_ok([accounts.deposit(pool, user.address, side, amount)], [user])
+        await self.send_ok([builders.deposit(pool, user.address, side, amount)], [user])
 
     # Operations checked against the oracle; `watch` adds accounts that must stay unchanged.
 
     async def checked_deposit(self, pool: PoolAddresses, user: Wallet, side: Side, amount: int, *,
                               watch: Iterable[Address] = ()) -> Receipt:
         before = await self.accounts((*operation_watch(pool, user.address), *watch))
-        return await self.run([accounts.deposit(pool, user.address, side, amount)], [user],
+        return await self.run([builders.deposit(pool, user.address, side, amount)], [user],
                               predict_deposit(before, pool, user.address, side, amount))
 
     async def checked_withdraw(self, pool: PoolAddresses, user: Wallet, side: Side, lp_amount: int, *,
                                watch: Iterable[Address] = ()) -> Receipt:
         before = await self.accounts((*operation_watch(pool, user.address), *watch))
-        return await self.run([accounts.withdraw(pool, user.address, side, lp_amount)], [user],
+        return await self.run([builders.withdraw(pool, user.address, side, lp_amount)], [user],
                               predict_withdraw(before, pool, user.address, side, lp_amount))
 
     async def checked_swap(self, pool: PoolAddresses, user: Wallet, input_side: Side, amount_in: int,
                            expected_out: int, *, watch: Iterable[Address] = ()) -> Receipt:
         before = await self.accounts((*operation_watch(pool, user.address), *watch))
-        return await self.run([accounts.swap(pool, user.address, input_side, amount_in, expected_out)], [user],
+        return await self.run([builders.swap(pool, user.address, input_side, amount_in, expected_out)], [user],
                               predict_swap(before, pool, user.address, input_side, amount_in, expected_out))
 
 

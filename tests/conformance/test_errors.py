@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from pytest_fixedratio.frt import accounts, pdas
-from pytest_fixedratio.frt import instructions as ix
+from pytest_fixedratio.frt import builders, pdas
+from pytest_fixedratio.frt import instruction_data as ix
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import RatioType, Side
 from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError, Raiser, SystemProgramError
@@ -95,11 +95,11 @@ def _data(instruction: Instruction, data: bytes) -> Instruction:
 
 
 def _deposit(m: Market, amount: int = 1_000, *, side: Side = Side.A, user: Wallet | None = None) -> Instruction:
-    return accounts.deposit(m.pool, (user or m.trader).address, side, amount)
+    return builders.deposit(m.pool, (user or m.trader).address, side, amount)
 
 
 def _withdraw(m: Market, lp_amount: int = 1_000, *, side: Side = Side.A) -> Instruction:
-    return accounts.withdraw(m.pool, m.trader.address, side, lp_amount)
+    return builders.withdraw(m.pool, m.trader.address, side, lp_amount)
 
 
 def _swap(m: Market, amount_in: int = 1_000, *, side: Side = Side.A, expected: int | None = None,
@@ -112,7 +112,7 @@ def _swap(m: Market, amount_in: int = 1_000, *, side: Side = Side.A, expected: i
                                             exact=exact_pool)
         except frt_math.SwapRejected:
             expected = 0
-    return accounts.swap(pool, m.trader.address, side, amount_in, expected)
+    return builders.swap(pool, m.trader.address, side, amount_in, expected)
 
 
 def _new_pool(m: Market, ratio: tuple[int, int] = (1_000_000, 2_000_000), *, token_b: Address | None = None
@@ -122,7 +122,7 @@ def _new_pool(m: Market, ratio: tuple[int, int] = (1_000_000, 2_000_000), *, tok
 
 
 def _create_pool(m: Market, pool: PoolAddresses | None = None, *, creator: Wallet | None = None) -> Instruction:
-    return accounts.initialize_pool((creator or m.core).address, pool or _new_pool(m))
+    return builders.initialize_pool((creator or m.core).address, pool or _new_pool(m))
 
 
 def _engineering_pool(m: Market) -> PoolAddresses:
@@ -325,7 +325,7 @@ async def test_error_path_returns_the_documented_error_and_changes_nothing(marke
 
 
 def _initialize(b: Bench, signer: Wallet | None = None, *, program_data: Address | None = None) -> Instruction:
-    return accounts.initialize_program(b.program_id, (signer or b.chain.upgrade_authority).address,
+    return builders.initialize_program(b.program_id, (signer or b.chain.upgrade_authority).address,
                                        program_data=program_data)
 
 

@@ -11,11 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_fixedratio.chain.base import AccountState
-from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import FrtErrorCode, SplTokenError, SystemProgramError
 from pytest_fixedratio.frt.state import Mint, PoolState, SystemState, TokenAccount
@@ -24,10 +22,12 @@ from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
 from pytest_fixedratio.intents.wallet_ops import Burn, CreateAta, MintTo, SolTransfer, TokenTransfer
-from pytest_fixedratio.verify.report import Check
-from pytest_fixedratio.verify.snapshot import layout_of
-from pytest_fixedratio.verify.verifier import Verification, Verifier
 from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.verify.report import Check
+from pytest_fixedratio.frt.state import layout_for
+from pytest_fixedratio.verify.verifier import Verification, Verifier
 from tests.verify.worlds import (
     CORE,
     CORE_WALLET,
@@ -279,7 +279,7 @@ def _perturbations(account: AccountState) -> list[tuple[str, AccountState]]:
     """Every single-field change of an account: lamports, owner, and each decoded field."""
     found = [("lamports", replace(account, lamports=account.lamports + 1)),
              ("owner", replace(account, owner=OTHER_ADDRESS))]
-    layout = layout_of(account)
+    layout = layout_for(account.owner, len(account.data))
     if layout is None:
         return found
     decoded: Any = layout.decode(account.data)

@@ -15,12 +15,9 @@ import pytest_asyncio
 
 from pytest_fixedratio.chain.abilities import AccountWriter, Faucet, TimeTravel
 from pytest_fixedratio.chain.base import AccountState, Receipt
-from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.errors import FrtErrorCode, SplTokenError
 from pytest_fixedratio.frt.pdas import PoolAddresses
@@ -30,13 +27,15 @@ from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, InitializePool, InitializeProgram, Swap, Withdraw
 from pytest_fixedratio.intents.wallet_ops import CreateAta, CreateMint, MintTo, SolTransfer, TokenTransfer
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.sol.pda import associated_token_address
 from pytest_fixedratio.verify.invariants import TreasuryHistory, check_global
 from pytest_fixedratio.verify.reader import read_global, read_pool
 from pytest_fixedratio.verify.report import Check, CheckOutcome
-from pytest_fixedratio.verify.snapshot import pool_watch_list
+from pytest_fixedratio.frt.pdas import pool_watch_list
 from pytest_fixedratio.verify.verifier import Verification, Verifier
-from pytest_fixedratio.sol.pda import associated_token_address
-from pytest_fixedratio.sol import ids
 
 pytestmark = [
     pytest.mark.asyncio,

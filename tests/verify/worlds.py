@@ -14,11 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
-from pytest_fixedratio.sol.keys import Wallet
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import CUSTOM, Raiser, TransactionFailure
 from pytest_fixedratio.frt.pdas import PoolAddresses
@@ -26,9 +23,12 @@ from pytest_fixedratio.frt.state import AccountLayout, MainTreasuryState, Mint, 
 from pytest_fixedratio.intents.expected import ExpectedError
 from pytest_fixedratio.intents.intent import Intent, Prediction
 from pytest_fixedratio.intents.ops import Op
-from pytest_fixedratio.verify.snapshot import PoolSnapshot, pool_snapshot, pool_watch_list
-from pytest_fixedratio.sol.pda import associated_token_address
 from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.sol.pda import associated_token_address
+from pytest_fixedratio.verify.snapshot import PoolSnapshot, pool_snapshot
+from pytest_fixedratio.frt.pdas import pool_watch_list
 
 PROGRAM_ID = Address(bytes([0x42] * 32))
 MINT_X = Address(bytes([0x11] * 32))

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import accounts as acc
+from pytest_fixedratio.frt import builders as acc
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt import instructions as ix
+from pytest_fixedratio.frt import instruction_data as ix
 from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.sol import ids

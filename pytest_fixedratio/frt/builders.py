@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt import instructions as ix
+from pytest_fixedratio.frt import instruction_data as ix
 from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.sol import ids
