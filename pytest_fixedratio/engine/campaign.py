@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import ClassVar
 
 from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
@@ -33,6 +34,7 @@ from pytest_fixedratio.engine.runtime import StressEngine
 from pytest_fixedratio.engine.summary import CampaignSummary, summarize
 from pytest_fixedratio.engine.verification import LedgerChecks
 from pytest_fixedratio.frt.constants import LAMPORTS_PER_SOL, Side
+from pytest_fixedratio.settings import check_campaign_fields
 
 CORE_FUNDING = 100_000 * LAMPORTS_PER_SOL
 
@@ -58,6 +60,26 @@ class CampaignConfig:
     data_dir: Path | None = None
     """Where the core wallet (0600) and the saved-pool book live; None keeps nothing. On the in-process chain,
     which is new every run, saved pools are found stale and dropped (backed up under deleted/)."""
+
+    _UNCHECKED: ClassVar[frozenset[str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        """Every way of making a config (the CLI, pytest options, marker and fixture overrides through
+        `dataclasses.replace`, direct calls) ends here, so each value is checked by the settings table once."""
+        check_campaign_fields({f.name: getattr(self, f.name) for f in fields(self) if f.name not in self._UNCHECKED})
+
+    @classmethod
+    def for_stepping(cls, *, pools: int, seed: int) -> CampaignConfig:
+        """A config for a test that calls `Campaign.setup`, `advance` and `finish` itself instead of `run`: it has
+        no duration (0), and `pools` may be 0 for a funded chain with the program initialised and nothing else."""
+        return _SteppedConfig(duration_s=0.0, pools=pools, seed=seed)
+
+
+class _SteppedConfig(CampaignConfig):
+    """See `CampaignConfig.for_stepping`; a subclass so that `dataclasses.replace` keeps a stepped config stepped."""
+
+    __slots__ = ()
+    _UNCHECKED = frozenset({"duration_s", "pools"})
 
 
 class Campaign:

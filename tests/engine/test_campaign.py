@@ -85,7 +85,7 @@ async def test_swap_workers_are_unique_per_direction() -> None:
 
 @pytest.mark.asyncio
 async def test_the_chain_clock_follows_virtual_time() -> None:
-    campaign = Campaign(CampaignConfig(duration_s=0, pools=1, seed=2))
+    campaign = Campaign(CampaignConfig.for_stepping(pools=1, seed=2))
     await campaign.setup()
     start = await campaign.chain.now()
     campaign.engine.start_all()

@@ -15,7 +15,7 @@ from pytest_fixedratio.frt.state import PoolState
 
 
 async def _started(seed: int, seconds: float) -> Campaign:
-    campaign = Campaign(CampaignConfig(duration_s=0, pools=1, seed=seed))
+    campaign = Campaign(CampaignConfig.for_stepping(pools=1, seed=seed))
     await campaign.setup()
     campaign.engine.start_all()
     await campaign.advance(seconds)

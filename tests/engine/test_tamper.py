@@ -66,7 +66,7 @@ CASES: dict[str, tuple[Tamper, str]] = {
 @pytest.mark.parametrize("case", sorted(CASES))
 async def test_tampering_between_operations_is_detected_and_reported(case: str) -> None:
     tamper, invariant = CASES[case]
-    campaign = Campaign(CampaignConfig(duration_s=0, pools=1, seed=21))
+    campaign = Campaign(CampaignConfig.for_stepping(pools=1, seed=21))
     await campaign.setup()
     campaign.engine.start_all()
     await campaign.advance(30)
