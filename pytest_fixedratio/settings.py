@@ -98,7 +98,7 @@ SECONDS = Kind(parse_duration, _is_seconds, "a positive duration such as 90s, 15
                "a positive, finite number of seconds")
 COUNT = whole_number(0)
 POSITIVE_COUNT = whole_number(1)
-INTEGER = Kind(int, _is_int, "a seed; pass a whole number such as 7", "a whole number")
+SEED_NUMBER = Kind(int, _is_int, "a seed; pass a whole number such as 7", "a whole number")
 CLOCK_MODE = Kind(_one_of(_CLOCKS), _is_bool, "a clock; choose one of: virtual, real",
                   "True (the virtual clock) or False (the real clock)")
 BOOLEAN = Kind(_one_of(_BOOLEANS), _is_bool, "true or false", "True or False")
@@ -174,7 +174,7 @@ HOARDING_WITHDRAWERS = Setting("hoarding_withdrawers", "hoarding_withdrawers_per
                                "of those withdrawers, how many keep their tokens rather than share them back",
                                at_most="withdrawers_per_side")
 SWAPPERS = Setting("swappers", "swappers", BOOLEAN, "true", "true|false", "swap workers (one each way per pool)")
-SEED = Setting("seed", "seed", INTEGER, "7", "INT",
+SEED = Setting("seed", "seed", SEED_NUMBER, "7", "INT",
                "master seed of every random choice: the same seed replays the same run")
 PROGRAM = Setting("program", "program_path", PROGRAM_FILE, "", "PATH",
                   "an FRT program .so to test instead of the bundled reference program")

@@ -62,6 +62,7 @@ class CampaignConfig:
     which is new every run, saved pools are found stale and dropped (backed up under deleted/)."""
 
     _UNCHECKED: ClassVar[frozenset[str]] = frozenset()
+    """Fields `__post_init__` leaves alone: none here, see `for_stepping`."""
 
     def __post_init__(self) -> None:
         """Every way of making a config (the CLI, pytest options, marker and fixture overrides through
