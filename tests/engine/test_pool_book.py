@@ -72,7 +72,7 @@ class UnreadableChain:
 
 async def _campaign(seed: int = 1) -> Campaign:
     """A funded core wallet and an initialised program on a fresh LiteSVM chain, no pools yet."""
-    campaign = Campaign(CampaignConfig(pools=0, seed=seed), sink=MemorySink())
+    campaign = Campaign(CampaignConfig.for_stepping(pools=0, seed=seed), sink=MemorySink())
     await campaign.setup()
     return campaign
 

@@ -88,7 +88,7 @@ async def test_a_wrong_success_log_line_is_reported() -> None:
 
 @pytest.mark.asyncio
 async def test_a_treasury_field_not_set_as_the_spec_says_is_reported() -> None:
-    summary = await Campaign(CampaignConfig(duration_s=0, pools=1, seed=6), chain=_rewriting(treasury=True)).run()
+    summary = await Campaign(CampaignConfig(duration_s=1, pools=1, seed=6), chain=_rewriting(treasury=True)).run()
     assert not summary.passed
     details = [d for i in summary.incidents for d in i["details"]]
     assert any(d.startswith("[delta] MainTreasury") and "last_update_timestamp predicted" in d for d in details), \
@@ -133,7 +133,7 @@ def _script() -> list[tuple[float, Command]]:
 
 async def _scripted(seed: int) -> tuple[list[OperationRecord], Session]:
     log = MemorySink()
-    campaign = Campaign(CampaignConfig(duration_s=0, pools=0, seed=seed), sink=log)
+    campaign = Campaign(CampaignConfig.for_stepping(pools=0, seed=seed), sink=log)
     await campaign.setup()
     await campaign.session.run_script([*_script(), (150, lambda session: session.stop())])
     return log.records, campaign.session

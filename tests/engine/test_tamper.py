@@ -71,7 +71,7 @@ CASES: dict[str, tuple[Tamper, str]] = {
 async def test_tampering_between_operations_is_detected_and_reported(case: str) -> None:
     tamper, invariant = CASES[case]
     log = MemorySink()
-    campaign = Campaign(CampaignConfig(duration_s=0, pools=1, seed=21), sink=log)
+    campaign = Campaign(CampaignConfig.for_stepping(pools=1, seed=21), sink=log)
     await campaign.setup()
     session = campaign.session
     session.start()
