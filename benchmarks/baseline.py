@@ -26,14 +26,15 @@ from solders.transaction_metadata import FailedTransactionMetadata, TransactionM
 
 from pytest_fixedratio.chain.base import ChainError
 from pytest_fixedratio.chain.convert import to_pubkey, to_solders_instruction
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
-from pytest_fixedratio.frt import accounts, pdas, spl
-from pytest_fixedratio.frt import constants as c
+from pytest_fixedratio.frt import builders
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import Side
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol import ids, programs
+from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.sol.pda import associated_token_address
 
 Operation = Literal["swap", "deposit"]
 OPERATIONS: Final[tuple[Operation, ...]] = ("swap", "deposit")
@@ -43,7 +44,7 @@ RATIO_A, RATIO_B = 1_000_000, 2_000_000
 LIQUIDITY: Final = 10**15
 """Token B in the pool: enough output for millions of swaps."""
 TRADER_TOKENS: Final = 10**17
-TRADER_LAMPORTS: Final = 10**6 * c.LAMPORTS_PER_SOL
+TRADER_LAMPORTS: Final = 10**6 * ids.LAMPORTS_PER_SOL
 """A deposit costs 0.013 SOL of fee: enough for tens of millions of them."""
 
 
@@ -61,19 +62,19 @@ async def _open_market() -> BaselineMarket:
     chain = LiteSvmChain(program=_wallet("baseline-program"), upgrade_authority=_wallet("baseline-authority"))
     admin, trader = chain.upgrade_authority, _wallet("baseline-trader")
     await chain.airdrop(trader.address, TRADER_LAMPORTS)
-    await _send(chain, [accounts.initialize_program(chain.program_id, admin.address)], [admin])
+    await _send(chain, [builders.initialize_program(chain.program_id, admin.address)], [admin])
     mints = [_wallet(f"baseline-mint-{i}") for i in range(2)]
     for mint in mints:
-        await _send(chain, [spl.create_account(trader.address, mint.address, frt_math.rent(c.MINT_LEN), c.MINT_LEN,
-                                               c.TOKEN_PROGRAM_ID),
-                            spl.initialize_mint2(mint.address, DECIMALS, trader.address)], [trader, mint])
+        await _send(chain, [programs.create_account(trader.address, mint.address, frt_math.rent(ids.MINT_LEN),
+                                                    ids.MINT_LEN, ids.TOKEN_PROGRAM_ID),
+                            programs.initialize_mint2(mint.address, DECIMALS, trader.address)], [trader, mint])
     pool = PoolAddresses.derive(chain.program_id, mints[0].address, mints[1].address, RATIO_A, RATIO_B)
-    await _send(chain, [accounts.initialize_pool(trader.address, pool)], [trader])
-    await _send(chain, [spl.create_associated_token_account(trader.address, trader.address, mint)
+    await _send(chain, [builders.initialize_pool(trader.address, pool)], [trader])
+    await _send(chain, [programs.create_associated_token_account(trader.address, trader.address, mint)
                         for mint in (pool.token_a_mint, pool.token_b_mint, pool.lp_a_mint, pool.lp_b_mint)], [trader])
-    await _send(chain, [spl.mint_to(mint, pdas.associated_token_address(trader.address, mint), trader.address,
-                                    TRADER_TOKENS) for mint in (pool.token_a_mint, pool.token_b_mint)], [trader])
-    await _send(chain, [accounts.deposit(pool, trader.address, Side.B, LIQUIDITY)], [trader])
+    await _send(chain, [programs.mint_to(mint, associated_token_address(trader.address, mint), trader.address,
+                                         TRADER_TOKENS) for mint in (pool.token_a_mint, pool.token_b_mint)], [trader])
+    await _send(chain, [builders.deposit(pool, trader.address, Side.B, LIQUIDITY)], [trader])
     return BaselineMarket(chain.svm, pool, trader)
 
 
@@ -93,8 +94,8 @@ class BaselineMarket:
         """A deposit of `amount` A, or a swap of `amount` A for exactly 2·amount B."""
         user = self.trader.address
         if operation == "deposit":
-            return accounts.deposit(self.pool, user, Side.A, amount)
-        return accounts.swap(self.pool, user, Side.A, amount, frt_math.swap_output(amount, RATIO_A, RATIO_B))
+            return builders.deposit(self.pool, user, Side.A, amount)
+        return builders.swap(self.pool, user, Side.A, amount, frt_math.swap_output(amount, RATIO_A, RATIO_B))
 
     def signed(self, operation: Operation, count: int, first_amount: int = 1) -> list[Transaction]:
         """`count` distinct transactions (amounts first_amount, first_amount + 1, ...), signed now."""

@@ -184,13 +184,21 @@ def frt_campaign_config(request: pytest.FixtureRequest) -> CampaignConfig:
     """This test's CampaignConfig: the session's options and seed, then ``frt_campaign`` marker overrides
     (the marker closest to the test wins)."""
     record = request.config.stash[SESSION_KEY]
+    try:
+        return options.with_overrides(record.options.campaign_config(record.seed), _marker_overrides(request.node))
+    except InvalidArgument as exc:  # the test's own marker is wrong: the harness's traceback would only distract
+        message = f"@pytest.mark.frt_campaign: {exc}"
+    pytest.fail(message, pytrace=False)
+
+
+def _marker_overrides(node: pytest.Item) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
-    for marker in reversed(list(request.node.iter_markers("frt_campaign"))):
+    for marker in reversed(list(node.iter_markers("frt_campaign"))):
         if marker.args:
             raise InvalidArgument(f"frt_campaign takes keyword arguments only, got {marker.args!r}; "
                                   f"write e.g. @pytest.mark.frt_campaign(duration_s=60)")
         overrides.update(marker.kwargs)
-    return options.with_overrides(record.options.campaign_config(record.seed), overrides)
+    return overrides
 
 
 @pytest.fixture

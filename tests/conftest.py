@@ -12,11 +12,11 @@ import pytest
 from solders.litesvm import LiteSVM
 
 from pytest_fixedratio.chain.convert import to_pubkey
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.chain.loader import PROGRAM_DATA_METADATA_LEN, decode_program_account
-from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
 
 
 def builtin_program_elf(program_id: Address) -> bytes:
@@ -33,7 +33,7 @@ def builtin_program_elf(program_id: Address) -> bytes:
 def token_program_so(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """SPL Token's ELF written as a .so file, for `LiteSvmChain(program_path=...)`."""
     path = tmp_path_factory.mktemp("programs") / "spl_token.so"
-    path.write_bytes(builtin_program_elf(c.TOKEN_PROGRAM_ID))
+    path.write_bytes(builtin_program_elf(ids.TOKEN_PROGRAM_ID))
     return path
 
 

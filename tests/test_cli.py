@@ -4,28 +4,43 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
+import sysconfig
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from pytest_fixedratio.cli import main, parse_duration
+from pytest_fixedratio.cli import main
+from pytest_fixedratio.settings import SETTINGS
 
-UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-@given(value=st.integers(0, 10**6), unit=st.sampled_from([*UNITS, ""]))
-def test_durations_parse_with_every_unit(value: int, unit: str) -> None:
-    assert parse_duration(f"{value}{unit}") == pytest.approx(value * UNITS.get(unit, 1))
+FRT_STRESS = Path(sysconfig.get_path("scripts")) / "frt-stress"
 
 
-@pytest.mark.parametrize("text", ["", "1y", "5 parsecs", "ten", "1h30"])
-def test_bad_durations_are_refused_by_name(text: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["run", "--duration", text])
-    assert exit_info.value.code == 2
-    assert f"{text!r} is not a duration" in capsys.readouterr().err
+@pytest.mark.parametrize(("args", "error"), [
+    (["--duration", "0"], "--duration: '0' is not a positive duration such as 90s, 15m, 1h or 3600"),
+    (["--duration", "1h30"], "--duration: '1h30' is not a positive duration such as 90s, 15m, 1h or 3600"),
+    (["--pools", "0"], "--pools: '0' is not a whole number >= 1"),
+    (["--depositors", "-1"], "--depositors: '-1' is not a whole number >= 0"),
+    (["--withdrawers", "two"], "--withdrawers: 'two' is not a whole number >= 0"),
+    (["--verify-every", "0"], "--verify-every: '0' is not a whole number >= 1"),
+    (["--clock", "fast"], "--clock: 'fast' is not a clock; choose one of: virtual, real"),
+    (["--seed", "7.5"], "--seed: '7.5' is not a seed; pass a whole number such as 7"),
+    (["--program", "missing.so"], "--program: 'missing.so' is not a file; pass the path of a built FRT program .so"),
+    (["--withdrawers", "1", "--hoarding-withdrawers", "2"],
+     "hoarding_withdrawers_per_side: 2 must be at most withdrawers_per_side, 1"),
+])
+def test_bad_settings_are_refused_by_name_with_exit_status_2(args: list[str], error: str,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"frt-stress: error: {error}") and not captured.out
+
+
+def test_the_installed_command_refuses_a_zero_duration() -> None:
+    result = subprocess.run([str(FRT_STRESS), "run", "--duration", "0"], capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 2
+    assert "--duration: '0' is not a positive duration" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_short_run_prints_a_summary_and_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -43,6 +58,16 @@ def test_a_short_run_prints_a_summary_and_writes_the_report(tmp_path: Path, caps
     assert "secret" not in report.read_text() and "private" not in report.read_text()
 
 
+def test_worker_settings_shape_the_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    report = tmp_path / "summary.json"
+    assert main(["run", "--duration", "10s", "--pools", "1", "--depositors", "1", "--withdrawers", "1",
+                 "--hoarding-withdrawers", "0", "--no-swappers", "--clock", "virtual", "--verify-every", "3",
+                 "--report", str(report)]) == 0
+    workers = json.loads(report.read_text())["per_worker"].values()
+    assert sorted((w["kind"], w["side"]) for w in workers) == [("deposit", "A"), ("deposit", "B"),
+                                                                ("withdrawal", "A"), ("withdrawal", "B")]
+
+
 def test_a_broken_program_is_a_clear_error_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                                            ) -> None:
     broken = tmp_path / "broken.so"
@@ -50,11 +75,17 @@ def test_a_broken_program_is_a_clear_error_not_a_traceback(tmp_path: Path, capsy
     assert main(["run", "--duration", "1s", "--program", str(broken)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("frt-stress: error: deploying the 204-byte program failed")
-    with pytest.raises(SystemExit):
-        main(["run", "--program", str(tmp_path / "missing.so")])
-    assert "is not a file" in capsys.readouterr().err
 
 
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 0
     assert "run" in capsys.readouterr().out
+
+
+def test_run_offers_every_setting(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # argparse wraps help to the terminal's width
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    assert all(f"--{setting.flag}" in out for setting in SETTINGS)
+    assert "--no-swappers" in out and "--duration DURATION" in out and "(default 1h)" in out

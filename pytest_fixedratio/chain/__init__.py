@@ -1,10 +1,10 @@
-"""Everything that talks to a Solana cluster: the `Chain` protocol, its values, wallets and the targets.
+"""Everything that talks to a Solana cluster: the `Chain` protocol, its values and the targets.
 
-The only package that imports solders / solana-py; its API speaks `frt` values. Targets live in their own
-modules (`chain.litesvm`, ...) and are imported where one is chosen.
+With `sol.keys` (a wallet wraps a solders keypair), the only code that imports solders / solana-py; its API
+speaks `sol` and `frt` values. Targets live in their own modules (`chain.litesvm`, ...) and are imported where
+one is chosen. Wallets are `sol.keys.Wallet`.
 """
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Chain, ChainError, Receipt
-from pytest_fixedratio.chain.keys import Wallet
 
-__all__ = ["AccountMap", "AccountState", "Chain", "ChainError", "Receipt", "Wallet"]
+__all__ = ["AccountMap", "AccountState", "Chain", "ChainError", "Receipt"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from pytest_fixedratio.chain.base import AccountState
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol.address import Address
 
 
 @runtime_checkable

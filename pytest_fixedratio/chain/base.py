@@ -2,7 +2,7 @@
 
 The engine, the verifier and the tests talk to a chain only through `Chain`, so they run unchanged on the
 in-process LiteSVM, the localnet endpoint or a real validator. Everything here is plain Python: addresses are
-`frt.address.Address`, instructions `frt.meta.Instruction`, failures `frt.errors.TransactionFailure`. A failed
+`sol.address.Address`, instructions `sol.instruction.Instruction`, failures `frt.errors.TransactionFailure`. A failed
 transaction is a normal outcome of a stress run, so `send` *returns* it in the `Receipt`; only misuse (a
 missing signer, a transaction too large to be sent) raises.
 """
@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
 from pytest_fixedratio.errors import FixedRatioError
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.errors import TransactionFailure
-from pytest_fixedratio.frt.meta import Instruction
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 
 if TYPE_CHECKING:
-    from pytest_fixedratio.chain.keys import Wallet
+    from pytest_fixedratio.sol.keys import Wallet
 
 MAX_COMPUTE_UNIT_LIMIT: Final = 1_400_000
 """The largest per-transaction compute budget Solana grants."""

@@ -23,9 +23,9 @@ from solders.transaction_status import (
 )
 
 from pytest_fixedratio.chain.base import AccountState
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.errors import TransactionFailure
-from pytest_fixedratio.frt.meta import Instruction
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 
 
 def to_pubkey(address: Address) -> Pubkey:

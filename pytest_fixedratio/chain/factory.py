@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Final
 
 from pytest_fixedratio.chain.base import Chain
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.sol.keys import Wallet
 
 TARGETS: Final = ("litesvm",)
 """Targets this build can make; the rpc and localnet targets are the subject of their own issue."""

@@ -45,15 +45,15 @@ from pytest_fixedratio.chain.convert import (
     to_solders_instruction,
     to_transaction_failure,
 )
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.loader import BUFFER_METADATA_LEN, PROGRAM_ACCOUNT_LEN, Deployment
 from pytest_fixedratio.chain.plan import TransactionPlan, plan_transaction
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.errors import TransactionFailure
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.program import REFERENCE_PROGRAM
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
 
 BUNDLED_PROGRAM: Final = REFERENCE_PROGRAM
 """The reference FRT program built by `make program`; the default program under test."""
@@ -62,7 +62,7 @@ GENESIS_UNIX_TIMESTAMP: Final = 1_735_689_600
 compares timestamps with 0-initialised fields (treasury rate limit), so a realistic, fixed start is used."""
 FAUCET_LAMPORTS: Final = 10**18
 """The airdrop account's balance: enough for any soak run (LiteSVM's default is 1M SOL)."""
-AUTHORITY_FUNDING: Final = 100 * c.LAMPORTS_PER_SOL
+AUTHORITY_FUNDING: Final = 100 * ids.LAMPORTS_PER_SOL
 """Airdropped to the upgrade authority: pays the deployment and, later, the admin's transactions."""
 
 _NO_PROGRAM = ("the bundled reference program {path} has not been built: run `make program`, or pass "

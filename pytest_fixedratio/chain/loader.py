@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Final
 
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
-from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt import pdas, spl
-from pytest_fixedratio.frt.address import ADDRESS_LEN, Address
-from pytest_fixedratio.frt.meta import Instruction, ro, rw, signer
+from pytest_fixedratio.frt import pdas
+from pytest_fixedratio.sol import ids, programs
+from pytest_fixedratio.sol.address import ADDRESS_LEN, Address
+from pytest_fixedratio.sol.instruction import Instruction, ro, rw, signer
+from pytest_fixedratio.sol.keys import Wallet
 
 BUFFER_METADATA_LEN: Final = 37
 """u32 tag + Option<Pubkey> authority, before the ELF bytes in a buffer."""
@@ -53,21 +53,21 @@ class LoaderState(IntEnum):
 
 def initialize_buffer(buffer: Address, authority: Address) -> Instruction:
     data = struct.pack("<I", LoaderInstruction.INITIALIZE_BUFFER)
-    return Instruction(c.BPF_LOADER_UPGRADEABLE_ID, (rw(buffer), ro(authority)), data)
+    return Instruction(ids.BPF_LOADER_UPGRADEABLE_ID, (rw(buffer), ro(authority)), data)
 
 
 def write(buffer: Address, authority: Address, offset: int, chunk: bytes) -> Instruction:
     data = struct.pack("<IIQ", LoaderInstruction.WRITE, offset, len(chunk)) + chunk
-    return Instruction(c.BPF_LOADER_UPGRADEABLE_ID, (rw(buffer), signer(authority, writable=False)), data)
+    return Instruction(ids.BPF_LOADER_UPGRADEABLE_ID, (rw(buffer), signer(authority, writable=False)), data)
 
 
 def deploy_with_max_data_len(payer: Address, program: Address, buffer: Address, authority: Address,
                              max_data_len: int) -> Instruction:
     accounts = (signer(payer), rw(pdas.program_data(program)[0]), rw(program), rw(buffer),
-                ro(c.RENT_SYSVAR_ID), ro(c.CLOCK_SYSVAR_ID), ro(c.SYSTEM_PROGRAM_ID),
+                ro(ids.RENT_SYSVAR_ID), ro(ids.CLOCK_SYSVAR_ID), ro(ids.SYSTEM_PROGRAM_ID),
                 signer(authority, writable=False))
     data = struct.pack("<IQ", LoaderInstruction.DEPLOY_WITH_MAX_DATA_LEN, max_data_len)
-    return Instruction(c.BPF_LOADER_UPGRADEABLE_ID, accounts, data)
+    return Instruction(ids.BPF_LOADER_UPGRADEABLE_ID, accounts, data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,15 +96,15 @@ class Deployment:
         if not self.elf or size < len(self.elf):
             raise InvalidArgument(f"cannot deploy {len(self.elf)} ELF bytes with max_data_len={size}")
         payer, buffer, authority = self.payer.address, self.buffer.address, self.authority.address
-        create_buffer = spl.create_account(payer, buffer, buffer_rent, BUFFER_METADATA_LEN + len(self.elf),
-                                           c.BPF_LOADER_UPGRADEABLE_ID)
+        create_buffer = programs.create_account(payer, buffer, buffer_rent, BUFFER_METADATA_LEN + len(self.elf),
+                                                ids.BPF_LOADER_UPGRADEABLE_ID)
         steps = [DeployStep((create_buffer, initialize_buffer(buffer, authority)), (self.payer, self.buffer))]
         steps += [DeployStep((write(buffer, authority, offset, self.elf[offset:offset + WRITE_CHUNK_LEN]),),
                              (self.payer, self.authority))
                   for offset in range(0, len(self.elf), WRITE_CHUNK_LEN)]
         program = self.program.address
-        create_program = spl.create_account(payer, program, program_rent, PROGRAM_ACCOUNT_LEN,
-                                            c.BPF_LOADER_UPGRADEABLE_ID)
+        create_program = programs.create_account(payer, program, program_rent, PROGRAM_ACCOUNT_LEN,
+                                                 ids.BPF_LOADER_UPGRADEABLE_ID)
         deploy = deploy_with_max_data_len(payer, program, buffer, authority, size)
         steps.append(DeployStep((create_program, deploy), (self.payer, self.program, self.authority)))
         return steps

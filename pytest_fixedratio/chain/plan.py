@@ -10,12 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pytest_fixedratio.chain.base import MAX_COMPUTE_UNIT_LIMIT
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt import spl
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import Instruction
+from pytest_fixedratio.sol import ids, programs
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +77,9 @@ def _compute_budget(instructions: Sequence[Instruction], limit: int | None) -> t
     if any(_sets_unit_limit(ix) for ix in instructions):
         raise InvalidArgument("compute_unit_limit= given while the instructions already set a compute unit "
                               "limit; pass one or the other (the runtime rejects two)")
-    return (spl.set_compute_unit_limit(limit),)
+    return (programs.set_compute_unit_limit(limit),)
 
 
 def _sets_unit_limit(instruction: Instruction) -> bool:
-    return (instruction.program_id == c.COMPUTE_BUDGET_PROGRAM_ID
-            and instruction.data[:1] == bytes([spl.ComputeBudgetInstruction.SET_COMPUTE_UNIT_LIMIT]))
+    return (instruction.program_id == ids.COMPUTE_BUDGET_PROGRAM_ID
+            and instruction.data[:1] == bytes([programs.ComputeBudgetInstruction.SET_COMPUTE_UNIT_LIMIT]))

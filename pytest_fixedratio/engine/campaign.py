@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import ClassVar
 
 from pytest_fixedratio.chain.abilities import Faucet, TimeTravel
 from pytest_fixedratio.chain.base import Chain
 from pytest_fixedratio.chain.factory import make_chain
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine.clock import Clock, RealClock, VirtualClock
 from pytest_fixedratio.engine.core_wallet import Rents
 from pytest_fixedratio.engine.decisions import Decisions
@@ -35,7 +35,11 @@ from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.engine.summary import CampaignSummary, summarize
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt.constants import LAMPORTS_PER_SOL, MINT_LEN, TOKEN_ACCOUNT_LEN, Side
+from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.settings import check_campaign_fields
+from pytest_fixedratio.sol.ids import LAMPORTS_PER_SOL, MINT_LEN, TOKEN_ACCOUNT_LEN
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.store.keyfile import load_wallet, save_wallet
 
 CORE_FUNDING_BASE = 100_000 * LAMPORTS_PER_SOL
 CORE_FUNDING_PER_POOL = 10 * LAMPORTS_PER_SOL
@@ -77,6 +81,27 @@ class CampaignConfig:
     def workers_per_pool(self) -> int:
         return 2 * (self.depositors_per_side + self.withdrawers_per_side + int(self.swappers))
 
+    _UNCHECKED: ClassVar[frozenset[str]] = frozenset()
+    """Fields `__post_init__` leaves alone: none here, see `for_stepping`."""
+
+    def __post_init__(self) -> None:
+        """Every way of making a config (the CLI, pytest options, marker and fixture overrides through
+        `dataclasses.replace`, direct calls) ends here, so each value is checked by the settings table once."""
+        check_campaign_fields({f.name: getattr(self, f.name) for f in fields(self) if f.name not in self._UNCHECKED})
+
+    @classmethod
+    def for_stepping(cls, *, pools: int, seed: int) -> CampaignConfig:
+        """A config for a test that calls `Campaign.setup`, `advance` and `finish` itself instead of `run`: it has
+        no duration (0), and `pools` may be 0 for a funded chain with the program initialised and nothing else."""
+        return _SteppedConfig(duration_s=0.0, pools=pools, seed=seed)
+
+
+class _SteppedConfig(CampaignConfig):
+    """See `CampaignConfig.for_stepping`; a subclass so that `dataclasses.replace` keeps a stepped config stepped."""
+
+    __slots__ = ()
+    _UNCHECKED = frozenset({"duration_s", "pools"})
+
 
 class Campaign:
     """One campaign: `setup` builds the session, pools and workers; `run` drives them and summarises."""
@@ -116,8 +141,8 @@ class Campaign:
             return seeded
         path = self.config.data_dir / "core_wallet.json"
         if path.exists():
-            return Wallet.load(path)
-        seeded.save(path)
+            return load_wallet(path)
+        save_wallet(seeded, path)
         return seeded
 
     async def setup(self) -> None:

@@ -9,17 +9,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.model import WorkerConfig, WorkerKind
 from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.stats import WorkerStats
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.state import SystemState, TokenAccount
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.intents.ops import Op
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.sol.pda import associated_token_address
 
 if TYPE_CHECKING:
     from pytest_fixedratio.engine.outcome import Outcome
@@ -36,7 +37,7 @@ class Peer:
     address: Address
 
     def ata(self, mint: Address) -> Address:
-        return pdas.associated_token_address(self.address, mint)
+        return associated_token_address(self.address, mint)
 
 
 class WorkerContext:
@@ -66,7 +67,7 @@ class WorkerContext:
         return self._session.pools[self.config.pool]
 
     def ata(self, mint: Address) -> Address:
-        return pdas.associated_token_address(self.address, mint)
+        return associated_token_address(self.address, mint)
 
     def now(self) -> float:
         return self._session.clock.now()

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.errors import FixedRatioError
-from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.wallet_ops import CreateAta, CreateMint, MintTo, SolTransfer
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.sol.pda import associated_token_address
 
 if TYPE_CHECKING:
     from pytest_fixedratio.engine.outcome import Outcome
@@ -78,7 +78,7 @@ class CoreWallet:
 
     def missing_atas(self, pairs: Sequence[tuple[Address, Address]]) -> list[tuple[Address, Address]]:
         """The (owner, mint) pairs whose ATA this wallet does not know to exist."""
-        return [p for p in dict.fromkeys(pairs) if pdas.associated_token_address(*p) not in self._known_atas]
+        return [p for p in dict.fromkeys(pairs) if associated_token_address(*p) not in self._known_atas]
 
     async def ensure_atas(self, pairs: Sequence[tuple[Address, Address]]) -> None:
         """Make sure every (owner, mint) ATA exists, creating the missing ones (idempotently)."""
@@ -87,7 +87,7 @@ class CoreWallet:
             batch = missing[start:start + ATAS_PER_TRANSACTION]
             await self._execute("create_ata", [CreateAta(self.address, owner, mint, self.rents.token_account)
                                                for owner, mint in batch])
-            self._known_atas.update(pdas.associated_token_address(*p) for p in batch)
+            self._known_atas.update(associated_token_address(*p) for p in batch)
 
     def forget_atas(self, atas: Sequence[Address]) -> None:
         """ATAs that were closed: create them again when next needed."""
@@ -97,7 +97,7 @@ class CoreWallet:
                       pool: Address | None = None) -> Outcome:
         """Mint `amount` of `mint` into `owner`'s ATA (created first when missing)."""
         await self.ensure_atas([(owner, mint)])
-        ata = pdas.associated_token_address(owner, mint)
+        ata = associated_token_address(owner, mint)
         return await self._execute(kind, [MintTo(mint, ata, self.address, amount)], amount=amount, pool=pool)
 
     async def send_sol(self, to: Address, lamports: int, *, kind: str = "sol_topup") -> Outcome:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt.constants import LAMPORTS_PER_SIGNATURE, LAMPORTS_PER_SOL
+from pytest_fixedratio.sol.ids import LAMPORTS_PER_SIGNATURE, LAMPORTS_PER_SOL
 
 REFILL_THRESHOLD_PERCENT = 5
 SOL_LOW_WATER = LAMPORTS_PER_SOL // 10        # a worker below 0.1 SOL gets a top-up

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.sol.address import Address
 
 
 class WorkerKind(StrEnum):

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from pytest_fixedratio.errors import InvalidArgument
+
 
 @dataclass(frozen=True, slots=True)
 class OperationRecord:
@@ -68,7 +70,11 @@ class JsonlSink:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._file: IO[str] | None = path.open("a", encoding="utf-8")
+        try:
+            self._file: IO[str] | None = path.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise InvalidArgument(f"cannot write the operation log {path}: {exc.strerror}; pass a writable "
+                                  f"file path") from None
 
     def write(self, record: OperationRecord) -> None:
         if self._file is not None:

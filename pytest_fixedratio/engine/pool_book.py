@@ -26,11 +26,12 @@ from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import ZERO, Address
 from pytest_fixedratio.frt.constants import PoolFlag, RatioType
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.ratio import normalize_ratio, parse_rate
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import ZERO, Address
 from pytest_fixedratio.store.atomic import StateFileError, atomic_write_json, read_json
 
 SCHEMA_VERSION: Final = 1
@@ -44,7 +45,7 @@ IDENTITY_FIELDS: Final = (
     "token_b_vault_bump_seed", "lp_token_a_mint_bump_seed", "lp_token_b_mint_bump_seed",
 )
 """PoolState fields InitializePool derives from the mints and ratio, and nothing changes afterwards."""
-TOKEN_PROGRAMS: Final = (c.TOKEN_PROGRAM_ID, c.TOKEN_2022_PROGRAM_ID)
+TOKEN_PROGRAMS: Final = (ids.TOKEN_PROGRAM_ID, ids.TOKEN_2022_PROGRAM_ID)
 TRANSPORT_ERRORS: Final = (ChainError, OSError)
 """What a chain raises when it cannot be read (OSError covers timeouts and refused connections)."""
 

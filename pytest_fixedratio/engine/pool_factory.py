@@ -16,11 +16,11 @@ from pytest_fixedratio.errors import FixedRatioError, InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.ratio import normalize_ratio
 from pytest_fixedratio.frt.state import PoolState
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.intents.pool_ops import InitializePool, InitializeProgram
+from pytest_fixedratio.sol.address import Address
 
 INITIALIZE_POOL_CU = 195_000
 INITIALIZE_PROGRAM_CU = 200_000

@@ -7,10 +7,10 @@ from functools import cached_property
 
 from pytest_fixedratio.chain.base import Chain
 from pytest_fixedratio.errors import FixedRatioError
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import PoolState
+from pytest_fixedratio.sol.address import Address
 
 
 class PoolGone(FixedRatioError):

@@ -19,9 +19,9 @@ from pytest_fixedratio.engine.context import WorkerContext
 from pytest_fixedratio.engine.model import WorkerConfig, WorkerKind, WorkerStatus
 from pytest_fixedratio.engine.stats import WorkerStats
 from pytest_fixedratio.engine.tasks import EmptyReport, Task
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.intents.wallet_ops import Burn, CloseTokenAccount, SolTransfer
+from pytest_fixedratio.sol.address import Address
 
 if TYPE_CHECKING:
     from pytest_fixedratio.engine.clock import Clock

@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from pytest_fixedratio.chain.base import AccountState, Chain, Receipt
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.engine import economy
 from pytest_fixedratio.engine.clock import Clock, VirtualClock
 from pytest_fixedratio.engine.context import Peer, WorkerContext
@@ -36,12 +35,14 @@ from pytest_fixedratio.engine.tasks import TASKS
 from pytest_fixedratio.engine.view import AccountView
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.frt.pdas import pool_watch_list
 from pytest_fixedratio.frt.state import PoolState
 from pytest_fixedratio.intents.intent import Intent
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.verify.reader import read_global
-from pytest_fixedratio.verify.snapshot import describe_account, pool_watch_list
+from pytest_fixedratio.verify.snapshot import describe_account
 from pytest_fixedratio.verify.verifier import Verification, Verifier
 
 POOL_KINDS = frozenset({"deposit", "withdraw", "swap"})

@@ -16,10 +16,10 @@ from pytest_fixedratio.engine.decisions import DEPOSIT_MAX_FRACTION, SWAP_MAX_FR
 from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
 from pytest_fixedratio.intents.wallet_ops import TokenTransfer
+from pytest_fixedratio.sol.address import Address
 
 
 @dataclass

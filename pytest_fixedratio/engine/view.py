@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Chain
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol.address import Address
 
 
 class AccountView:

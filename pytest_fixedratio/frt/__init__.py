@@ -1,1 +1,1 @@
-"""Pure FRT client: addresses, PDAs, instruction encoders, state decoders, math, errors. No I/O."""
+"""Pure FRT client: PDAs, instruction encoders, state decoders, math, errors. No I/O."""

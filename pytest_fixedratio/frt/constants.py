@@ -1,27 +1,20 @@
-"""Constants of FRT v0.17 and of the Solana programs it calls (frt-contract.md sections 2, 4 and 7)."""
+"""Constants of FRT v0.17: program ids, seeds, fees, limits, sizes and flags (frt-contract.md sections 2, 4 and 7).
+
+The ids and sizes of the Solana programs FRT calls are not FRT's; they are in `sol.ids`.
+"""
 
 from __future__ import annotations
 
 from enum import IntEnum, IntFlag, StrEnum
 from typing import Final
 
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol.address import Address
 
 # FRT program ids (feature-selected `declare_id!` upstream). The program works at any address.
 PROGRAM_ID_LOCALNET: Final = Address.from_base58("4aeVqtWhrUh6wpX8acNj2hpWXKEQwxjA3PYb2sHhNyCn")
 PROGRAM_ID_DEVNET: Final = Address.from_base58("9iqh69RqeG3RRrFBNZVoE77TMRvYboFUtC2sykaFVzB7")
 PROGRAM_ID_MAINNET: Final = Address.from_base58("quXSYkeZ8ByTCtYY1J1uxQmE36UZ3LmNGgE3CYMFixD")
 PROGRAM_IDS: Final = {"localnet": PROGRAM_ID_LOCALNET, "devnet": PROGRAM_ID_DEVNET, "mainnet": PROGRAM_ID_MAINNET}
-
-SYSTEM_PROGRAM_ID: Final = Address(bytes(32))
-TOKEN_PROGRAM_ID: Final = Address.from_base58("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
-TOKEN_2022_PROGRAM_ID: Final = Address.from_base58("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb")
-ASSOCIATED_TOKEN_PROGRAM_ID: Final = Address.from_base58("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL")
-BPF_LOADER_UPGRADEABLE_ID: Final = Address.from_base58("BPFLoaderUpgradeab1e11111111111111111111111")
-COMPUTE_BUDGET_PROGRAM_ID: Final = Address.from_base58("ComputeBudget111111111111111111111111111111")
-RENT_SYSVAR_ID: Final = Address.from_base58("SysvarRent111111111111111111111111111111111")
-CLOCK_SYSVAR_ID: Final = Address.from_base58("SysvarC1ock11111111111111111111111111111111")
-NATIVE_MINT: Final = Address.from_base58("So11111111111111111111111111111111111111112")
 
 CONTRACT_NAME: Final = "fixed-ratio-trading"
 CONTRACT_VERSION: Final = "0.17.1070"
@@ -58,15 +51,6 @@ POOL_STATE_LEN: Final = 438
 POOL_STATE_RUST_SIZE: Final = 440  # size_of::<PoolState>() used by consolidation's rent figure (section 4.7)
 SYSTEM_STATE_LEN: Final = 83
 MAIN_TREASURY_LEN: Final = 136
-TOKEN_ACCOUNT_LEN: Final = 165
-MINT_LEN: Final = 82
-
-# Default rent (3480 lamports/byte-year, 2 years exemption threshold) as LiteSVM and validators use.
-LAMPORTS_PER_BYTE_YEAR: Final = 3_480
-EXEMPTION_THRESHOLD_YEARS: Final = 2
-ACCOUNT_STORAGE_OVERHEAD: Final = 128
-LAMPORTS_PER_SIGNATURE: Final = 5_000
-LAMPORTS_PER_SOL: Final = 1_000_000_000
 
 
 class PoolFlag(IntFlag):

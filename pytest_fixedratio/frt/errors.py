@@ -23,8 +23,8 @@ from enum import IntEnum, StrEnum
 from typing import Final
 
 from pytest_fixedratio.errors import DecodeError
-from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,8 +290,8 @@ def innermost_failing_program(logs: Iterable[str]) -> tuple[Address | None, bool
 def _raiser(program: Address | None, program_id: Address) -> Raiser:
     if program is None:
         return Raiser.UNKNOWN
-    return {program_id: Raiser.FRT, c.TOKEN_PROGRAM_ID: Raiser.SPL_TOKEN,
-            c.SYSTEM_PROGRAM_ID: Raiser.SYSTEM}.get(program, Raiser.OTHER)
+    return {program_id: Raiser.FRT, ids.TOKEN_PROGRAM_ID: Raiser.SPL_TOKEN,
+            ids.SYSTEM_PROGRAM_ID: Raiser.SYSTEM}.get(program, Raiser.OTHER)
 
 
 def _custom_raiser(code: int, program: Address | None, certain: bool, program_id: Address) -> Raiser:

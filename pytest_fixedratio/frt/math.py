@@ -18,6 +18,7 @@ from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.constants import PoolFlag, RatioType, Side
 from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError
 from pytest_fixedratio.frt.state import PoolState
+from pytest_fixedratio.sol import ids
 
 U64_MAX: Final = 2**64 - 1
 _U64_MODULUS: Final = 2**64
@@ -146,15 +147,15 @@ def get_ratio_type(ratio_a: int, ratio_b: int, decimals_a: int, decimals_b: int)
 # Rent and fees (§4.5, §7)
 
 
-def rent(data_len: int, *, lamports_per_byte_year: int = c.LAMPORTS_PER_BYTE_YEAR,
-         threshold_years: int = c.EXEMPTION_THRESHOLD_YEARS) -> int:
+def rent(data_len: int, *, lamports_per_byte_year: int = ids.LAMPORTS_PER_BYTE_YEAR,
+         threshold_years: int = ids.EXEMPTION_THRESHOLD_YEARS) -> int:
     """Rent-exempt minimum of an account: (128 + len) × 6960 with default rent."""
-    return (c.ACCOUNT_STORAGE_OVERHEAD + data_len) * lamports_per_byte_year * threshold_years
+    return (ids.ACCOUNT_STORAGE_OVERHEAD + data_len) * lamports_per_byte_year * threshold_years
 
 
 def pool_creation_rent() -> int:
     """Rent the creator locks in PoolState, two vaults and two LP mints (10,941,120 by default)."""
-    return rent(c.POOL_STATE_LEN) + 2 * rent(c.TOKEN_ACCOUNT_LEN) + 2 * rent(c.MINT_LEN)
+    return rent(c.POOL_STATE_LEN) + 2 * rent(ids.TOKEN_ACCOUNT_LEN) + 2 * rent(ids.MINT_LEN)
 
 
 def pool_creation_cost() -> int:
@@ -163,7 +164,7 @@ def pool_creation_cost() -> int:
 
 
 def network_fee(signatures: int = 1) -> int:
-    return signatures * c.LAMPORTS_PER_SIGNATURE
+    return signatures * ids.LAMPORTS_PER_SIGNATURE
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1,54 +1,17 @@
-"""Program-derived addresses: the generic derivation and every address FRT uses (frt-contract.md 2.1).
+"""Every program-derived address FRT uses (frt-contract.md 2.1), and the pool's full address set.
 
-The derivation is Solana's: sha256(seeds || bump || program_id || "ProgramDerivedAddress"), accepted
-when the hash is *not* a valid compressed ed25519 point. The on-curve test mirrors curve25519-dalek's
-`CompressedEdwardsY::decompress` (high bit ignored, y not required canonical, x recovered iff
-(y^2 - 1) / (d y^2 + 1) is a square mod p).
+The seeds and their order are FRT's; the derivation itself is Solana's and lives in `sol.pda`.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from enum import StrEnum
 
-from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import Address
-
-_P = 2**255 - 19
-_D = (-121665 * pow(121666, _P - 2, _P)) % _P
-_PDA_MARKER = b"ProgramDerivedAddress"
-MAX_SEEDS = 16
-MAX_SEED_LEN = 32
-
-
-def is_on_curve(raw: bytes) -> bool:
-    """True when the 32 bytes decompress to an ed25519 point (such bytes cannot be a PDA)."""
-    y = int.from_bytes(raw, "little") & ((1 << 255) - 1)
-    y2 = y * y % _P
-    u = (y2 - 1) % _P
-    v = (_D * y2 + 1) % _P
-    # v is never 0 (-1/d is not a square); u/v is a square iff u*v is (Euler's criterion).
-    return pow(u * v % _P, (_P - 1) // 2, _P) in (0, 1)
-
-
-def create_program_address(seeds: tuple[bytes, ...], program_id: Address) -> Address | None:
-    """The address for these seeds (bump included), or None when it falls on the curve."""
-    if len(seeds) > MAX_SEEDS or any(len(s) > MAX_SEED_LEN for s in seeds):
-        raise InvalidArgument(f"at most {MAX_SEEDS} seeds of at most {MAX_SEED_LEN} bytes each, got {seeds!r}")
-    digest = hashlib.sha256(b"".join(seeds) + bytes(program_id) + _PDA_MARKER).digest()
-    return None if is_on_curve(digest) else Address(digest)
-
-
-@lru_cache(maxsize=65_536)
-def find_program_address(seeds: tuple[bytes, ...], program_id: Address) -> tuple[Address, int]:
-    """The canonical (highest-bump) PDA for the seeds, as `Pubkey::find_program_address` returns it."""
-    for bump in range(255, -1, -1):
-        address = create_program_address((*seeds, bytes([bump])), program_id)
-        if address is not None:
-            return address, bump
-    raise InvalidArgument(f"no viable bump for seeds {seeds!r}")  # pragma: no cover - probability 2**-256
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.pda import find_program_address
 
 
 def u64_seed(value: int) -> bytes:
@@ -93,14 +56,7 @@ def lp_token_b_mint(program_id: Address, pool: Address) -> tuple[Address, int]:
 
 def program_data(program_id: Address) -> tuple[Address, int]:
     """The upgradeable loader's ProgramData account of a program."""
-    return find_program_address((bytes(program_id),), c.BPF_LOADER_UPGRADEABLE_ID)
-
-
-def associated_token_address(owner: Address, mint: Address,
-                             token_program: Address = c.TOKEN_PROGRAM_ID) -> Address:
-    """The associated token account (ATA) of `owner` for `mint`."""
-    seeds = (bytes(owner), bytes(token_program), bytes(mint))
-    return find_program_address(seeds, c.ASSOCIATED_TOKEN_PROGRAM_ID)[0]
+    return find_program_address((bytes(program_id),), ids.BPF_LOADER_UPGRADEABLE_ID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,3 +100,32 @@ class PoolAddresses:
 
     def mint(self, side: c.Side) -> Address:
         return self.token_a_mint if side is c.Side.A else self.token_b_mint
+
+
+class PoolRole(StrEnum):
+    """The accounts of one pool a snapshot reads, named as reports print them."""
+
+    POOL = "pool"
+    VAULT_A = "vault A"
+    VAULT_B = "vault B"
+    LP_MINT_A = "LP mint A"
+    LP_MINT_B = "LP mint B"
+    TOKEN_MINT_A = "token mint A"
+    TOKEN_MINT_B = "token mint B"
+
+
+def pool_roles(addresses: PoolAddresses) -> dict[PoolRole, Address]:
+    return {
+        PoolRole.POOL: addresses.pool,
+        PoolRole.VAULT_A: addresses.token_a_vault,
+        PoolRole.VAULT_B: addresses.token_b_vault,
+        PoolRole.LP_MINT_A: addresses.lp_a_mint,
+        PoolRole.LP_MINT_B: addresses.lp_b_mint,
+        PoolRole.TOKEN_MINT_A: addresses.token_a_mint,
+        PoolRole.TOKEN_MINT_B: addresses.token_b_mint,
+    }
+
+
+def pool_watch_list(addresses: PoolAddresses) -> tuple[Address, ...]:
+    """Every address a pool snapshot needs: read these, or pass them as a transaction's ``watch=``."""
+    return tuple(pool_roles(addresses).values())

@@ -18,9 +18,9 @@ from fractions import Fraction
 from typing import Final, NamedTuple
 
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import RatioType
 from pytest_fixedratio.frt.math import U64_MAX, get_ratio_type
+from pytest_fixedratio.sol.address import Address
 
 _NUMBER: Final = r"\s*(\d+(?:\.\d+)?)\s*"
 _RATE_PATTERN: Final = re.compile(rf"^{_NUMBER}(?::{_NUMBER})?$")

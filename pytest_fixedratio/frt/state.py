@@ -21,9 +21,10 @@ from typing import Any, ClassVar, Final, Self
 
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import ADDRESS_LEN, Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import ADDRESS_LEN, Address
 
 # ---------------------------------------------------------------------------------------------------------
 # Field codecs: read(data, offset) -> (value, next offset); write(value) -> bytes.
@@ -377,7 +378,7 @@ class TokenAccount(AccountLayout):
     delegated_amount: int = 0
     close_authority: Address | None = None
 
-    ACCOUNT_LEN: ClassVar[int] = c.TOKEN_ACCOUNT_LEN
+    ACCOUNT_LEN: ClassVar[int] = ids.TOKEN_ACCOUNT_LEN
     LAYOUT: ClassVar[Layout] = (
         ("mint", PUBKEY),
         ("owner", PUBKEY),
@@ -404,7 +405,7 @@ class Mint(AccountLayout):
     is_initialized: bool = True
     freeze_authority: Address | None = None
 
-    ACCOUNT_LEN: ClassVar[int] = c.MINT_LEN
+    ACCOUNT_LEN: ClassVar[int] = ids.MINT_LEN
     LAYOUT: ClassVar[Layout] = (
         ("mint_authority", COPTION_PUBKEY),
         ("supply", U64),
@@ -416,3 +417,15 @@ class Mint(AccountLayout):
 
 for _cls in (PoolState, SystemState, MainTreasuryState, TokenAccount, Mint):
     _check_layout(_cls)
+
+
+def layout_for(owner: Address, size: int) -> type[AccountLayout] | None:
+    """The layout an account's owner and data size say it has: SPL Token accounts and mints by owner and size,
+    FRT accounts by size alone (the program may be deployed at any address)."""
+    if owner == ids.TOKEN_PROGRAM_ID:
+        return {ids.TOKEN_ACCOUNT_LEN: TokenAccount, ids.MINT_LEN: Mint}.get(size)
+    return _FRT_LAYOUTS.get(size)
+
+
+_FRT_LAYOUTS: Final[dict[int, type[AccountLayout]]] = {
+    c.POOL_STATE_LEN: PoolState, c.MAIN_TREASURY_LEN: MainTreasuryState, c.SYSTEM_STATE_LEN: SystemState}

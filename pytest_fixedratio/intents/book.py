@@ -15,10 +15,9 @@ from typing import Any, NamedTuple, TypeVar
 from pytest_fixedratio.chain.base import AccountMap, AccountState
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.state import AccountLayout
+from pytest_fixedratio.frt.state import AccountLayout, layout_for
 from pytest_fixedratio.intents.expected import ExpectedError, Fails
-from pytest_fixedratio.verify.snapshot import layout_of
+from pytest_fixedratio.sol.address import Address
 
 L = TypeVar("L", bound=AccountLayout)
 U64_MAX = frt_math.U64_MAX
@@ -105,7 +104,7 @@ class Book:
         if isinstance(cached, layout):
             return cached
         account = self.account(address, error=error)
-        if layout_of(account) is not layout:
+        if layout_for(account.owner, len(account.data)) is not layout:
             raise Fails(error, f"{self.label(address)} is not a {layout.__name__} "
                                f"(owner {account.owner}, {len(account.data)} bytes)")
         try:

@@ -15,17 +15,17 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Final
 
 from pytest_fixedratio.chain.base import AccountMap
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.state import AccountLayout
 from pytest_fixedratio.intents.book import Book, Change
 from pytest_fixedratio.intents.expected import ExpectedError, Fails
 from pytest_fixedratio.intents.ops import Op
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 
 if TYPE_CHECKING:
-    from pytest_fixedratio.chain.keys import Wallet
+    from pytest_fixedratio.sol.keys import Wallet
 
 SYSTEM_ACCOUNT_RENT: Final = frt_math.rent(0)
 """A System account must keep this much or nothing after a transaction (else InsufficientFundsForRent)."""
@@ -127,7 +127,7 @@ class Intent:
         """A System account whose lamports fell must end rent-exempt or empty (the runtime's rent check)."""
         for address, account in accounts.items():
             previous = before.get(address)
-            if (account is not None and account.owner == c.SYSTEM_PROGRAM_ID and not account.data
+            if (account is not None and account.owner == ids.SYSTEM_PROGRAM_ID and not account.data
                     and 0 < account.lamports < SYSTEM_ACCOUNT_RENT
                     and previous is not None and account.lamports < previous.lamports):
                 raise Fails(ExpectedError.runtime("InsufficientFundsForRent"),

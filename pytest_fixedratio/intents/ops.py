@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.intents.book import Book
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
 
 
 class Op(ABC):

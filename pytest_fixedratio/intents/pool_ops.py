@@ -12,19 +12,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
-from pytest_fixedratio.frt import accounts, pdas
+from pytest_fixedratio.frt import builders, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import FrtErrorCode, Raiser, SplTokenError, SystemProgramError
-from pytest_fixedratio.frt.meta import Instruction
-from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.frt.pdas import PoolAddresses, pool_roles
 from pytest_fixedratio.frt.state import MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
 from pytest_fixedratio.intents.book import Book
 from pytest_fixedratio.intents.expected import ExpectedError, Fails
 from pytest_fixedratio.intents.ops import Op
-from pytest_fixedratio.verify.snapshot import pool_roles
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.pda import associated_token_address
 
 E = ExpectedError
 INVALID_ARGUMENT: Final = E.frt_builtin("InvalidArgument")
@@ -49,7 +50,7 @@ def user_token_account(book: Book, address: Address, owner: Address, *, error: E
     uninitialized = error or E.frt_builtin("UninitializedAccount")
     account = book.account(address, error=uninitialized)
     _require(len(account.data) > 0, uninitialized, lambda: f"{book.label(address)} has no data")
-    _require(account.owner == c.TOKEN_PROGRAM_ID, error or INCORRECT_PROGRAM_ID,
+    _require(account.owner == ids.TOKEN_PROGRAM_ID, error or INCORRECT_PROGRAM_ID,
              lambda: f"{book.label(address)} is not owned by SPL Token")
     token = book.read(address, TokenAccount, error=error or INVALID_ACCOUNT_DATA)
     _require(token.owner == owner, error or INVALID_ACCOUNT_DATA,
@@ -61,7 +62,7 @@ def user_token_account(book: Book, address: Address, owner: Address, *, error: E
 
 
 def _ata(given: Address | None, owner: Address, mint: Address) -> Address:
-    return pdas.associated_token_address(owner, mint) if given is None else given
+    return associated_token_address(owner, mint) if given is None else given
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,7 @@ class Deposit(_PoolOp):
         return _ata(self.lp_account, self.user, self.pool.lp_mint(self.side))
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (accounts.deposit(self.pool, self.user, self.side, self.amount, source=self.source,
+        return (builders.deposit(self.pool, self.user, self.side, self.amount, source=self.source,
                                  lp_account=self.lp_account),)
 
     def labels(self) -> dict[Address, str]:
@@ -190,7 +191,7 @@ class Withdraw(_PoolOp):
         return _ata(self.destination, self.user, self.pool.mint(self.side))
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (accounts.withdraw(self.pool, self.user, self.side, self.lp_amount, lp_account=self.lp_account,
+        return (builders.withdraw(self.pool, self.user, self.side, self.lp_amount, lp_account=self.lp_account,
                                   destination=self.destination),)
 
     def labels(self) -> dict[Address, str]:
@@ -250,7 +251,7 @@ class Swap(_PoolOp):
         return _ata(self.output_account, self.user, self.pool.mint(self.input_side.other))
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (accounts.swap(self.pool, self.user, self.input_side, self.amount_in, self.expected_amount_out,
+        return (builders.swap(self.pool, self.user, self.input_side, self.amount_in, self.expected_amount_out,
                               input_account=self.input_account, output_account=self.output_account),)
 
     def labels(self) -> dict[Address, str]:
@@ -319,7 +320,7 @@ class InitializeProgram(Op):
     treasury_rent: int = frt_math.rent(c.MAIN_TREASURY_LEN)
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (accounts.initialize_program(self.program_id, self.authority, admin_authority=self.admin),)
+        return (builders.initialize_program(self.program_id, self.authority, admin_authority=self.admin),)
 
     def labels(self) -> dict[Address, str]:
         return {self.authority: "authority", pdas.system_state(self.program_id)[0]: "SystemState",
@@ -347,11 +348,11 @@ class InitializePool(Op):
     simple_ratio: bool
     flags: int = 0
     pool_rent: int = frt_math.rent(c.POOL_STATE_LEN)
-    token_account_rent: int = frt_math.rent(c.TOKEN_ACCOUNT_LEN)
-    mint_rent: int = frt_math.rent(c.MINT_LEN)
+    token_account_rent: int = frt_math.rent(ids.TOKEN_ACCOUNT_LEN)
+    mint_rent: int = frt_math.rent(ids.MINT_LEN)
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (accounts.initialize_pool(self.creator, self.pool, flags=self.flags),)
+        return (builders.initialize_pool(self.creator, self.pool, flags=self.flags),)
 
     def labels(self) -> dict[Address, str]:
         pid = self.pool.program_id
@@ -377,11 +378,11 @@ class InitializePool(Op):
         book.create(p.pool, pid, bytes(c.POOL_STATE_LEN), error=already)
         self._fund(book, p.pool, self.pool_rent)
         for side in Side:
-            book.create(p.vault(side), c.TOKEN_PROGRAM_ID, TokenAccount(p.mint(side), p.pool, 0).encode())
+            book.create(p.vault(side), ids.TOKEN_PROGRAM_ID, TokenAccount(p.mint(side), p.pool, 0).encode())
             self._fund(book, p.vault(side), self.token_account_rent)
         for side in Side:
             decimals = book.read(p.mint(side), Mint).decimals
-            book.create(p.lp_mint(side), c.TOKEN_PROGRAM_ID, Mint(p.pool, 0, decimals, True, None).encode())
+            book.create(p.lp_mint(side), ids.TOKEN_PROGRAM_ID, Mint(p.pool, 0, decimals, True, None).encode())
             self._fund(book, p.lp_mint(side), self.mint_rent)
         state = PoolState.created(p, self.creator, simple_ratio=self.simple_ratio, creation_flags=self.flags)
         book.assign(p.pool, PoolState, **{name: getattr(state, name) for name in state.__slots__})

@@ -12,16 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt import pdas, spl
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.errors import SplTokenError, SystemProgramError
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.state import Mint, TokenAccount
 from pytest_fixedratio.intents.book import Book
 from pytest_fixedratio.intents.expected import ExpectedError, Fails
 from pytest_fixedratio.intents.ops import Op
+from pytest_fixedratio.sol import ids, programs
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.pda import associated_token_address
 
 E = ExpectedError
 _TOKEN_DATA: Final = E.token_builtin("InvalidAccountData")
@@ -48,7 +48,7 @@ class TokenTransfer(Op):
     amount: int
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (spl.transfer(self.source, self.destination, self.owner, self.amount),)
+        return (programs.transfer(self.source, self.destination, self.owner, self.amount),)
 
     def labels(self) -> dict[Address, str]:
         return {self.source: "transfer source", self.destination: "transfer destination"}
@@ -83,7 +83,7 @@ class MintTo(Op):
     amount: int
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (spl.mint_to(self.mint, self.destination, self.authority, self.amount),)
+        return (programs.mint_to(self.mint, self.destination, self.authority, self.amount),)
 
     def labels(self) -> dict[Address, str]:
         return {self.mint: "mint", self.destination: "mint recipient"}
@@ -117,7 +117,7 @@ class Burn(Op):
     surplus_per_unit: int = 0
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (spl.burn(self.account, self.mint, self.owner, self.amount),)
+        return (programs.burn(self.account, self.mint, self.owner, self.amount),)
 
     def labels(self) -> dict[Address, str]:
         return {self.account: "burn holder", self.mint: "mint"}
@@ -149,7 +149,7 @@ class SolTransfer(Op):
     lamports: int
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (spl.system_transfer(self.source, self.destination, self.lamports),)
+        return (programs.system_transfer(self.source, self.destination, self.lamports),)
 
     def labels(self) -> dict[Address, str]:
         return {self.source: "SOL source", self.destination: "SOL destination"}
@@ -159,7 +159,7 @@ class SolTransfer(Op):
                  lambda: f"{book.label(self.source)} holds {book.lamports(self.source)} < {self.lamports} lamports")
         book.add_lamports(self.source, -self.lamports)
         if not book.exists(self.destination):  # a transfer to a new address creates a System account
-            book.create(self.destination, c.SYSTEM_PROGRAM_ID)
+            book.create(self.destination, ids.SYSTEM_PROGRAM_ID)
         book.add_lamports(self.destination, self.lamports)
 
     def __str__(self) -> str:
@@ -174,14 +174,14 @@ class CreateAta(Op):
     payer: Address
     owner: Address
     mint: Address
-    rent: int = frt_math.rent(c.TOKEN_ACCOUNT_LEN)
+    rent: int = frt_math.rent(ids.TOKEN_ACCOUNT_LEN)
 
     @property
     def account(self) -> Address:
-        return pdas.associated_token_address(self.owner, self.mint)
+        return associated_token_address(self.owner, self.mint)
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (spl.create_associated_token_account(self.payer, self.owner, self.mint, idempotent=True),)
+        return (programs.create_associated_token_account(self.payer, self.owner, self.mint, idempotent=True),)
 
     def labels(self) -> dict[Address, str]:
         return {self.payer: "ATA payer", self.account: "new token account", self.mint: "mint"}
@@ -195,7 +195,7 @@ class CreateAta(Op):
             return
         _require(book.lamports(self.payer) >= self.rent, _NEGATIVE, "the payer cannot pay the rent")
         book.add_lamports(self.payer, -self.rent)
-        book.create(self.account, c.TOKEN_PROGRAM_ID, TokenAccount(self.mint, self.owner, 0).encode())
+        book.create(self.account, ids.TOKEN_PROGRAM_ID, TokenAccount(self.mint, self.owner, 0).encode())
         book.add_lamports(self.account, self.rent)
 
     def __str__(self) -> str:
@@ -211,7 +211,7 @@ class CloseTokenAccount(Op):
     owner: Address
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (spl.close_account(self.account, self.destination, self.owner),)
+        return (programs.close_account(self.account, self.destination, self.owner),)
 
     def labels(self) -> dict[Address, str]:
         return {self.account: "closed token account", self.destination: "rent destination"}
@@ -240,11 +240,11 @@ class CreateMint(Op):
     mint: Address
     decimals: int
     authority: Address
-    rent: int = frt_math.rent(c.MINT_LEN)
+    rent: int = frt_math.rent(ids.MINT_LEN)
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (spl.create_account(self.payer, self.mint, self.rent, c.MINT_LEN, c.TOKEN_PROGRAM_ID),
-                spl.initialize_mint2(self.mint, self.decimals, self.authority, None))
+        return (programs.create_account(self.payer, self.mint, self.rent, ids.MINT_LEN, ids.TOKEN_PROGRAM_ID),
+                programs.initialize_mint2(self.mint, self.decimals, self.authority, None))
 
     def labels(self) -> dict[Address, str]:
         return {self.payer: "mint payer", self.mint: "new mint"}
@@ -254,7 +254,7 @@ class CreateMint(Op):
                  lambda: f"{book.label(self.mint)} already exists")
         _require(book.lamports(self.payer) >= self.rent, _NEGATIVE, "the payer cannot pay the rent")
         book.add_lamports(self.payer, -self.rent)
-        book.create(self.mint, c.TOKEN_PROGRAM_ID, Mint(self.authority, 0, self.decimals, True, None).encode())
+        book.create(self.mint, ids.TOKEN_PROGRAM_ID, Mint(self.authority, 0, self.decimals, True, None).encode())
         book.add_lamports(self.mint, self.rent)
 
     def __str__(self) -> str:

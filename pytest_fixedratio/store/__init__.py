@@ -1,1 +1,1 @@
-"""Persistence: atomic JSON files for state, sessions and reports."""
+"""Persistence: atomic JSON files for state, sessions and reports, and wallet key files."""

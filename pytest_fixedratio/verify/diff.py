@@ -6,13 +6,14 @@ from dataclasses import fields
 
 from pytest_fixedratio.chain.base import AccountState
 from pytest_fixedratio.errors import DecodeError
-from pytest_fixedratio.verify.snapshot import layout_of, plain
+from pytest_fixedratio.frt.state import layout_for
+from pytest_fixedratio.verify.snapshot import plain
 
 
 def _field_differences(predicted: AccountState, observed: AccountState) -> list[str]:
     """Named differences in account data: decoded fields when both decode with one layout, else bytes."""
-    layout = layout_of(predicted)
-    if layout is not None and layout is layout_of(observed):
+    layout = layout_for(predicted.owner, len(predicted.data))
+    if layout is not None and layout is layout_for(observed.owner, len(observed.data)):
         try:
             want, got = layout.decode(predicted.data), layout.decode(observed.data)
         except DecodeError:

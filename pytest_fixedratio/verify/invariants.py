@@ -17,10 +17,10 @@ from typing import Any, Final
 from pytest_fixedratio.chain.base import AccountMap
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import AccountLayout, PoolState
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.report import Check, CheckOutcome, Violation, ViolationContext
 from pytest_fixedratio.verify.snapshot import GlobalSnapshot, PoolSnapshot, SnapshotError, pool_snapshot
 

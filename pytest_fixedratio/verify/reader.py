@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pytest_fixedratio.chain.base import Chain
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.frt.pdas import PoolAddresses, pool_watch_list
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.snapshot import (
     GlobalSnapshot,
     PoolSnapshot,
     global_snapshot,
     global_watch_list,
     pool_snapshot,
-    pool_watch_list,
 )
 
 

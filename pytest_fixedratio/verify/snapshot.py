@@ -10,18 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from enum import Enum, StrEnum
+from enum import Enum
 from typing import Any
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState
 from pytest_fixedratio.errors import DecodeError, FixedRatioError
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.math import conservation_value
-from pytest_fixedratio.frt.pdas import PoolAddresses
-from pytest_fixedratio.frt.state import AccountLayout, MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.frt.pdas import PoolAddresses, PoolRole, pool_roles
+from pytest_fixedratio.frt.state import (
+    AccountLayout,
+    MainTreasuryState,
+    Mint,
+    PoolState,
+    SystemState,
+    TokenAccount,
+    layout_for,
+)
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
 
 
 class SnapshotError(FixedRatioError):
@@ -36,20 +44,9 @@ class SnapshotError(FixedRatioError):
 # Any account, decoded by what it looks like
 
 
-def layout_of(account: AccountState) -> type[AccountLayout] | None:
-    """The layout an account's owner and size say it has: SPL Token accounts and mints by owner and size,
-    FRT accounts by size alone (the program may be deployed at any address)."""
-    size = len(account.data)
-    if account.owner == c.TOKEN_PROGRAM_ID:
-        return {c.TOKEN_ACCOUNT_LEN: TokenAccount, c.MINT_LEN: Mint}.get(size)
-    frt_layouts: dict[int, type[AccountLayout]] = {
-        c.POOL_STATE_LEN: PoolState, c.MAIN_TREASURY_LEN: MainTreasuryState, c.SYSTEM_STATE_LEN: SystemState}
-    return frt_layouts.get(size)
-
-
 def decode_account(account: AccountState) -> AccountLayout | None:
     """The decoded data, or None when the account has no known layout or its bytes do not decode."""
-    layout = layout_of(account)
+    layout = layout_for(account.owner, len(account.data))
     if layout is None:
         return None
     try:
@@ -90,35 +87,6 @@ def describe_account(account: AccountState | None) -> dict[str, Any] | None:
 
 # ---------------------------------------------------------------------------------------------------------
 # One pool
-
-
-class PoolRole(StrEnum):
-    """The accounts of one pool a snapshot reads, named as reports print them."""
-
-    POOL = "pool"
-    VAULT_A = "vault A"
-    VAULT_B = "vault B"
-    LP_MINT_A = "LP mint A"
-    LP_MINT_B = "LP mint B"
-    TOKEN_MINT_A = "token mint A"
-    TOKEN_MINT_B = "token mint B"
-
-
-def pool_roles(addresses: PoolAddresses) -> dict[PoolRole, Address]:
-    return {
-        PoolRole.POOL: addresses.pool,
-        PoolRole.VAULT_A: addresses.token_a_vault,
-        PoolRole.VAULT_B: addresses.token_b_vault,
-        PoolRole.LP_MINT_A: addresses.lp_a_mint,
-        PoolRole.LP_MINT_B: addresses.lp_b_mint,
-        PoolRole.TOKEN_MINT_A: addresses.token_a_mint,
-        PoolRole.TOKEN_MINT_B: addresses.token_b_mint,
-    }
-
-
-def pool_watch_list(addresses: PoolAddresses) -> tuple[Address, ...]:
-    """Every address a pool snapshot needs: read these, or pass them as a transaction's ``watch=``."""
-    return tuple(pool_roles(addresses).values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +161,7 @@ def pool_snapshot(addresses: PoolAddresses, accounts: AccountMap,
     problems: list[str] = []
     decoded: dict[PoolRole, tuple[AccountState, Any]] = {}
     for role, address in pool_roles(addresses).items():
-        owner = addresses.program_id if role is PoolRole.POOL else c.TOKEN_PROGRAM_ID
+        owner = addresses.program_id if role is PoolRole.POOL else ids.TOKEN_PROGRAM_ID
         found = _decode(accounts, role.value, address, _POOL_LAYOUTS[role], owner, problems, known)
         if found is not None:
             decoded[role] = found

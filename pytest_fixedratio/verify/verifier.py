@@ -23,15 +23,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.errors import ClassifiedError, classify
-from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.frt.pdas import PoolAddresses, pool_watch_list
 from pytest_fixedratio.frt.state import AccountLayout, PoolState
 from pytest_fixedratio.intents.intent import Intent, Prediction
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.diff import account_differences
 from pytest_fixedratio.verify.invariants import PoolWatch, TreasuryHistory, check_global
 from pytest_fixedratio.verify.report import Check, CheckOutcome, VerificationLog, Violation, ViolationContext
-from pytest_fixedratio.verify.snapshot import GlobalSnapshot, describe_account, pool_watch_list
+from pytest_fixedratio.verify.snapshot import GlobalSnapshot, describe_account
 
 _LOG_PREFIX = "Program log: "
 

@@ -24,9 +24,9 @@ from pytest_fixedratio.chain.convert import (
     to_solders_instruction,
     to_transaction_failure,
 )
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.errors import TransactionFailure
-from pytest_fixedratio.frt.meta import AccountMeta, Instruction
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import AccountMeta, Instruction
 from tests.frt.strategies import addresses, u32s, u64s
 
 account_metas = st.builds(AccountMeta, addresses(), st.booleans(), st.booleans())

@@ -11,25 +11,27 @@ import pytest
 
 from pytest_fixedratio.chain.abilities import AccountWriter, Faucet, TimeTravel
 from pytest_fixedratio.chain.base import PACKET_DATA_SIZE, AccountState, Chain, ChainError, Receipt
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import GENESIS_UNIX_TIMESTAMP, LiteSvmChain
 from pytest_fixedratio.chain.loader import ProgramData, decode_program_account
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import accounts, pdas, spl
+from pytest_fixedratio.frt import builders, pdas
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import b58decode
 from pytest_fixedratio.frt.errors import SplTokenError, SystemProgramError, TransactionFailure
-from pytest_fixedratio.frt.meta import Instruction, signer
 from pytest_fixedratio.intents.expected import ExpectedError, Fails
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.wallet_ops import SolTransfer, TokenTransfer
+from pytest_fixedratio.sol import ids, programs
+from pytest_fixedratio.sol.address import b58decode
+from pytest_fixedratio.sol.instruction import Instruction, signer
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.sol.pda import associated_token_address
 from pytest_fixedratio.verify.verifier import Verification, Verifier
 
 pytestmark = pytest.mark.asyncio
 
-SOL = c.LAMPORTS_PER_SOL
-FEE = c.LAMPORTS_PER_SIGNATURE
+SOL = ids.LAMPORTS_PER_SOL
+FEE = ids.LAMPORTS_PER_SIGNATURE
 SLOTS_PER_HOUR = 3600 * 1000 // 400
 
 
@@ -50,7 +52,7 @@ async def _verified(chain: Chain, ops: Sequence[Op], signers: Sequence[Wallet]) 
 
 
 async def _slot(chain: Chain) -> int:
-    clock = await chain.get_account(c.CLOCK_SYSVAR_ID)
+    clock = await chain.get_account(ids.CLOCK_SYSVAR_ID)
     assert clock is not None
     return int(struct.unpack_from("<Q", clock.data)[0])
 
@@ -65,11 +67,11 @@ async def test_the_in_process_chain_has_every_optional_ability(chain: LiteSvmCha
 async def test_deploy_creates_program_and_program_data_owned_by_the_authority(
         chain: LiteSvmChain, token_program_so: Path) -> None:
     program = await chain.get_account(chain.program_id)
-    assert program is not None and program.executable and program.owner == c.BPF_LOADER_UPGRADEABLE_ID
+    assert program is not None and program.executable and program.owner == ids.BPF_LOADER_UPGRADEABLE_ID
     program_data_address = decode_program_account(program.data)
     assert program_data_address == pdas.program_data(chain.program_id)[0]
     program_data = await chain.get_account(program_data_address)
-    assert program_data is not None and program_data.owner == c.BPF_LOADER_UPGRADEABLE_ID
+    assert program_data is not None and program_data.owner == ids.BPF_LOADER_UPGRADEABLE_ID
     decoded = ProgramData.decode(program_data.data)
     assert decoded.upgrade_authority == chain.upgrade_authority.address
     assert decoded.elf == token_program_so.read_bytes()
@@ -79,10 +81,10 @@ async def test_deploy_creates_program_and_program_data_owned_by_the_authority(
 async def test_the_redeployed_program_runs(chain: LiteSvmChain) -> None:
     """The redeployed SPL Token ELF initializes a mint it owns at the new program id."""
     alice, mint = await _funded(chain), Wallet.generate()
-    rent = await chain.rent_exempt_minimum(c.MINT_LEN)
-    receipt = await chain.send([spl.create_account(alice.address, mint.address, rent, c.MINT_LEN, chain.program_id),
-                                spl.initialize_mint2(mint.address, 9, alice.address, token_program=chain.program_id)],
-                               [alice, mint], watch=[mint.address])
+    rent = await chain.rent_exempt_minimum(ids.MINT_LEN)
+    create = programs.create_account(alice.address, mint.address, rent, ids.MINT_LEN, chain.program_id)
+    initialize = programs.initialize_mint2(mint.address, 9, alice.address, token_program=chain.program_id)
+    receipt = await chain.send([create, initialize], [alice, mint], watch=[mint.address])
     assert receipt.ok, receipt.logs
     assert f"Program {chain.program_id} success" in receipt.logs
     state = receipt.after[mint.address]
@@ -104,10 +106,10 @@ async def test_seeded_wallets_give_the_same_program_id(token_program_so: Path) -
 async def test_the_bundled_program_deploys_by_default_and_sees_its_upgrade_authority() -> None:
     chain = LiteSvmChain()
     stranger = await _funded(chain, 10 * SOL)
-    refused = await chain.send([accounts.initialize_program(chain.program_id, stranger.address)], [stranger])
+    refused = await chain.send([builders.initialize_program(chain.program_id, stranger.address)], [stranger])
     assert refused.failure == TransactionFailure("InvalidAccountData", 0)
     admin = chain.upgrade_authority
-    accepted = await chain.send([accounts.initialize_program(chain.program_id, admin.address)], [admin])
+    accepted = await chain.send([builders.initialize_program(chain.program_id, admin.address)], [admin])
     assert accepted.ok, accepted.logs
 
 
@@ -128,7 +130,7 @@ async def test_a_missing_program_file_is_reported(tmp_path: Path) -> None:
 
 async def test_a_transfer_receipt_has_fee_logs_units_and_account_diffs(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), Wallet.generate()
-    receipt = await chain.send([spl.system_transfer(alice.address, bob.address, 2_000_000)], [alice],
+    receipt = await chain.send([programs.system_transfer(alice.address, bob.address, 2_000_000)], [alice],
                                watch=[alice.address, bob.address])
     assert receipt.ok and receipt.failure is None
     assert len(b58decode(receipt.signature)) == 64
@@ -137,14 +139,14 @@ async def test_a_transfer_receipt_has_fee_logs_units_and_account_diffs(chain: Li
     assert receipt.lamport_change(bob.address) == 2_000_000
     assert receipt.lamport_change(alice.address) == -(2_000_000 + receipt.fee)
     assert await chain.get_balance(alice.address) == SOL - 2_000_000 - FEE
-    assert receipt.logs[-1] == f"Program {c.SYSTEM_PROGRAM_ID} success"
+    assert receipt.logs[-1] == f"Program {ids.SYSTEM_PROGRAM_ID} success"
     assert receipt.compute_units > 0
     assert (receipt.slot, receipt.unix_timestamp) == (await _slot(chain), GENESIS_UNIX_TIMESTAMP)
 
 
 async def test_a_failing_transfer_is_returned_with_its_error_and_still_pays_the_fee(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), Wallet.generate()
-    receipt = await chain.send([spl.system_transfer(alice.address, bob.address, 10 * SOL)], [alice],
+    receipt = await chain.send([programs.system_transfer(alice.address, bob.address, 10 * SOL)], [alice],
                                watch=[alice.address, bob.address])
     assert not receipt.ok
     assert receipt.failure == TransactionFailure("Custom", 0, 1)  # SystemError::ResultWithNegativeLamports
@@ -155,16 +157,16 @@ async def test_a_failing_transfer_is_returned_with_its_error_and_still_pays_the_
 
 async def test_failure_index_counts_the_callers_instructions_not_the_compute_budget(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), Wallet.generate()
-    receipt = await chain.send([spl.system_transfer(alice.address, bob.address, SOL // 2),
-                                spl.system_transfer(alice.address, bob.address, SOL)],
+    receipt = await chain.send([programs.system_transfer(alice.address, bob.address, SOL // 2),
+                                programs.system_transfer(alice.address, bob.address, SOL)],
                                [alice], compute_unit_limit=50_000)
     assert receipt.failure == TransactionFailure("Custom", 1, 1)
-    assert receipt.logs[0] == f"Program {c.COMPUTE_BUDGET_PROGRAM_ID} invoke [1]"
+    assert receipt.logs[0] == f"Program {ids.COMPUTE_BUDGET_PROGRAM_ID} invoke [1]"
 
 
 async def test_the_compute_unit_limit_is_enforced(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), Wallet.generate()
-    transfer = [spl.system_transfer(alice.address, bob.address, SOL // 10)]
+    transfer = [programs.system_transfer(alice.address, bob.address, SOL // 10)]
     starved = await chain.send(transfer, [alice], compute_unit_limit=200)
     assert starved.failure == TransactionFailure("ComputationalBudgetExceeded", 0)
     assert starved.compute_units == 200
@@ -173,7 +175,7 @@ async def test_the_compute_unit_limit_is_enforced(chain: LiteSvmChain) -> None:
 
 async def test_a_payer_without_an_account_is_rejected_and_charged_nothing(chain: LiteSvmChain) -> None:
     ghost = Wallet.generate()
-    receipt = await chain.send([spl.system_transfer(ghost.address, ghost.address, 1)], [ghost],
+    receipt = await chain.send([programs.system_transfer(ghost.address, ghost.address, 1)], [ghost],
                                watch=[ghost.address])
     assert receipt.failure == TransactionFailure("AccountNotFound")
     assert receipt.fee == 0
@@ -206,15 +208,15 @@ async def test_receipts_of_system_and_token_transfers_match_the_intents_predicti
     assert verification.prediction.error == ExpectedError.runtime("InsufficientFundsForRent")
     assert verification.findings == () and verification.expected_failure
 
-    mint, rent = Wallet.generate(), await chain.rent_exempt_minimum(c.MINT_LEN)
-    alice_ata = pdas.associated_token_address(alice.address, mint.address)
-    bob_ata = pdas.associated_token_address(bob.address, mint.address)
+    mint, rent = Wallet.generate(), await chain.rent_exempt_minimum(ids.MINT_LEN)
+    alice_ata = associated_token_address(alice.address, mint.address)
+    bob_ata = associated_token_address(bob.address, mint.address)
     setup = await chain.send([
-        spl.create_account(alice.address, mint.address, rent, c.MINT_LEN, c.TOKEN_PROGRAM_ID),
-        spl.initialize_mint2(mint.address, 6, alice.address),
-        spl.create_associated_token_account(alice.address, alice.address, mint.address),
-        spl.create_associated_token_account(alice.address, bob.address, mint.address),
-        spl.mint_to(mint.address, alice_ata, alice.address, 1_000),
+        programs.create_account(alice.address, mint.address, rent, ids.MINT_LEN, ids.TOKEN_PROGRAM_ID),
+        programs.initialize_mint2(mint.address, 6, alice.address),
+        programs.create_associated_token_account(alice.address, alice.address, mint.address),
+        programs.create_associated_token_account(alice.address, bob.address, mint.address),
+        programs.mint_to(mint.address, alice_ata, alice.address, 1_000),
     ], [alice, mint])
     assert setup.ok, setup.logs
     moved, verification = await _verified(chain, [TokenTransfer(alice_ata, bob_ata, alice.address, 300)], [alice])
@@ -227,7 +229,7 @@ async def test_receipts_of_system_and_token_transfers_match_the_intents_predicti
 
 async def test_identical_back_to_back_transactions_both_land(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), Wallet.generate()
-    transfer = [spl.system_transfer(alice.address, bob.address, 1_000_000)]
+    transfer = [programs.system_transfer(alice.address, bob.address, 1_000_000)]
     first = await chain.send(transfer, [alice])
     second = await chain.send(transfer, [alice])
     assert first.ok and second.ok
@@ -237,7 +239,7 @@ async def test_identical_back_to_back_transactions_both_land(chain: LiteSvmChain
 
 async def test_an_oversized_transaction_is_refused_before_sending(chain: LiteSvmChain) -> None:
     alice = await _funded(chain)
-    memo = Instruction(c.SYSTEM_PROGRAM_ID, (signer(alice.address),), bytes(PACKET_DATA_SIZE))
+    memo = Instruction(ids.SYSTEM_PROGRAM_ID, (signer(alice.address),), bytes(PACKET_DATA_SIZE))
     with pytest.raises(InvalidArgument, match="at most 1232"):
         await chain.send([memo], [alice])
     assert await chain.get_balance(alice.address) == SOL
@@ -245,14 +247,14 @@ async def test_an_oversized_transaction_is_refused_before_sending(chain: LiteSvm
 
 async def test_simulate_predicts_the_effect_without_applying_it(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), Wallet.generate()
-    transfer = [spl.system_transfer(alice.address, bob.address, 3_000_000)]
+    transfer = [programs.system_transfer(alice.address, bob.address, 3_000_000)]
     watch = [alice.address, bob.address]
     predicted = await chain.simulate(transfer, [alice], watch=watch)
     assert predicted.ok and predicted.fee == FEE
     assert await chain.get_balance(bob.address) == 0
     actual = await chain.send(transfer, [alice], watch=watch)
     assert predicted.after == actual.after
-    failing = await chain.simulate([spl.system_transfer(alice.address, bob.address, 10 * SOL)], [alice],
+    failing = await chain.simulate([programs.system_transfer(alice.address, bob.address, 10 * SOL)], [alice],
                                    watch=watch)
     assert failing.failure == TransactionFailure("Custom", 0, 1)
     assert failing.after == failing.before == await chain.get_accounts(watch)
@@ -260,7 +262,7 @@ async def test_simulate_predicts_the_effect_without_applying_it(chain: LiteSvmCh
 
 async def test_simulate_shows_an_emptied_account_as_gone_like_send(chain: LiteSvmChain) -> None:
     alice, bob = await _funded(chain), await _funded(chain)
-    drain = [spl.system_transfer(bob.address, alice.address, SOL)]
+    drain = [programs.system_transfer(bob.address, alice.address, SOL)]
     predicted = await chain.simulate(drain, [alice, bob], watch=[bob.address])
     actual = await chain.send(drain, [alice, bob], watch=[bob.address])
     assert predicted.after == actual.after == {bob.address: None}
@@ -289,40 +291,40 @@ async def test_accounts_and_rent(chain: LiteSvmChain) -> None:
     assert list(accounts) == [ghost.address, alice.address]
     assert accounts[ghost.address] is None and await chain.get_balance(ghost.address) == 0
     alice_state = accounts[alice.address]
-    assert alice_state is not None and alice_state.owner == c.SYSTEM_PROGRAM_ID and alice_state.lamports == SOL
-    for size in (0, c.TOKEN_ACCOUNT_LEN, c.POOL_STATE_LEN):
-        assert await chain.rent_exempt_minimum(size) == (c.ACCOUNT_STORAGE_OVERHEAD + size) * 6960
+    assert alice_state is not None and alice_state.owner == ids.SYSTEM_PROGRAM_ID and alice_state.lamports == SOL
+    for size in (0, ids.TOKEN_ACCOUNT_LEN, c.POOL_STATE_LEN):
+        assert await chain.rent_exempt_minimum(size) == (ids.ACCOUNT_STORAGE_OVERHEAD + size) * 6960
 
 
 # -- SPL Token through frt.spl ---------------------------------------------------------------------------
 
 
 def _token_amount(state: AccountState | None) -> int:
-    assert state is not None and len(state.data) == c.TOKEN_ACCOUNT_LEN
+    assert state is not None and len(state.data) == ids.TOKEN_ACCOUNT_LEN
     return int(struct.unpack_from("<Q", state.data, 64)[0])  # after mint and owner
 
 
 async def test_spl_token_mint_and_transfer_between_associated_accounts(chain: LiteSvmChain) -> None:
     alice, bob, mint = await _funded(chain), await _funded(chain), Wallet.generate()
-    alice_ata = pdas.associated_token_address(alice.address, mint.address)
-    bob_ata = pdas.associated_token_address(bob.address, mint.address)
-    rent = await chain.rent_exempt_minimum(c.MINT_LEN)
+    alice_ata = associated_token_address(alice.address, mint.address)
+    bob_ata = associated_token_address(bob.address, mint.address)
+    rent = await chain.rent_exempt_minimum(ids.MINT_LEN)
     setup = await chain.send([
-        spl.create_account(alice.address, mint.address, rent, c.MINT_LEN, c.TOKEN_PROGRAM_ID),
-        spl.initialize_mint2(mint.address, 6, alice.address),
-        spl.create_associated_token_account(alice.address, alice.address, mint.address),
-        spl.create_associated_token_account(alice.address, bob.address, mint.address, idempotent=True),
-        spl.mint_to(mint.address, alice_ata, alice.address, 1_000),
+        programs.create_account(alice.address, mint.address, rent, ids.MINT_LEN, ids.TOKEN_PROGRAM_ID),
+        programs.initialize_mint2(mint.address, 6, alice.address),
+        programs.create_associated_token_account(alice.address, alice.address, mint.address),
+        programs.create_associated_token_account(alice.address, bob.address, mint.address, idempotent=True),
+        programs.mint_to(mint.address, alice_ata, alice.address, 1_000),
     ], [alice, mint])
     assert setup.ok, setup.logs
-    receipt = await chain.send([spl.transfer(alice_ata, bob_ata, alice.address, 300)], [alice],
+    receipt = await chain.send([programs.transfer(alice_ata, bob_ata, alice.address, 300)], [alice],
                                watch=[alice_ata, bob_ata, mint.address])
 
     assert receipt.ok
     assert [_token_amount(receipt.before[a]) for a in (alice_ata, bob_ata)] == [1_000, 0]
     assert [_token_amount(receipt.after[a]) for a in (alice_ata, bob_ata)] == [700, 300]
     assert receipt.before[mint.address] == receipt.after[mint.address]  # a transfer leaves the supply alone
-    overdraw = await chain.send([spl.transfer(alice_ata, bob_ata, alice.address, 701)], [alice])
+    overdraw = await chain.send([programs.transfer(alice_ata, bob_ata, alice.address, 701)], [alice])
     assert overdraw.failure == TransactionFailure("Custom", 0, 1)  # TokenError::InsufficientFunds
 
 
@@ -333,13 +335,13 @@ async def test_advance_clock_moves_the_clock_sysvar_timestamp_and_slot(chain: Li
     start_slot = await _slot(chain)
     assert await chain.now() == GENESIS_UNIX_TIMESTAMP
     await chain.advance_clock(3600)
-    clock = await chain.get_account(c.CLOCK_SYSVAR_ID)
+    clock = await chain.get_account(ids.CLOCK_SYSVAR_ID)
     assert clock is not None
     slot, _, _, _, unix_timestamp = struct.unpack("<QqQQq", clock.data)
     assert unix_timestamp == await chain.now() == GENESIS_UNIX_TIMESTAMP + 3600
     assert slot == start_slot + SLOTS_PER_HOUR
     alice = await _funded(chain)
-    receipt = await chain.send([spl.system_transfer(alice.address, alice.address, 1)], [alice])
+    receipt = await chain.send([programs.system_transfer(alice.address, alice.address, 1)], [alice])
     assert (receipt.slot, receipt.unix_timestamp) == (slot, unix_timestamp)
 
 

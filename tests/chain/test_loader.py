@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.loader import (
     BUFFER_METADATA_LEN,
     PROGRAM_ACCOUNT_LEN,
@@ -21,9 +20,10 @@ from pytest_fixedratio.chain.loader import (
     write,
 )
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
 from tests.frt.strategies import addresses, u64s
 
 PROGRAM, AUTHORITY, PAYER, BUFFER = (Wallet.from_seed(bytes([n]) * 32) for n in (1, 2, 3, 4))
@@ -42,12 +42,12 @@ def test_write_is_bincode_tag_offset_and_length_prefixed_bytes() -> None:
 
 def test_deploy_with_max_data_len_lists_the_accounts_the_loader_reads() -> None:
     ix = deploy_with_max_data_len(PAYER.address, PROGRAM.address, BUFFER.address, AUTHORITY.address, 4096)
-    assert ix.program_id == c.BPF_LOADER_UPGRADEABLE_ID
+    assert ix.program_id == ids.BPF_LOADER_UPGRADEABLE_ID
     assert ix.data == struct.pack("<IQ", LoaderInstruction.DEPLOY_WITH_MAX_DATA_LEN, 4096)
     assert [(m.address, m.is_signer, m.is_writable) for m in ix.accounts] == [
         (PAYER.address, True, True), (pdas.program_data(PROGRAM.address)[0], False, True),
-        (PROGRAM.address, False, True), (BUFFER.address, False, True), (c.RENT_SYSVAR_ID, False, False),
-        (c.CLOCK_SYSVAR_ID, False, False), (c.SYSTEM_PROGRAM_ID, False, False), (AUTHORITY.address, True, False)]
+        (PROGRAM.address, False, True), (BUFFER.address, False, True), (ids.RENT_SYSVAR_ID, False, False),
+        (ids.CLOCK_SYSVAR_ID, False, False), (ids.SYSTEM_PROGRAM_ID, False, False), (AUTHORITY.address, True, False)]
 
 
 @given(st.binary(min_size=1, max_size=5 * WRITE_CHUNK_LEN + 7))

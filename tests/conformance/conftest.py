@@ -17,21 +17,23 @@ from typing import Final, TypeVar
 import pytest_asyncio
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.errors import DecodeError
-from pytest_fixedratio.frt import accounts, pdas, spl
+from pytest_fixedratio.frt import builders, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError, Raiser, SplTokenError, classify
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.ratio import normalize_ratio
 from pytest_fixedratio.frt.state import AccountLayout, MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.sol import ids, programs
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.sol.pda import associated_token_address
 
-SOL: Final = c.LAMPORTS_PER_SOL
+SOL: Final = ids.LAMPORTS_PER_SOL
 NETWORK_FEE: Final = frt_math.network_fee(1)
 CORE_LAMPORTS: Final = 100_000 * SOL
 USER_LAMPORTS: Final = 100 * SOL
@@ -59,7 +61,7 @@ def seeded(label: str) -> Wallet:
 
 
 def ata(owner: Address, mint: Address) -> Address:
-    return pdas.associated_token_address(owner, mint)
+    return associated_token_address(owner, mint)
 
 
 def decoded(account: AccountState | None, layout: type[_L]) -> _L:
@@ -319,16 +321,16 @@ class Bench:
 
     async def initialize_program(self) -> Receipt:
         admin = self.chain.upgrade_authority
-        return await self.send_ok([accounts.initialize_program(self.program_id, admin.address)], [admin])
+        return await self.send_ok([builders.initialize_program(self.program_id, admin.address)], [admin])
 
-    async def create_mint(self, label: str, decimals: int, *, token_program: Address = c.TOKEN_PROGRAM_ID
+    async def create_mint(self, label: str, decimals: int, *, token_program: Address = ids.TOKEN_PROGRAM_ID
                           ) -> Address:
         """A mint without freeze authority (8.9), `core` as mint authority."""
         mint = seeded(label)
-        await self.send_ok([spl.create_account(self.core.address, mint.address, frt_math.rent(c.MINT_LEN),
-                                               c.MINT_LEN, token_program),
-                            spl.initialize_mint2(mint.address, decimals, self.core.address,
-                                                 token_program=token_program)], [self.core, mint])
+        await self.send_ok([programs.create_account(self.core.address, mint.address, frt_math.rent(ids.MINT_LEN),
+                                                    ids.MINT_LEN, token_program),
+                            programs.initialize_mint2(mint.address, decimals, self.core.address,
+                                                      token_program=token_program)], [self.core, mint])
         return mint.address
 
     async def create_sorted_mints(self, label: str, decimals_a: int, decimals_b: int) -> tuple[Address, Address]:
@@ -346,16 +348,16 @@ class Bench:
 
     async def create_pool(self, pool: PoolAddresses, *, flags: int = 0, creator: Wallet | None = None) -> Receipt:
         payer = self.core if creator is None else creator
-        return await self.send_ok([accounts.initialize_pool(payer.address, pool, flags=flags)], [payer])
+        return await self.send_ok([builders.initialize_pool(payer.address, pool, flags=flags)], [payer])
 
     async def open_token_accounts(self, owner: Address, mints: Iterable[Address]) -> None:
         """Associated token accounts of `owner`, paid by the core wallet, four per transaction."""
-        creations = [spl.create_associated_token_account(self.core.address, owner, mint) for mint in mints]
+        creations = [programs.create_associated_token_account(self.core.address, owner, mint) for mint in mints]
         for start in range(0, len(creations), 4):
             await self.send_ok(creations[start:start + 4], [self.core])
 
     async def mint_tokens(self, owner: Address, mints: Iterable[Address], amount: int) -> None:
-        await self.send_ok([spl.mint_to(mint, ata(owner, mint), self.core.address, amount) for mint in mints],
+        await self.send_ok([programs.mint_to(mint, ata(owner, mint), self.core.address, amount) for mint in mints],
                            [self.core])
 
     async def trader(self, label: str, pool: PoolAddresses, *, lp_accounts: bool = True,
@@ -369,26 +371,26 @@ class Bench:
         return wallet
 
     async def deposit(self, pool: PoolAddresses, user: Wallet, side: Side, amount: int) -> None:
-        await self.send_ok([accounts.deposit(pool, user.address, side, amount)], [user])
+        await self.send_ok([builders.deposit(pool, user.address, side, amount)], [user])
 
     # Operations checked against the oracle; `watch` adds accounts that must stay unchanged.
 
     async def checked_deposit(self, pool: PoolAddresses, user: Wallet, side: Side, amount: int, *,
                               watch: Iterable[Address] = ()) -> Receipt:
         before = await self.accounts((*operation_watch(pool, user.address), *watch))
-        return await self.run([accounts.deposit(pool, user.address, side, amount)], [user],
+        return await self.run([builders.deposit(pool, user.address, side, amount)], [user],
                               predict_deposit(before, pool, user.address, side, amount))
 
     async def checked_withdraw(self, pool: PoolAddresses, user: Wallet, side: Side, lp_amount: int, *,
                                watch: Iterable[Address] = ()) -> Receipt:
         before = await self.accounts((*operation_watch(pool, user.address), *watch))
-        return await self.run([accounts.withdraw(pool, user.address, side, lp_amount)], [user],
+        return await self.run([builders.withdraw(pool, user.address, side, lp_amount)], [user],
                               predict_withdraw(before, pool, user.address, side, lp_amount))
 
     async def checked_swap(self, pool: PoolAddresses, user: Wallet, input_side: Side, amount_in: int,
                            expected_out: int, *, watch: Iterable[Address] = ()) -> Receipt:
         before = await self.accounts((*operation_watch(pool, user.address), *watch))
-        return await self.run([accounts.swap(pool, user.address, input_side, amount_in, expected_out)], [user],
+        return await self.run([builders.swap(pool, user.address, input_side, amount_in, expected_out)], [user],
                               predict_swap(before, pool, user.address, input_side, amount_in, expected_out))
 
 
@@ -453,7 +455,7 @@ async def open_market() -> Market:
     await bench.initialize_program()
     x, y = await bench.create_sorted_mints("market-mint", MAIN_DECIMALS, MAIN_DECIMALS)
     outsider = await bench.create_mint("mint-outsider", MAIN_DECIMALS)
-    token22 = await bench.create_mint("mint-token22", MAIN_DECIMALS, token_program=c.TOKEN_2022_PROGRAM_ID)
+    token22 = await bench.create_mint("mint-token22", MAIN_DECIMALS, token_program=ids.TOKEN_2022_PROGRAM_ID)
     pool = bench.pool_addresses(x, MAIN_DECIMALS, y, MAIN_DECIMALS, "1:2.5")
     exact_pool = bench.pool_addresses(x, MAIN_DECIMALS, y, MAIN_DECIMALS, 3)
     assert (pool.ratio_a, pool.ratio_b, exact_pool.ratio_a, exact_pool.ratio_b) == MARKET_RATIOS

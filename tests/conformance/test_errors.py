@@ -10,16 +10,16 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from pytest_fixedratio.chain.keys import Wallet
-from pytest_fixedratio.frt import accounts, pdas
-from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt import instructions as ix
+from pytest_fixedratio.frt import builders, pdas
+from pytest_fixedratio.frt import instruction_data as ix
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import RatioType, Side
 from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError, Raiser, SystemProgramError
-from pytest_fixedratio.frt.meta import AccountMeta, Instruction, ro, rw
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import AccountMeta, Instruction, ro, rw
+from pytest_fixedratio.sol.keys import Wallet
 from tests.conformance.conftest import (
     AMOUNT_MISMATCH,
     INSUFFICIENT_FEE_BALANCE,
@@ -95,11 +95,11 @@ def _data(instruction: Instruction, data: bytes) -> Instruction:
 
 
 def _deposit(m: Market, amount: int = 1_000, *, side: Side = Side.A, user: Wallet | None = None) -> Instruction:
-    return accounts.deposit(m.pool, (user or m.trader).address, side, amount)
+    return builders.deposit(m.pool, (user or m.trader).address, side, amount)
 
 
 def _withdraw(m: Market, lp_amount: int = 1_000, *, side: Side = Side.A) -> Instruction:
-    return accounts.withdraw(m.pool, m.trader.address, side, lp_amount)
+    return builders.withdraw(m.pool, m.trader.address, side, lp_amount)
 
 
 def _swap(m: Market, amount_in: int = 1_000, *, side: Side = Side.A, expected: int | None = None,
@@ -112,7 +112,7 @@ def _swap(m: Market, amount_in: int = 1_000, *, side: Side = Side.A, expected: i
                                             exact=exact_pool)
         except frt_math.SwapRejected:
             expected = 0
-    return accounts.swap(pool, m.trader.address, side, amount_in, expected)
+    return builders.swap(pool, m.trader.address, side, amount_in, expected)
 
 
 def _new_pool(m: Market, ratio: tuple[int, int] = (1_000_000, 2_000_000), *, token_b: Address | None = None
@@ -122,7 +122,7 @@ def _new_pool(m: Market, ratio: tuple[int, int] = (1_000_000, 2_000_000), *, tok
 
 
 def _create_pool(m: Market, pool: PoolAddresses | None = None, *, creator: Wallet | None = None) -> Instruction:
-    return accounts.initialize_pool((creator or m.core).address, pool or _new_pool(m))
+    return builders.initialize_pool((creator or m.core).address, pool or _new_pool(m))
 
 
 def _engineering_pool(m: Market) -> PoolAddresses:
@@ -182,10 +182,10 @@ CASES: dict[str, Case] = {
                                           "core"),
     "initialize pool: same mint twice": Case(lambda m: _create_pool(m, _new_pool(m, token_b=m.pool.token_a_mint)),
                                              INVALID_ARGUMENT, "core"),
-    "initialize pool: wrong rent sysvar": Case(lambda m: _account(_create_pool(m), 6, ro(c.CLOCK_SYSVAR_ID)),
+    "initialize pool: wrong rent sysvar": Case(lambda m: _account(_create_pool(m), 6, ro(ids.CLOCK_SYSVAR_ID)),
                                                INVALID_ARGUMENT, "core"),
     "initialize pool: Token-2022 program id": Case(lambda m: _account(_create_pool(m), 4,
-                                                                      ro(c.TOKEN_2022_PROGRAM_ID)),
+                                                                      ro(ids.TOKEN_2022_PROGRAM_ID)),
                                                    INCORRECT_PROGRAM_ID, "core"),
     "initialize pool: Token-2022 mint": Case(lambda m: _create_pool(m, _new_pool(m, token_b=m.token22_mint)),
                                              INCORRECT_PROGRAM_ID, "core"),
@@ -233,7 +233,7 @@ CASES: dict[str, Case] = {
                                              INVALID_ACCOUNT_DATA),
     "deposit: vault of another pool": Case(lambda m: _account(_deposit(m), 5, rw(m.exact_pool.token_a_vault)),
                                            INVALID_ACCOUNT_DATA),
-    "deposit: Token-2022 program id": Case(lambda m: _account(_deposit(m), 4, ro(c.TOKEN_2022_PROGRAM_ID)),
+    "deposit: Token-2022 program id": Case(lambda m: _account(_deposit(m), 4, ro(ids.TOKEN_2022_PROGRAM_ID)),
                                            INCORRECT_PROGRAM_ID),
     "deposit: wrong system state": Case(lambda m: _account(_deposit(m), 2, ro(NOWHERE)), INVALID_ACCOUNT_DATA),
     # Withdraw.
@@ -262,7 +262,7 @@ CASES: dict[str, Case] = {
     "swap: pool_id of another pool": Case(lambda m: _pool_id(_swap(m), ix.Swap, m.exact_pool.pool),
                                           TREASURY_VALIDATION_FAILED),
     "swap: read-only pool": Case(lambda m: _read_only(_swap(m), 3), FEE_VALIDATION_FAILED),
-    "swap: Token-2022 program id": Case(lambda m: _account(_swap(m), 4, ro(c.TOKEN_2022_PROGRAM_ID)),
+    "swap: Token-2022 program id": Case(lambda m: _account(_swap(m), 4, ro(ids.TOKEN_2022_PROGRAM_ID)),
                                         INCORRECT_PROGRAM_ID),
     "swap: vaults swapped": Case(lambda m: _swap_accounts(_swap(m), 5, 6), INVALID_ACCOUNT_DATA),
     "swap: input mint account not the input token": Case(lambda m: _account(_swap(m), 9, ro(m.outsider_mint)),
@@ -283,7 +283,7 @@ CASES: dict[str, Case] = {
         lambda m: _create_pool(m, _new_pool(m, (0, 2)), creator=m.poor_creator), INVALID_ARGUMENT, "poor_creator"),
     "order: same mint before the token program": Case(
         lambda m: _account(_create_pool(m, _new_pool(m, token_b=m.pool.token_a_mint)), 4,
-                           ro(c.TOKEN_2022_PROGRAM_ID)), INVALID_ARGUMENT, "core"),
+                           ro(ids.TOKEN_2022_PROGRAM_ID)), INVALID_ARGUMENT, "core"),
     "order: registration fee before the treasury": Case(
         lambda m: _account(_create_pool(m, creator=m.poor_creator), 5, rw(NOWHERE)), INSUFFICIENT_FEE_BALANCE,
         "poor_creator"),
@@ -325,19 +325,19 @@ async def test_error_path_returns_the_documented_error_and_changes_nothing(marke
 
 
 def _initialize(b: Bench, signer: Wallet | None = None, *, program_data: Address | None = None) -> Instruction:
-    return accounts.initialize_program(b.program_id, (signer or b.chain.upgrade_authority).address,
+    return builders.initialize_program(b.program_id, (signer or b.chain.upgrade_authority).address,
                                        program_data=program_data)
 
 
 INITIALIZE_CASES: dict[str, tuple[Callable[[Bench, Wallet], Instruction], OnChainError]] = {
     "not the upgrade authority": (lambda b, w: _initialize(b, w), INVALID_ACCOUNT_DATA),
     "program data of another program": (
-        lambda b, w: _initialize(b, w, program_data=pdas.program_data(c.TOKEN_2022_PROGRAM_ID)[0]),
+        lambda b, w: _initialize(b, w, program_data=pdas.program_data(ids.TOKEN_2022_PROGRAM_ID)[0]),
         INVALID_ACCOUNT_DATA),
     "authority not a signer": (lambda b, w: _unsigned(_initialize(b)), MISSING_SIGNATURE),
     "wrong system state": (lambda b, w: _account(_initialize(b), 3, rw(NOWHERE)), INVALID_ACCOUNT_DATA),
     "wrong treasury": (lambda b, w: _account(_initialize(b), 4, rw(NOWHERE)), INVALID_ACCOUNT_DATA),
-    "wrong rent sysvar": (lambda b, w: _account(_initialize(b), 2, ro(c.CLOCK_SYSVAR_ID)), INVALID_ARGUMENT),
+    "wrong rent sysvar": (lambda b, w: _account(_initialize(b), 2, ro(ids.CLOCK_SYSVAR_ID)), INVALID_ARGUMENT),
     "5 accounts": (lambda b, w: _last_account_dropped(_initialize(b)), INVALID_ACCOUNT_DATA),
 }
 
@@ -359,6 +359,6 @@ async def test_initialize_program_error_path(
 @pytest.mark.parametrize("bypass", [False, True], ids=["upgrade authority", "bypass signer"])
 async def test_initialize_program_twice_fails(program: Bench, bypass: bool) -> None:
     signer = await program.wallet("stranger") if bypass else program.chain.upgrade_authority
-    instruction = _initialize(program, signer, program_data=c.SYSTEM_PROGRAM_ID if bypass else None)
+    instruction = _initialize(program, signer, program_data=ids.SYSTEM_PROGRAM_ID if bypass else None)
     before = await program.accounts((*system_accounts(program.program_id), signer.address))
     await program.run([instruction], [signer], failure(before, signer.address, ALREADY_INITIALIZED))

@@ -9,12 +9,13 @@ from fractions import Fraction
 import pytest
 
 from pytest_fixedratio.chain.base import AccountState
-from pytest_fixedratio.frt import accounts, pdas
+from pytest_fixedratio.frt import builders, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, RatioType, Side
-from pytest_fixedratio.frt.meta import AccountMeta
 from pytest_fixedratio.frt.state import MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.instruction import AccountMeta
 from tests.conformance.conftest import (
     NETWORK_FEE,
     SOL,
@@ -39,7 +40,7 @@ MINT_RENT = 1_461_600
 
 async def test_rent_figures_of_the_contract_match_the_chain(bench: Bench) -> None:
     """The literal rents used below come from §2.3/§4.5; frt.math and the chain must agree with them."""
-    sizes = (c.SYSTEM_STATE_LEN, c.MAIN_TREASURY_LEN, c.POOL_STATE_LEN, c.TOKEN_ACCOUNT_LEN, c.MINT_LEN)
+    sizes = (c.SYSTEM_STATE_LEN, c.MAIN_TREASURY_LEN, c.POOL_STATE_LEN, ids.TOKEN_ACCOUNT_LEN, ids.MINT_LEN)
     figures = [SYSTEM_STATE_RENT, TREASURY_RENT, POOL_STATE_RENT, TOKEN_ACCOUNT_RENT, MINT_RENT]
     assert [frt_math.rent(n) for n in sizes] == figures
     assert [await bench.chain.rent_exempt_minimum(n) for n in sizes] == figures
@@ -54,7 +55,7 @@ async def test_initialize_program_creates_system_state_and_treasury(bench: Bench
     admin = seeded("designated-admin").address
     state_address, treasury_address = system_accounts(bench.program_id)
     receipt = await bench.chain.send(
-        [accounts.initialize_program(bench.program_id, authority.address, admin_authority=admin)], [authority],
+        [builders.initialize_program(bench.program_id, authority.address, admin_authority=admin)], [authority],
         watch=(authority.address, state_address, treasury_address))
     assert receipt.ok, (receipt.failure, receipt.logs)
     assert receipt.before[state_address] is None and receipt.before[treasury_address] is None
@@ -76,10 +77,10 @@ async def test_initialize_program_accepts_any_signer_when_program_data_is_not_lo
         bench: Bench, program_data: str) -> None:
     """Quirk 8.3: the upgrade-authority check passes for any signer given a non-loader "program data"."""
     stranger = await bench.wallet("stranger")
-    fake = c.SYSTEM_PROGRAM_ID if program_data == "system program" else pdas.system_state(bench.program_id)[0]
+    fake = ids.SYSTEM_PROGRAM_ID if program_data == "system program" else pdas.system_state(bench.program_id)[0]
     state_address = pdas.system_state(bench.program_id)[0]
     receipt = await bench.chain.send(
-        [accounts.initialize_program(bench.program_id, stranger.address, program_data=fake)], [stranger],
+        [builders.initialize_program(bench.program_id, stranger.address, program_data=fake)], [stranger],
         watch=(state_address,))
     assert receipt.ok, (receipt.failure, receipt.logs)
     assert decoded(receipt.after[state_address], SystemState).admin_authority == stranger.address
@@ -108,7 +109,7 @@ async def test_initialize_pool_creates_every_account(program: Bench, decimals: t
     creator = await bench.wallet("creator", 10 * SOL)
     state_address, treasury_address = system_accounts(bench.program_id)
     watch = (creator.address, state_address, treasury_address, *pool_accounts(pool))
-    receipt = await bench.chain.send([accounts.initialize_pool(creator.address, pool, flags=flags)], [creator],
+    receipt = await bench.chain.send([builders.initialize_pool(creator.address, pool, flags=flags)], [creator],
                                      watch=watch)
     assert receipt.ok, (receipt.failure, receipt.logs)
     after = receipt.after
@@ -120,8 +121,8 @@ async def test_initialize_pool_creates_every_account(program: Bench, decimals: t
         vault = TokenAccount(mint=pool.mint(side), owner=pool.pool, amount=0)
         lp_mint = Mint(mint_authority=pool.pool, supply=0, decimals=decimals_of[pool.mint(side)],
                        freeze_authority=None)
-        assert after[pool.vault(side)] == AccountState(TOKEN_ACCOUNT_RENT, c.TOKEN_PROGRAM_ID, vault.encode())
-        assert after[pool.lp_mint(side)] == AccountState(MINT_RENT, c.TOKEN_PROGRAM_ID, lp_mint.encode())
+        assert after[pool.vault(side)] == AccountState(TOKEN_ACCOUNT_RENT, ids.TOKEN_PROGRAM_ID, vault.encode())
+        assert after[pool.lp_mint(side)] == AccountState(MINT_RENT, ids.TOKEN_PROGRAM_ID, lp_mint.encode())
     treasury_before = receipt.before[treasury_address]
     assert treasury_before is not None
     treasury_lamports = treasury_before.lamports + c.REGISTRATION_FEE
@@ -155,7 +156,7 @@ async def test_lp_decimals_follow_the_mint_accounts_as_passed(program: Bench) ->
     bench = program
     zero, nine = await bench.create_mint("quirk-zero", 0), await bench.create_mint("quirk-nine", 9)
     pool = bench.pool_addresses(zero, 0, nine, 9, 1)
-    sorted_ix = accounts.initialize_pool(bench.core.address, pool)
+    sorted_ix = builders.initialize_pool(bench.core.address, pool)
     metas: list[AccountMeta] = list(sorted_ix.accounts)
     metas[7], metas[8] = metas[8], metas[7]
     await bench.send_ok([replace(sorted_ix, accounts=tuple(metas))], [bench.core])
@@ -171,7 +172,7 @@ async def test_lp_decimals_follow_the_mint_accounts_as_passed(program: Bench) ->
 
 async def test_get_version_logs_name_version_and_upstream_program_id(bench: Bench) -> None:
     caller = await bench.wallet("version-caller")
-    receipt = await bench.chain.send([accounts.get_version(bench.program_id)], [caller], watch=(caller.address,))
+    receipt = await bench.chain.send([builders.get_version(bench.program_id)], [caller], watch=(caller.address,))
     assert receipt.ok
     lines = program_log_lines(receipt)
     assert lines[lines.index("Contract Name: fixed-ratio-trading") + 1] == "Contract Version: 0.17.1070"

@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from pytest_fixedratio.chain.base import Receipt
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import OnChainError
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import Mint, PoolState, TokenAccount
+from pytest_fixedratio.sol.keys import Wallet
 from tests.conformance.conftest import Bench, ata, decoded
 
 MAX_DECIMALS = 12

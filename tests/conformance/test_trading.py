@@ -7,13 +7,14 @@ from dataclasses import replace
 
 import pytest
 
-from pytest_fixedratio.frt import accounts, spl
+from pytest_fixedratio.frt import builders
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt import instructions as ix
+from pytest_fixedratio.frt import instruction_data as ix
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import CUSTOM, FrtErrorCode, OnChainError, SplTokenError, TransactionFailure
 from pytest_fixedratio.frt.state import Mint, PoolState, TokenAccount
+from pytest_fixedratio.sol import programs
 from tests.conformance.conftest import (
     MAIN_DECIMALS,
     NETWORK_FEE,
@@ -101,7 +102,7 @@ async def test_swap_direction_comes_from_the_input_account_not_the_mint_field(ma
     m, amount_in = market, 10_000
     state = await _state(m)
     out = frt_math.pool_swap_output(state, Side.A, amount_in)
-    swap = accounts.swap(m.pool, m.trader.address, Side.A, amount_in, out)
+    swap = builders.swap(m.pool, m.trader.address, Side.A, amount_in, out)
     misleading = ix.Swap(m.pool.token_b_mint, amount_in, out, m.pool.pool).encode()
     before = await m.bench.accounts(m.watched())
     await m.bench.run([replace(swap, data=misleading)], [m.trader],
@@ -132,7 +133,7 @@ async def test_owner_only_pool_lets_only_its_creator_swap(market: Market) -> Non
     await m.bench.checked_deposit(pool, m.trader, Side.A, 1_000, watch=watch)
     out = frt_math.swap_output(1_000, pool.ratio_a, pool.ratio_b)
     before = await m.bench.accounts((*operation_watch(pool, m.trader.address), *watch))
-    await m.bench.run([accounts.swap(pool, m.trader.address, Side.A, 1_000, out)], [m.trader],
+    await m.bench.run([builders.swap(pool, m.trader.address, Side.A, 1_000, out)], [m.trader],
                       failure(before, m.trader.address, OnChainError(CUSTOM, FrtErrorCode.SwapAccessRestricted)))
     await m.bench.checked_swap(pool, m.core, Side.A, 1_000, out, watch=watch)
 
@@ -155,7 +156,7 @@ async def test_lp_of_a_side_drained_by_swaps_cannot_all_be_redeemed(market: Mark
     # Tokens sent straight into the vault (I1's safe form VA >= TA) let the transfer out succeed; the tracked
     # total then refuses the withdrawal with ArithmeticOverflow, after both CPIs (§2.3 Withdraw).
     core = m.core.address
-    await m.bench.send_ok([spl.transfer(ata(core, m.pool.token_a_mint), m.pool.token_a_vault, core, TRADER_LP)],
+    await m.bench.send_ok([programs.transfer(ata(core, m.pool.token_a_mint), m.pool.token_a_vault, core, TRADER_LP)],
                           [m.core])
     receipt = await m.bench.checked_withdraw(m.pool, m.trader, Side.A, TRADER_LP, watch=m.watched())
     assert receipt.failure == TransactionFailure("ArithmeticOverflow", 0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_fixedratio.frt import accounts
+from pytest_fixedratio.frt import builders
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import TransactionFailure
@@ -89,7 +89,7 @@ async def test_zero_and_nine_decimal_swap_with_wrong_expectation_fails_with_1047
         before = await bench.accounts(operation_watch(pool, user.address))
         prediction = predict_swap(before, pool, user.address, input_side, amount_in, wrong)
         assert prediction.error == AMOUNT_MISMATCH
-        receipt = await bench.run([accounts.swap(pool, user.address, input_side, amount_in, wrong)], [user],
+        receipt = await bench.run([builders.swap(pool, user.address, input_side, amount_in, wrong)], [user],
                                   prediction)
         assert receipt.failure == TransactionFailure("Custom", 0, 1047)
         assert receipt.lamport_change(user.address) == -NETWORK_FEE

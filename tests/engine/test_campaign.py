@@ -90,7 +90,7 @@ async def test_swap_workers_are_unique_per_direction() -> None:
 @pytest.mark.asyncio
 async def test_the_chain_clock_follows_virtual_time() -> None:
     log = MemorySink()
-    campaign = Campaign(CampaignConfig(duration_s=0, pools=1, seed=2), sink=log)
+    campaign = Campaign(CampaignConfig.for_stepping(pools=1, seed=2), sink=log)
     await campaign.setup()
     start = await campaign.chain.now()
     campaign.session.start()

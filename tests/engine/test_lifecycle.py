@@ -18,7 +18,7 @@ from pytest_fixedratio.frt.state import PoolState
 
 async def _started(seed: int, seconds: float) -> tuple[Campaign, MemorySink]:
     log = MemorySink()
-    campaign = Campaign(CampaignConfig(duration_s=0, pools=1, seed=seed), sink=log)
+    campaign = Campaign(CampaignConfig.for_stepping(pools=1, seed=seed), sink=log)
     await campaign.setup()
     campaign.session.start()
     await campaign.advance(seconds)

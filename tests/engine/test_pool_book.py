@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_fixedratio.chain.base import AccountState, ChainError
 from pytest_fixedratio.chain.abilities import AccountWriter
+from pytest_fixedratio.chain.base import AccountState, ChainError
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
+from pytest_fixedratio.engine.oplog import MemorySink, OperationRecord
 from pytest_fixedratio.engine.pool_book import (
     BOOK_FILE,
     DELETED_DIR,
@@ -25,15 +26,14 @@ from pytest_fixedratio.engine.pool_book import (
     get_or_create_pool,
 )
 from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, PoolSpec
-from pytest_fixedratio.engine.oplog import MemorySink, OperationRecord
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.errors import DecodeError
-from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import ZERO, Address
 from pytest_fixedratio.frt.constants import PoolFlag, RatioType
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.ratio import normalize_ratio, parse_rate
 from pytest_fixedratio.frt.state import Mint, PoolState
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import ZERO, Address
 from pytest_fixedratio.store.atomic import StateFileError
 from tests.frt.strategies import addresses, u8s, u64s
 
@@ -72,7 +72,7 @@ class UnreadableChain:
 
 async def _campaign(seed: int = 1) -> Campaign:
     """A funded core wallet and an initialised program on a fresh LiteSVM chain, no pools yet."""
-    campaign = Campaign(CampaignConfig(pools=0, seed=seed), sink=MemorySink())
+    campaign = Campaign(CampaignConfig.for_stepping(pools=0, seed=seed), sink=MemorySink())
     await campaign.setup()
     return campaign
 
@@ -266,7 +266,7 @@ async def _chain_decimals(campaign: Campaign, record: PoolRecord) -> PoolRecord:
 async def _chain_owner(campaign: Campaign, record: PoolRecord) -> PoolRecord:
     account = await campaign.chain.get_account(record.pool)
     assert account is not None
-    _writer(campaign).set_account(record.pool, replace(account, owner=c.SYSTEM_PROGRAM_ID))
+    _writer(campaign).set_account(record.pool, replace(account, owner=ids.SYSTEM_PROGRAM_ID))
     return record
 
 
@@ -285,7 +285,7 @@ async def _chain_garbage(campaign: Campaign, record: PoolRecord) -> PoolRecord:
     (_chain_mint, "token_a_mint is"),
     (_chain_flags, "flags are ['SIMPLE_RATIO', 'EXACT_EXCHANGE_REQUIRED'] on chain"),
     (_chain_decimals, "decimals, the record gives"),
-    (_chain_owner, f"is owned by {c.SYSTEM_PROGRAM_ID}"),
+    (_chain_owner, f"is owned by {ids.SYSTEM_PROGRAM_ID}"),
     (_chain_garbage, "does not decode"),
 ], ids=lambda value: getattr(value, "__name__", "reason"))
 async def test_a_record_the_chain_contradicts_is_dropped(tmp_path: Path, tamper: Tamper, reason: str) -> None:

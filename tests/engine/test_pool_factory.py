@@ -43,7 +43,7 @@ def test_random_pools_are_created_with_the_rate_asked_for(data: st.DataObject) -
     assert is_tradable(spec)
 
     async def create() -> None:
-        campaign = Campaign(CampaignConfig(duration_s=0, pools=0, seed=1))
+        campaign = Campaign(CampaignConfig.for_stepping(pools=0, seed=1))
         await campaign.setup()
         pool = await create_pool(campaign.session, spec)
         # "1 token1 = rate token2" holds in display units whichever mint sorted first

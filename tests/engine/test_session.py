@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from pytest_fixedratio.chain.base import Chain, Receipt
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.engine import context
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
@@ -19,10 +18,11 @@ from pytest_fixedratio.engine.oplog import MemorySink, OperationRecord
 from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, create_pool, working_amount
 from pytest_fixedratio.engine.session import Command, Session
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import Side
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.state import MainTreasuryState
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.keys import Wallet
 
 
 @pytest.mark.asyncio
@@ -88,7 +88,7 @@ async def test_a_wrong_success_log_line_is_reported() -> None:
 
 @pytest.mark.asyncio
 async def test_a_treasury_field_not_set_as_the_spec_says_is_reported() -> None:
-    summary = await Campaign(CampaignConfig(duration_s=0, pools=1, seed=6), chain=_rewriting(treasury=True)).run()
+    summary = await Campaign(CampaignConfig(duration_s=1, pools=1, seed=6), chain=_rewriting(treasury=True)).run()
     assert not summary.passed
     details = [d for i in summary.incidents for d in i["details"]]
     assert any(d.startswith("[delta] MainTreasury") and "last_update_timestamp predicted" in d for d in details), \
@@ -133,7 +133,7 @@ def _script() -> list[tuple[float, Command]]:
 
 async def _scripted(seed: int) -> tuple[list[OperationRecord], Session]:
     log = MemorySink()
-    campaign = Campaign(CampaignConfig(duration_s=0, pools=0, seed=seed), sink=log)
+    campaign = Campaign(CampaignConfig.for_stepping(pools=0, seed=seed), sink=log)
     await campaign.setup()
     await campaign.session.run_script([*_script(), (150, lambda session: session.stop())])
     return log.records, campaign.session

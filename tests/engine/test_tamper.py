@@ -14,8 +14,8 @@ from pytest_fixedratio.chain.base import AccountState
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.engine.oplog import MemorySink
 from pytest_fixedratio.engine.pools import PoolHandle
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, TokenAccount
+from pytest_fixedratio.sol.address import Address
 
 Tamper = Callable[[Campaign, PoolHandle], Awaitable[None]]
 
@@ -71,7 +71,7 @@ CASES: dict[str, tuple[Tamper, str]] = {
 async def test_tampering_between_operations_is_detected_and_reported(case: str) -> None:
     tamper, invariant = CASES[case]
     log = MemorySink()
-    campaign = Campaign(CampaignConfig(duration_s=0, pools=1, seed=21), sink=log)
+    campaign = Campaign(CampaignConfig.for_stepping(pools=1, seed=21), sink=log)
     await campaign.setup()
     session = campaign.session
     session.start()

@@ -10,10 +10,10 @@ from typing import cast
 from hypothesis import strategies as st
 
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import instructions as ix
-from pytest_fixedratio.frt.address import ADDRESS_LEN, Address
+from pytest_fixedratio.frt import instruction_data as ix
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol.address import ADDRESS_LEN, Address
 
 U8_MAX = 0xFF
 U32_MAX = 2**32 - 1

@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.errors import (
     CUSTOM,
     FRT_ERROR_CAUSES,
@@ -21,12 +20,14 @@ from pytest_fixedratio.frt.errors import (
     classify,
     innermost_failing_program,
 )
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
 
 FRT = c.PROGRAM_ID_LOCALNET
-TOKEN = c.TOKEN_PROGRAM_ID
-SYSTEM = c.SYSTEM_PROGRAM_ID
-ATA = c.ASSOCIATED_TOKEN_PROGRAM_ID
-BUDGET = c.COMPUTE_BUDGET_PROGRAM_ID
+TOKEN = ids.TOKEN_PROGRAM_ID
+SYSTEM = ids.SYSTEM_PROGRAM_ID
+ATA = ids.ASSOCIATED_TOKEN_PROGRAM_ID
+BUDGET = ids.COMPUTE_BUDGET_PROGRAM_ID
 
 
 def invoke(program: Address, depth: int) -> str:

@@ -13,10 +13,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as m
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, RatioType, Side
 from pytest_fixedratio.frt.errors import CUSTOM, OnChainError
 from pytest_fixedratio.frt.state import PoolState
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
 from tests.frt.strategies import sides, u64s
 
 RATIOS = u64s(min_value=1)
@@ -171,7 +172,7 @@ def test_a_side_at_one_display_unit_is_never_engineering(da: int, db: int, other
 
 
 @pytest.mark.parametrize(("length", "lamports"), [(0, 890_880), (c.POOL_STATE_LEN, 3_939_360),
-                                                  (c.TOKEN_ACCOUNT_LEN, 2_039_280), (c.MINT_LEN, 1_461_600),
+                                                  (ids.TOKEN_ACCOUNT_LEN, 2_039_280), (ids.MINT_LEN, 1_461_600),
                                                   (c.SYSTEM_STATE_LEN, 1_468_560), (c.MAIN_TREASURY_LEN, 1_837_440)])
 def test_rent_matches_the_spec_figures(length: int, lamports: int) -> None:
     assert m.rent(length) == lamports

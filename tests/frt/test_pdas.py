@@ -1,16 +1,18 @@
-"""PDA derivation: the spec's vectors (frt-contract.md 2.1) and agreement with Solana's own implementation."""
+"""FRT's PDAs: the spec's vectors (frt-contract.md 2.1), mint order and the pool address set.
+
+The generic derivation is tested against solders in tests/sol/test_pda.py.
+"""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from solders.pubkey import Pubkey
 
-from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
 
 A = Address.from_base58
 
@@ -46,44 +48,19 @@ def test_global_pdas_match_the_spec_vectors(program: str) -> None:
 def test_wsol_usdc_pool_vector_sorts_by_bytes_not_by_text() -> None:
     usdc = A("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")
     # base58 text order puts USDC first; raw bytes put WSOL (0x06...) before USDC (0xC6...).
-    assert str(usdc) < str(c.NATIVE_MINT)
-    pool = pdas.PoolAddresses.derive(c.PROGRAM_ID_LOCALNET, usdc, c.NATIVE_MINT, 1_000_000_000, 160_000_000)
-    assert pool.token_a_mint == c.NATIVE_MINT and pool.token_b_mint == usdc
+    assert str(usdc) < str(ids.NATIVE_MINT)
+    pool = pdas.PoolAddresses.derive(c.PROGRAM_ID_LOCALNET, usdc, ids.NATIVE_MINT, 1_000_000_000, 160_000_000)
+    assert pool.token_a_mint == ids.NATIVE_MINT and pool.token_b_mint == usdc
     assert (str(pool.pool), pool.pool_bump) == ("75QvP8uKKmgfmgBwviiGsNAupp2pM8TQK1aGPYYUptTK", 253)
     assert str(pool.token_a_vault) == "FAUqdjJL6eoTn9Qjct5jnHAne8tUjPvhzaPLvKhXouEF"
     assert str(pool.token_b_vault) == "EvvwR3dmNyQX9DfFEHZYZanjgcq212rCjbfNvNNB6vvS"
     assert str(pool.lp_a_mint) == "bux1ySmSAXH3kfWWfhUnv2fA9gWGmgqskoCcDuFcXTW"
     assert str(pool.lp_b_mint) == "5YD67B1YRf9m98XugohZ5FG8DFXEAHricS8Dpj21eRZ4"
-    assert pool.mint(c.Side.A) == c.NATIVE_MINT and pool.vault(c.Side.B) == pool.token_b_vault
+    assert pool.mint(c.Side.A) == ids.NATIVE_MINT and pool.vault(c.Side.B) == pool.token_b_vault
     assert pool.lp_mint(c.Side.B) == pool.lp_b_mint
 
 
 addresses = st.binary(min_size=32, max_size=32).map(Address)
-seeds = st.lists(st.binary(max_size=32), max_size=4).map(tuple)
-
-
-@given(seeds=seeds, program=addresses)
-def test_find_program_address_agrees_with_solana(seeds: tuple[bytes, ...], program: Address) -> None:
-    expected, bump = Pubkey.find_program_address(list(seeds), Pubkey(bytes(program)))
-    assert pdas.find_program_address(seeds, program) == (Address(bytes(expected)), bump)
-
-
-@given(raw=st.binary(min_size=32, max_size=32))
-def test_on_curve_agrees_with_solana(raw: bytes) -> None:
-    assert pdas.is_on_curve(raw) == Pubkey(raw).is_on_curve()
-
-
-def test_real_public_keys_are_on_curve_and_pdas_are_not() -> None:
-    assert pdas.is_on_curve(bytes(c.PROGRAM_ID_LOCALNET))
-    assert not pdas.is_on_curve(bytes(pdas.system_state(c.PROGRAM_ID_LOCALNET)[0]))
-
-
-@given(owner=addresses, mint=addresses)
-def test_associated_token_address_agrees_with_solana(owner: Address, mint: Address) -> None:
-    expected, _ = Pubkey.find_program_address(
-        [bytes(owner), bytes(c.TOKEN_PROGRAM_ID), bytes(mint)], Pubkey(bytes(c.ASSOCIATED_TOKEN_PROGRAM_ID))
-    )
-    assert pdas.associated_token_address(owner, mint) == Address(bytes(expected))
 
 
 @given(m1=addresses, m2=addresses)
@@ -98,10 +75,3 @@ def test_sort_mints_is_raw_byte_order_and_symmetric(m1: Address, m2: Address) ->
 def test_pool_pda_does_not_depend_on_mint_argument_order(program: Address, m1: Address, m2: Address,
                                                          ra: int, rb: int) -> None:
     assert pdas.PoolAddresses.derive(program, m1, m2, ra, rb) == pdas.PoolAddresses.derive(program, m2, m1, ra, rb)
-
-
-def test_seed_limits_are_enforced() -> None:
-    with pytest.raises(InvalidArgument, match="at most 16 seeds"):
-        pdas.create_program_address(tuple(b"x" for _ in range(17)), c.PROGRAM_ID_LOCALNET)
-    with pytest.raises(InvalidArgument):
-        pdas.create_program_address((b"y" * 33,), c.PROGRAM_ID_LOCALNET)

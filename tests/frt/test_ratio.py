@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import RatioType
 from pytest_fixedratio.frt.math import U64_MAX
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.ratio import PoolRatio, normalize_ratio, parse_rate
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
 from tests.frt.strategies import addresses
 
 USDC = Address.from_base58("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")
@@ -28,24 +29,24 @@ def _whole_u64(value: Fraction) -> bool:
 
 
 @pytest.mark.parametrize(("mint1", "dec1", "mint2", "dec2", "rate"), [
-    (c.NATIVE_MINT, 9, USDC, 6, 160),
-    (c.NATIVE_MINT, 9, USDC, 6, "1:160"),
-    (USDC, 6, c.NATIVE_MINT, 9, "160:1"),
-    (USDC, 6, c.NATIVE_MINT, 9, Fraction(1, 160)),
-    (str(USDC), 6, bytes(c.NATIVE_MINT), 9, "0.00625"),
+    (ids.NATIVE_MINT, 9, USDC, 6, 160),
+    (ids.NATIVE_MINT, 9, USDC, 6, "1:160"),
+    (USDC, 6, ids.NATIVE_MINT, 9, "160:1"),
+    (USDC, 6, ids.NATIVE_MINT, 9, Fraction(1, 160)),
+    (str(USDC), 6, bytes(ids.NATIVE_MINT), 9, "0.00625"),
 ])
 def test_wsol_usdc_vector_gives_the_spec_pool(mint1: Address | bytes | str, dec1: int,
                                               mint2: Address | bytes | str, dec2: int, rate: Fraction | str) -> None:
     """WSOL sorts first by bytes (though not as base58 text); the spec's pool PDA follows."""
     ratio = normalize_ratio(mint1, dec1, mint2, dec2, rate)
-    assert ratio == (c.NATIVE_MINT, USDC, 9, 6, 1_000_000_000, 160_000_000)
+    assert ratio == (ids.NATIVE_MINT, USDC, 9, 6, 1_000_000_000, 160_000_000)
     pool = PoolAddresses.derive(c.PROGRAM_ID_LOCALNET, ratio.token_a, ratio.token_b, ratio.ratio_a, ratio.ratio_b)
     assert str(pool.pool) == "75QvP8uKKmgfmgBwviiGsNAupp2pM8TQK1aGPYYUptTK"
 
 
 def test_token_b_is_anchored_when_a_would_need_fractional_base_units() -> None:
     # 1 WSOL (0 decimals here) = 0.5 USDC-like (0 decimals): rb = 0.5 is impossible, so 2 A = 1 B.
-    ratio = normalize_ratio(c.NATIVE_MINT, 0, USDC, 0, "1:0.5")
+    ratio = normalize_ratio(ids.NATIVE_MINT, 0, USDC, 0, "1:0.5")
     assert (ratio.ratio_a, ratio.ratio_b) == (2, 1)
     assert ratio.rate == Fraction(1, 2)
     assert ratio.ratio_type is RatioType.SIMPLE
@@ -58,18 +59,18 @@ def test_token_b_is_anchored_when_a_would_need_fractional_base_units() -> None:
 ])
 def test_rejections_name_the_value(rate: Fraction | int | str, message: str) -> None:
     with pytest.raises(InvalidArgument, match=message):
-        normalize_ratio(c.NATIVE_MINT, 0, USDC, 9, rate)
+        normalize_ratio(ids.NATIVE_MINT, 0, USDC, 9, rate)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"mint2": c.NATIVE_MINT}, "same mint"),
+    ({"mint2": ids.NATIVE_MINT}, "same mint"),
     ({"decimals1": 256}, "decimals1 must be"),
     ({"decimals2": -1}, "decimals2 must be"),
     ({"decimals1": 20}, "beyond u64"),
     ({"mint1": "not base58!"}, "mint1"),
 ])
 def test_argument_rejections(kwargs: dict[str, object], message: str) -> None:
-    args: dict[str, object] = {"mint1": c.NATIVE_MINT, "decimals1": 9, "mint2": USDC, "decimals2": 6, "rate": 2}
+    args: dict[str, object] = {"mint1": ids.NATIVE_MINT, "decimals1": 9, "mint2": USDC, "decimals2": 6, "rate": 2}
     args.update(kwargs)
     with pytest.raises(InvalidArgument, match=message):
         normalize_ratio(**args)  # type: ignore[arg-type]

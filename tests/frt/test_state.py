@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import state as s
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
 from tests.frt.strategies import addresses, u8s, u64s
 
 I64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
@@ -178,7 +179,7 @@ def test_system_state_rejects_a_non_boolean_pause_byte() -> None:
 
 
 def test_token_account_reads_fields_at_the_spec_offsets() -> None:
-    raw = bytearray(c.TOKEN_ACCOUNT_LEN)
+    raw = bytearray(ids.TOKEN_ACCOUNT_LEN)
     raw[0:32], raw[32:64] = _key(1), _key(2)
     struct.pack_into("<Q", raw, 64, 123_456)
     struct.pack_into("<I", raw, 72, 1)
@@ -207,7 +208,7 @@ def test_token_account_rejects_bad_tags(offset: int, value: bytes, message: str)
 
 
 def test_mint_reads_fields_at_the_spec_offsets() -> None:
-    raw = bytearray(c.MINT_LEN)
+    raw = bytearray(ids.MINT_LEN)
     struct.pack_into("<I", raw, 0, 1)
     raw[4:36] = _key(5)
     struct.pack_into("<QBB", raw, 36, 10**15, 9, 1)
@@ -238,7 +239,7 @@ def test_pending_sol_fees_saturates_at_zero() -> None:
 
 
 def test_created_state_keeps_only_the_creation_flag_bits_and_the_derived_addresses() -> None:
-    addrs = PoolAddresses.derive(c.PROGRAM_ID_LOCALNET, c.NATIVE_MINT,
+    addrs = PoolAddresses.derive(c.PROGRAM_ID_LOCALNET, ids.NATIVE_MINT,
                                  Address.from_base58("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"),
                                  1_000_000_000, 160_000_000)
     pool = s.PoolState.created(addrs, _key(4), simple_ratio=True, creation_flags=0xFF)

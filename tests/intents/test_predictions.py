@@ -16,7 +16,6 @@ import pytest
 from pytest_fixedratio.chain.base import AccountMap, AccountState
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import (
     CUSTOM,
@@ -32,6 +31,8 @@ from pytest_fixedratio.intents.expected import ExpectedError
 from pytest_fixedratio.intents.intent import Intent, Prediction
 from pytest_fixedratio.intents.pool_ops import Deposit, InitializePool, Swap, Withdraw
 from pytest_fixedratio.intents.wallet_ops import SolTransfer, TokenTransfer
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.report import Check
 from pytest_fixedratio.verify.verifier import Verification, Verifier
 from tests.verify.worlds import (
@@ -168,7 +169,7 @@ def pool_creation_lamports(creator_lamports: int) -> Scenario:
     """A fresh pool created by a creator holding `creator_lamports` (with the condition) or 2 SOL."""
     def scenario(short: bool) -> tuple[World, Intent]:
         world, transaction = pool_already_exists(False)
-        _set_lamports(world, CREATOR, creator_lamports if short else 2 * c.LAMPORTS_PER_SOL)
+        _set_lamports(world, CREATOR, creator_lamports if short else 2 * ids.LAMPORTS_PER_SOL)
         return world, transaction
     return scenario
 
@@ -213,7 +214,7 @@ def swap_by_non_owner(stranger: bool) -> tuple[World, Intent]:
 def swap_by_a_user_short_of_the_fee(short: bool) -> tuple[World, Intent]:
     """Another wallet pays the network fee; the user holds 100 lamports (short) or exactly the swap fee."""
     world = _liquid(build_world())
-    world.accounts[OTHER_USER] = AccountState(USER_LAMPORTS, c.SYSTEM_PROGRAM_ID, b"")
+    world.accounts[OTHER_USER] = AccountState(USER_LAMPORTS, ids.SYSTEM_PROGRAM_ID, b"")
     _set_lamports(world, USER, 100 if short else SWAP_FEE)
     return world, intent(Swap(world.pool, USER, Side.A, 10, 30), payer=OTHER_USER_WALLET, signers=(USER_WALLET,))
 
@@ -245,7 +246,7 @@ def payer_short_of_the_network_fee(short: bool) -> tuple[World, Intent]:
 def sol_transfer_below_rent(below: bool) -> tuple[World, Intent]:
     """The payer keeps 1000 lamports (below the System account's rent: refused) or nothing (the account closes)."""
     world = build_world()
-    world.accounts[CORE] = AccountState(frt_math.rent(0), c.SYSTEM_PROGRAM_ID, b"")
+    world.accounts[CORE] = AccountState(frt_math.rent(0), ids.SYSTEM_PROGRAM_ID, b"")
     spend = USER_LAMPORTS - NETWORK_FEE - (1_000 if below else 0)
     return world, intent(SolTransfer(USER, CORE, spend))
 
@@ -423,7 +424,7 @@ def test_another_error_than_predicted_is_reported(name: str, observed: ExpectedE
 
 
 def test_a_custom_code_matches_only_from_the_program_that_raises_it() -> None:
-    token, failed = c.TOKEN_PROGRAM_ID, "failed: custom program error: 0x1"
+    token, failed = ids.TOKEN_PROGRAM_ID, "failed: custom program error: 0x1"
     logs = [f"Program {PROGRAM_ID} invoke [1]", f"Program {token} invoke [2]", f"Program {token} {failed}",
             f"Program {PROGRAM_ID} {failed}"]
     token_1 = classify(TransactionFailure(CUSTOM, 0, 1), logs, PROGRAM_ID)

@@ -15,15 +15,14 @@ from hypothesis import strategies as st
 
 from pytest_fixedratio.chain.base import AccountState
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import Raiser
-from pytest_fixedratio.frt.state import Mint, TokenAccount
+from pytest_fixedratio.frt.state import Mint, TokenAccount, layout_for
 from pytest_fixedratio.intents.expected import ExpectedError
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.invariants import PoolWatch
-from pytest_fixedratio.verify.snapshot import layout_of
 from tests.verify.worlds import CREATOR, NETWORK_FEE, USER, World, build_world, intent
 
 ratios = st.integers(1, 10**7)
@@ -70,7 +69,7 @@ def _tokens(accounts: dict[Address, AccountState | None]) -> tuple[dict[Address,
     held: dict[Address, int] = {}
     supply: dict[Address, int] = {}
     for address, account in accounts.items():
-        layout = None if account is None else layout_of(account)
+        layout = None if account is None else layout_for(account.owner, len(account.data))
         if account is not None and layout is TokenAccount:
             token = TokenAccount.decode(account.data)
             held[token.mint] = held.get(token.mint, 0) + token.amount

@@ -38,12 +38,20 @@ def read_report(path: Path) -> dict[str, Any]:
     return report
 
 
+WORKERS = "per side 2 depositors, 2 withdrawers (1 hoarding) and a swapper"
+
+
 @pytest.mark.parametrize(("ini", "args", "header"), [
-    ((), (), "seed 7, 600 s on the virtual clock, 3 pools, verify every 1, program bundled reference, report none"),
+    ((), (), f"seed 7, 600 s on the virtual clock, 3 pools, {WORKERS}, verify every 1, program bundled reference, "
+             f"report none"),
     (("frt_seed = 13", "frt_pools = 2"), (), "seed 13, 600 s on the virtual clock, 2 pools, *"),
     (("frt_seed = 13", "frt_clock = real"), ("--frt-seed", "21"), "seed 21, 600 s on the real clock, *"),
     ((), ("--frt-duration", "1h", "--frt-verify-every", "5", "--frt-report", "out.json"),
-     "seed 7, 3600 s on the virtual clock, 3 pools, verify every 5, program bundled reference, report /*/out.json"),
+     f"seed 7, 3600 s on the virtual clock, 3 pools, {WORKERS}, verify every 5, program bundled reference, "
+     f"report /*/out.json"),
+    (("frt_depositors = 1", "frt_withdrawers = 3", "frt_swappers = no"), ("--frt-hoarding-withdrawers", "3"),
+     "*, 3 pools, per side 1 depositors, 3 withdrawers (3 hoarding) and no swapper, *"),
+    (("frt_swappers = yes",), ("--frt-no-swappers",), "*, 3 pools, per side 2 depositors, * and no swapper, *"),
 ])
 def test_the_header_shows_the_effective_configuration(pytester: pytest.Pytester, ini: tuple[str, ...],
                                                       args: tuple[str, ...], header: str) -> None:
@@ -68,10 +76,14 @@ def test_ini_paths_are_relative_to_the_ini_file(pytester: pytest.Pytester) -> No
 @pytest.mark.parametrize(("args", "error"), [
     (("--frt-clock", "fast"), "--frt-clock: 'fast' is not a clock; choose one of: virtual, real"),
     (("--frt-pools", "0"), "--frt-pools: '0' is not a whole number >= 1"),
+    (("--frt-depositors", "-1"), "--frt-depositors: '-1' is not a whole number >= 0"),
     (("--frt-verify-every", "often"), "--frt-verify-every: 'often' is not a whole number >= 1"),
     (("--frt-seed", "seven"), "--frt-seed: 'seven' is not a seed; pass a whole number such as 7"),
-    (("--frt-duration", "5y"), "--frt-duration: '5y' is not a duration such as 90s, 15m, 1h or 3600"),
+    (("--frt-duration", "5y"), "--frt-duration: '5y' is not a positive duration such as 90s, 15m, 1h or 3600"),
+    (("--frt-duration", "0"), "--frt-duration: '0' is not a positive duration such as 90s, 15m, 1h or 3600"),
     (("--frt-program", "missing.so"), "--frt-program: 'missing.so' is not a file; pass the path of a built *"),
+    (("--frt-withdrawers", "0"),
+     "fixedratio options: hoarding_withdrawers_per_side: 1 must be at most withdrawers_per_side, 0"),
 ])
 def test_bad_option_values_are_usage_errors(pytester: pytest.Pytester, args: tuple[str, ...], error: str) -> None:
     write_ini(pytester)
@@ -81,12 +93,23 @@ def test_bad_option_values_are_usage_errors(pytester: pytest.Pytester, args: tup
     result.stderr.fnmatch_lines([f"ERROR: {error}"])
 
 
-def test_bad_ini_values_are_usage_errors_naming_the_key(pytester: pytest.Pytester) -> None:
-    write_ini(pytester, "frt_duration = forever")
+@pytest.mark.parametrize(("ini", "error"), [
+    ("frt_duration = forever", "ini frt_duration: 'forever' is not a positive duration such as *"),
+    ("frt_pools = 0", "ini frt_pools: '0' is not a whole number >= 1"),
+    ("frt_swappers = sometimes", "ini frt_swappers: 'sometimes' is not true or false"),
+])
+def test_bad_ini_values_are_usage_errors_naming_the_key(pytester: pytest.Pytester, ini: str, error: str) -> None:
+    write_ini(pytester, ini)
     pytester.makepyfile("def test_nothing(): pass")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: ini frt_duration: 'forever' is not a duration such as *"])
+    result.stderr.fnmatch_lines([f"ERROR: {error}"])
+
+
+def test_the_command_line_wins_over_a_bad_ini_value(pytester: pytest.Pytester) -> None:
+    write_ini(pytester, "frt_pools = 0")
+    pytester.makepyfile("def test_nothing(): pass")
+    pytester.runpytest("--frt-pools", "2").stdout.fnmatch_lines(["fixedratio: *, 2 pools, *"])
 
 
 def test_the_config_fixture_combines_options_and_markers(pytester: pytest.Pytester) -> None:
@@ -120,9 +143,47 @@ def test_the_config_fixture_combines_options_and_markers(pytester: pytest.Pytest
                                 "--frt-program", "mine.so")
     result.assert_outcomes(passed=2, errors=2)
     result.stdout.fnmatch_lines([
-        "*InvalidArgument: unknown campaign setting(s) [[]'pool'[]]; use CampaignConfig fields: duration_s, *",
-        "*InvalidArgument: frt_campaign takes keyword arguments only, got (1,)*",
+        "@pytest.mark.frt_campaign: unknown campaign setting(s) [[]'pool'[]]; use CampaignConfig fields: duration_s, *",
+        "@pytest.mark.frt_campaign: frt_campaign takes keyword arguments only, got (1,)*",
     ])
+
+
+BAD_OVERRIDES = """
+    import pytest
+    from pytest_fixedratio.errors import InvalidArgument
+
+    @pytest.mark.frt_campaign(pools=0)
+    def test_marker(frt_campaign_config):
+        pass
+
+    @pytest.mark.frt_campaign(pools=4)
+    class TestMarked:
+        @pytest.mark.frt_campaign(duration_s=-1)
+        def test_the_closest_marker_is_checked_too(self, frt_campaign_config):
+            pass
+
+    @pytest.mark.asyncio
+    async def test_fixture_call(frt_campaign):
+        with pytest.raises(InvalidArgument, match="^verify_every: 0 must be a whole number >= 1$"):
+            await frt_campaign(verify_every=0)
+        await frt_campaign(depositors_per_side=-2)
+"""
+
+
+def test_bad_overrides_fail_the_test_naming_the_value(pytester: pytest.Pytester) -> None:
+    write_ini(pytester)
+    pytester.makepyfile(dedent(BAD_OVERRIDES))
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1, errors=2)
+    result.stdout.fnmatch_lines([
+        "*_ ERROR at setup of test_marker _*",
+        "@pytest.mark.frt_campaign: pools: 0 must be a whole number >= 1",
+        "*_ ERROR at setup of TestMarked.test_the_closest_marker_is_checked_too _*",
+        "@pytest.mark.frt_campaign: duration_s: -1 must be a positive, finite number of seconds",
+        "*_ test_fixture_call _*",
+        "E *.InvalidArgument: depositors_per_side: -2 must be a whole number >= 0",
+    ])
+    assert "campaign(s)" not in result.stdout.str()  # no campaign ran
 
 
 def test_a_campaign_passes_and_is_reported(pytester: pytest.Pytester) -> None:

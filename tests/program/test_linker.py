@@ -41,12 +41,12 @@ from solders.transaction_metadata import FailedTransactionMetadata, TransactionM
 from pytest_fixedratio.chain.base import ChainError
 from pytest_fixedratio.chain.convert import to_pubkey, to_transaction_failure
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
-from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.errors import TransactionFailure
 from pytest_fixedratio.program.errors import LinkError
 from pytest_fixedratio.program.linker import link, link_files
 from pytest_fixedratio.program.objects import ObjectFile, read_object
 from pytest_fixedratio.program.sbpf import MM_PROGRAM_START, SYSCALLS
+from pytest_fixedratio.sol.pda import find_program_address
 
 DATA: Final = Path(__file__).with_name("data")
 HELLO: Final = DATA / "hello.o"
@@ -279,7 +279,7 @@ def test_greet_logs_strings_through_the_rodata_table_and_calls_mix(deployed: Lit
 @given(seed=st.binary(max_size=32))
 def test_pda_from_rodata_and_instruction_seeds_matches_python(deployed: LiteSvmChain, seed: bytes) -> None:
     outcome = _succeeded(_invoke(deployed, b"\x01" + seed))
-    address, bump = pdas.find_program_address((b"fixture", seed), deployed.program_id)
+    address, bump = find_program_address((b"fixture", seed), deployed.program_id)
     assert _return_data(outcome) == bytes(address) + bytes([bump])
 
 

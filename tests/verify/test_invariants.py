@@ -12,10 +12,11 @@ from pytest_fixedratio.chain.base import AccountState
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
+from pytest_fixedratio.frt.pdas import pool_watch_list
 from pytest_fixedratio.frt.state import MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.invariants import (
     PoolBaseline,
     PoolWatch,
@@ -26,7 +27,7 @@ from pytest_fixedratio.verify.invariants import (
     check_vault_tracking,
 )
 from pytest_fixedratio.verify.report import Check
-from pytest_fixedratio.verify.snapshot import global_snapshot, pool_watch_list
+from pytest_fixedratio.verify.snapshot import global_snapshot
 from tests.verify.worlds import CREATOR, PROGRAM_ID, USER, World, build_world, exact_world
 
 ALL_POOL_CHECKS = {Check.I1, Check.I2, Check.I6, Check.I7, Check.I8, Check.I10}

@@ -11,21 +11,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_fixedratio.chain.base import AccountState
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import FrtErrorCode, SplTokenError, SystemProgramError
-from pytest_fixedratio.frt.state import Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.frt.state import Mint, PoolState, SystemState, TokenAccount, layout_for
 from pytest_fixedratio.intents.expected import ExpectedError
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
 from pytest_fixedratio.intents.wallet_ops import Burn, CreateAta, MintTo, SolTransfer, TokenTransfer
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.verify.report import Check
-from pytest_fixedratio.verify.snapshot import layout_of
 from pytest_fixedratio.verify.verifier import Verification, Verifier
 from tests.verify.worlds import (
     CORE,
@@ -47,8 +47,8 @@ from tests.verify.worlds import (
 POOL_RENT = frt_math.rent(c.POOL_STATE_LEN)
 LIQ_FEE = c.DEPOSIT_WITHDRAWAL_FEE
 SWAP_FEE = c.SWAP_CONTRACT_FEE
-TOKEN_RENT = frt_math.rent(c.TOKEN_ACCOUNT_LEN)
-SOL_10 = 10 * c.LAMPORTS_PER_SOL
+TOKEN_RENT = frt_math.rent(ids.TOKEN_ACCOUNT_LEN)
+SOL_10 = 10 * ids.LAMPORTS_PER_SOL
 NEWCOMER_WALLET = Wallet.from_seed(bytes([0x66] * 32))
 NEWCOMER = NEWCOMER_WALLET.address
 E = ExpectedError
@@ -159,22 +159,22 @@ def test_spl_and_system_operations() -> None:
     assert _amount(world, user_a) == USER_TOKENS - 10 + 7
     assert _amount(world, creator_a) == USER_TOKENS + 10 - 4
     assert _supply(world, a_mint) == 10**18 + 7 - 4
-    assert world.accounts[new_wallet] == AccountState(2_000_000, c.SYSTEM_PROGRAM_ID, b"")
+    assert world.accounts[new_wallet] == AccountState(2_000_000, ids.SYSTEM_PROGRAM_ID, b"")
     assert _lamports(world, USER) == USER_LAMPORTS - 2_000_000 - NETWORK_FEE
 
 
 def test_creating_a_token_account_in_the_deposit_transaction() -> None:
     world = build_world()
-    world.accounts[NEWCOMER] = AccountState(SOL_10, c.SYSTEM_PROGRAM_ID, b"")
+    world.accounts[NEWCOMER] = AccountState(SOL_10, ids.SYSTEM_PROGRAM_ID, b"")
     world.accounts[world.ata(NEWCOMER, world.pool.token_b_mint)] = AccountState(
-        TOKEN_RENT, c.TOKEN_PROGRAM_ID, TokenAccount(world.pool.token_b_mint, NEWCOMER, 500).encode())
+        TOKEN_RENT, ids.TOKEN_PROGRAM_ID, TokenAccount(world.pool.token_b_mint, NEWCOMER, 500).encode())
     lp = world.ata(NEWCOMER, world.pool.lp_b_mint)
     world.accounts[lp] = None
     prediction = world.run([CreateAta(NEWCOMER, NEWCOMER, world.pool.lp_b_mint),
                             Deposit(world.pool, NEWCOMER, Side.B, 500)], payer=NEWCOMER_WALLET)
     assert not prediction.fails and prediction.error is None, prediction.reason
     assert world.accounts[lp] == AccountState(
-        TOKEN_RENT, c.TOKEN_PROGRAM_ID, TokenAccount(world.pool.lp_b_mint, NEWCOMER, 500).encode())
+        TOKEN_RENT, ids.TOKEN_PROGRAM_ID, TokenAccount(world.pool.lp_b_mint, NEWCOMER, 500).encode())
     assert _lamports(world, NEWCOMER) == SOL_10 - TOKEN_RENT - LIQ_FEE - NETWORK_FEE
 
 
@@ -278,7 +278,7 @@ def _perturbations(account: AccountState) -> list[tuple[str, AccountState]]:
     """Every single-field change of an account: lamports, owner, and each decoded field."""
     found = [("lamports", replace(account, lamports=account.lamports + 1)),
              ("owner", replace(account, owner=OTHER_ADDRESS))]
-    layout = layout_of(account)
+    layout = layout_for(account.owner, len(account.data))
     if layout is None:
         return found
     decoded: Any = layout.decode(account.data)
@@ -400,7 +400,7 @@ def test_a_success_the_contract_forbids_is_reported(case: str) -> None:
     make_world, make_op, error = FORBIDDEN[case]
     world: World = make_world()
     transaction = intent(make_op(world))
-    world.accounts.setdefault(CORE, AccountState(1, c.SYSTEM_PROGRAM_ID, b""))
+    world.accounts.setdefault(CORE, AccountState(1, ids.SYSTEM_PROGRAM_ID, b""))
     prediction = world.predict(transaction)
     assert prediction.fails and prediction.reason
     assert prediction.error == error.at(0), (prediction.error, prediction.reason)

@@ -15,32 +15,32 @@ import pytest_asyncio
 
 from pytest_fixedratio.chain.abilities import AccountWriter, Faucet, TimeTravel
 from pytest_fixedratio.chain.base import AccountState, Receipt
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.errors import FrtErrorCode, SplTokenError
-from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.frt.pdas import PoolAddresses, pool_watch_list
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState, TokenAccount
 from pytest_fixedratio.intents.expected import ExpectedError
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, InitializePool, InitializeProgram, Swap, Withdraw
 from pytest_fixedratio.intents.wallet_ops import CreateAta, CreateMint, MintTo, SolTransfer, TokenTransfer
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.sol.pda import associated_token_address
 from pytest_fixedratio.verify.invariants import TreasuryHistory, check_global
 from pytest_fixedratio.verify.reader import read_global, read_pool
 from pytest_fixedratio.verify.report import Check, CheckOutcome
-from pytest_fixedratio.verify.snapshot import pool_watch_list
 from pytest_fixedratio.verify.verifier import Verification, Verifier
 
 pytestmark = [
     pytest.mark.asyncio,
 ]
 
-SOL = c.LAMPORTS_PER_SOL
+SOL = ids.LAMPORTS_PER_SOL
 CU_LIMIT = 400_000
 RATIO_A, RATIO_B = 1_000_000, 3_000_000
 E = ExpectedError
@@ -89,7 +89,7 @@ class Harness:
     verifier: Verifier
 
     def ata(self, owner: Address, mint: Address) -> Address:
-        return pdas.associated_token_address(owner, mint)
+        return associated_token_address(owner, mint)
 
     async def run(self, ops: Sequence[Op], signers: Sequence[Wallet], kind: str = "test") -> Step:
         """Send and verify. The pool's accounts are always watched and the pool is checked after every
@@ -190,7 +190,7 @@ async def test_failed_operations_change_nothing_but_the_fee(harness: Harness) ->
     for call, error in failures:
         receipt, verification, outcome = await call
         assert not receipt.ok
-        assert receipt.fee == c.LAMPORTS_PER_SIGNATURE
+        assert receipt.fee == ids.LAMPORTS_PER_SIGNATURE
         assert outcome.ok and Check.I9 in outcome.checked and Check.ERROR in outcome.checked, \
             [str(v) for v in outcome.violations]
         assert verification.prediction.error == error.at(0), verification.prediction.reason
@@ -235,7 +235,7 @@ async def test_a_newcomer_creates_its_lp_account_and_deposits_in_one_transaction
     newcomer = Wallet.from_seed(b"N" * 32)
     await h.chain.airdrop(newcomer.address, SOL)
     me, mint, lp_mint = newcomer.address, h.pool.token_b_mint, h.pool.lp_b_mint
-    token_rent = await h.chain.rent_exempt_minimum(c.TOKEN_ACCOUNT_LEN)
+    token_rent = await h.chain.rent_exempt_minimum(ids.TOKEN_ACCOUNT_LEN)
     ops: list[Op] = [CreateAta(me, me, mint, token_rent),
                      TokenTransfer(h.ata(h.user.address, mint), h.ata(me, mint), h.user.address, 5_000),
                      CreateAta(me, me, lp_mint, token_rent), Deposit(h.pool, me, Side.B, 4_000)]

@@ -7,21 +7,19 @@ import json
 import pytest
 
 from pytest_fixedratio.chain.base import AccountState
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import Side
-from pytest_fixedratio.frt.state import MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.frt.pdas import PoolRole, pool_watch_list
+from pytest_fixedratio.frt.state import MainTreasuryState, Mint, PoolState, SystemState, TokenAccount, layout_for
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.snapshot import (
-    PoolRole,
     SnapshotError,
     decode_account,
     describe_account,
     global_snapshot,
     global_watch_list,
-    layout_of,
     pool_snapshot,
-    pool_watch_list,
 )
 from tests.verify.worlds import PROGRAM_ID, USER, build_world
 
@@ -51,7 +49,7 @@ def test_snapshot_errors_name_every_bad_account() -> None:
     del accounts[world.pool.token_b_mint]
     vault = accounts[world.pool.token_a_vault]
     assert vault is not None
-    accounts[world.pool.token_a_vault] = AccountState(vault.lamports, c.SYSTEM_PROGRAM_ID, vault.data)
+    accounts[world.pool.token_a_vault] = AccountState(vault.lamports, ids.SYSTEM_PROGRAM_ID, vault.data)
     with pytest.raises(SnapshotError) as info:
         pool_snapshot(world.pool, accounts)
     problems = info.value.problems
@@ -71,16 +69,17 @@ def test_pool_owned_by_another_program_is_not_a_snapshot() -> None:
         pool_snapshot(world.pool, accounts)
 
 
-def test_layout_of_tells_accounts_apart() -> None:
+def test_layout_for_tells_accounts_apart() -> None:
     world = build_world()
-    kinds = {address: layout_of(account) for address, account in world.accounts.items() if account is not None}
+    kinds = {address: layout_for(account.owner, len(account.data))
+             for address, account in world.accounts.items() if account is not None}
     assert kinds[world.pool.pool] is PoolState
     assert kinds[world.system_state] is SystemState
     assert kinds[world.pool.token_a_vault] is TokenAccount
     assert kinds[world.pool.lp_b_mint] is Mint
     assert kinds[USER] is None
-    assert layout_of(AccountState(1, PROGRAM_ID, MainTreasuryState().encode())) is MainTreasuryState
-    assert layout_of(AccountState(1, PROGRAM_ID, bytes(c.MINT_LEN))) is None  # a mint must be SPL-owned
+    assert layout_for(PROGRAM_ID, len(MainTreasuryState().encode())) is MainTreasuryState
+    assert layout_for(PROGRAM_ID, ids.MINT_LEN) is None  # a mint must be SPL-owned
 
 
 def test_describe_account_is_json_and_falls_back_to_hex() -> None:
@@ -90,10 +89,10 @@ def test_describe_account_is_json_and_falls_back_to_hex() -> None:
     assert pool["fields"]["token_a_mint"] == str(world.pool.token_a_mint)
     assert pool["fields"]["flags"] == 1 and pool["fields"]["reserved"] == [0, 0, 0, 0]
     json.dumps(pool)
-    garbage = AccountState(5, c.TOKEN_PROGRAM_ID, b"\xff" * c.TOKEN_ACCOUNT_LEN)
+    garbage = AccountState(5, ids.TOKEN_PROGRAM_ID, b"\xff" * ids.TOKEN_ACCOUNT_LEN)
     assert decode_account(garbage) is None
-    assert describe_account(garbage) == {"lamports": 5, "owner": str(c.TOKEN_PROGRAM_ID), "executable": False,
-                                         "data_hex": "ff" * c.TOKEN_ACCOUNT_LEN}
+    assert describe_account(garbage) == {"lamports": 5, "owner": str(ids.TOKEN_PROGRAM_ID), "executable": False,
+                                         "data_hex": "ff" * ids.TOKEN_ACCOUNT_LEN}
     assert describe_account(None) is None
 
 

@@ -14,19 +14,20 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
-from pytest_fixedratio.chain.keys import Wallet
-from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import CUSTOM, Raiser, TransactionFailure
-from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.frt.pdas import PoolAddresses, pool_watch_list
 from pytest_fixedratio.frt.state import AccountLayout, MainTreasuryState, Mint, PoolState, SystemState, TokenAccount
 from pytest_fixedratio.intents.expected import ExpectedError
 from pytest_fixedratio.intents.intent import Intent, Prediction
 from pytest_fixedratio.intents.ops import Op
-from pytest_fixedratio.verify.snapshot import PoolSnapshot, pool_snapshot, pool_watch_list
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.sol.pda import associated_token_address
+from pytest_fixedratio.verify.snapshot import PoolSnapshot, pool_snapshot
 
 PROGRAM_ID = Address(bytes([0x42] * 32))
 MINT_X = Address(bytes([0x11] * 32))
@@ -40,7 +41,7 @@ USER = USER_WALLET.address
 OTHER_USER = OTHER_USER_WALLET.address
 CORE = CORE_WALLET.address
 """The mints' authority."""
-USER_LAMPORTS = 1_000 * c.LAMPORTS_PER_SOL
+USER_LAMPORTS = 1_000 * ids.LAMPORTS_PER_SOL
 USER_TOKENS = 10**15
 NETWORK_FEE = 5_000
 SIGNATURE = "sig"
@@ -61,8 +62,8 @@ def failure_of(error: ExpectedError, program_id: Address = PROGRAM_ID, *, instru
     index = instruction if error.instruction is None else error.instruction
     failure = TransactionFailure(error.kind, index, error.code if error.kind == CUSTOM else None)
     reason = f"custom program error: {error.code:#x}" if error.kind == CUSTOM else error.kind
-    callee = {Raiser.FRT: program_id, Raiser.SPL_TOKEN: c.TOKEN_PROGRAM_ID,
-              Raiser.SYSTEM: c.SYSTEM_PROGRAM_ID}[error.raiser]
+    callee = {Raiser.FRT: program_id, Raiser.SPL_TOKEN: ids.TOKEN_PROGRAM_ID,
+              Raiser.SYSTEM: ids.SYSTEM_PROGRAM_ID}[error.raiser]
     logs = [f"Program {program_id} invoke [1]"]
     if callee != program_id:
         logs += [f"Program {callee} invoke [2]", f"Program {callee} failed: {reason}"]
@@ -96,7 +97,7 @@ class World:
         return pdas.main_treasury(self.pool.program_id)[0]
 
     def ata(self, owner: Address, mint: Address) -> Address:
-        return pdas.associated_token_address(owner, mint)
+        return associated_token_address(owner, mint)
 
     # -- decoded reads and single-field writes (tampering) ------------------------------------------------
 
@@ -158,10 +159,10 @@ class World:
 
     def add_user(self, user: Address, *, tokens: int = USER_TOKENS, lamports: int = USER_LAMPORTS) -> None:
         """A wallet with `tokens` of A and B and empty LP accounts, all as ATAs."""
-        self.accounts[user] = AccountState(lamports, c.SYSTEM_PROGRAM_ID, b"")
+        self.accounts[user] = AccountState(lamports, ids.SYSTEM_PROGRAM_ID, b"")
         for mint, amount in ((self.pool.token_a_mint, tokens), (self.pool.token_b_mint, tokens),
                              (self.pool.lp_a_mint, 0), (self.pool.lp_b_mint, 0)):
-            self.accounts[self.ata(user, mint)] = _account(TokenAccount(mint, user, amount), c.TOKEN_PROGRAM_ID)
+            self.accounts[self.ata(user, mint)] = _account(TokenAccount(mint, user, amount), ids.TOKEN_PROGRAM_ID)
 
     def seed_liquidity(self, side: Side, amount: int, holder: Address = CREATOR) -> None:
         """As if `holder` had deposited `amount` on `side` (fee counters left alone): vault, total, LP supply
@@ -185,9 +186,9 @@ def build_world(*, ratio_a: int = 1_000_000, ratio_b: int = 3_000_000, decimals:
     world.accounts[world.system_state] = _account(SystemState(False, 0, 0, CREATOR, CREATOR, 0), PROGRAM_ID)
     world.accounts[world.treasury] = _account(MainTreasuryState(), PROGRAM_ID)
     for side, decimal in zip(Side, decimals, strict=True):
-        world.accounts[pool.vault(side)] = _account(TokenAccount(pool.mint(side), pool.pool, 0), c.TOKEN_PROGRAM_ID)
-        world.accounts[pool.lp_mint(side)] = _account(Mint(pool.pool, 0, decimal), c.TOKEN_PROGRAM_ID)
-        world.accounts[pool.mint(side)] = _account(Mint(CORE, 10**18, decimal), c.TOKEN_PROGRAM_ID)
+        world.accounts[pool.vault(side)] = _account(TokenAccount(pool.mint(side), pool.pool, 0), ids.TOKEN_PROGRAM_ID)
+        world.accounts[pool.lp_mint(side)] = _account(Mint(pool.pool, 0, decimal), ids.TOKEN_PROGRAM_ID)
+        world.accounts[pool.mint(side)] = _account(Mint(CORE, 10**18, decimal), ids.TOKEN_PROGRAM_ID)
     world.add_user(USER)
     world.add_user(CREATOR)
     return world

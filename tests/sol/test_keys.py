@@ -1,19 +1,16 @@
-"""Wallets: deterministic seeds, the solana-keygen byte and file forms, private file mode, no secret in repr."""
+"""Wallets: deterministic seeds, the solana-keygen byte form, no secret in repr.
+
+Key files are tested in tests/store/test_keyfile.py.
+"""
 
 from __future__ import annotations
-
-import json
-import os
-import stat
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from solders.keypair import Keypair
 
-from pytest_fixedratio.chain.keys import Wallet
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
+from pytest_fixedratio.sol.keys import Wallet
 
 seeds = st.binary(min_size=32, max_size=32)
 # RFC 8032 key derivation: the ed25519 public key of the all-zero seed.
@@ -65,39 +62,3 @@ def test_repr_and_str_show_the_address_and_never_the_secret() -> None:
         assert secret.hex() not in text
         assert str(list(secret)[:8])[1:-1] not in text
     assert repr(wallet) == f"Wallet({wallet.address})"
-
-
-def test_save_writes_a_private_solana_keygen_file_that_loads_back(tmp_path: Path) -> None:
-    wallet = Wallet.from_seed(b"k" * 32)
-    path = tmp_path / "keys" / "id.json"
-    wallet.save(path)
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert json.loads(path.read_text()) == list(wallet.to_bytes())
-    assert Wallet.load(path) == wallet
-    # solders reads the same file the way the Solana CLI does.
-    assert bytes(Keypair.from_json(path.read_text()).pubkey()) == bytes(wallet.address)
-    assert sorted(p.name for p in path.parent.iterdir()) == ["id.json"]
-
-
-def test_save_replaces_an_existing_world_readable_file_with_a_private_one(tmp_path: Path) -> None:
-    path = tmp_path / "id.json"
-    path.write_text("old")
-    path.chmod(0o644)
-    wallet = Wallet.from_seed(b"r" * 32)
-    wallet.save(path)
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert Wallet.load(path) == wallet
-
-
-@pytest.mark.parametrize("content", ["", "not json", "{}", "64", json.dumps(list(range(64))),
-                                     json.dumps([256] * 64), json.dumps([0] * 63)])
-def test_load_rejects_a_damaged_file_naming_it(tmp_path: Path, content: str) -> None:
-    path = tmp_path / "bad.json"
-    path.write_text(content)
-    with pytest.raises(DecodeError, match=r"bad\.json"):
-        Wallet.load(path)
-
-
-def test_load_of_a_missing_file_raises_file_not_found(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        Wallet.load(tmp_path / "absent.json")

@@ -11,8 +11,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from pytest_fixedratio.errors import DecodeError, FixedRatioError, InvalidArgument
-from pytest_fixedratio.frt import instructions as ix
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.frt import instruction_data as ix
+from pytest_fixedratio.sol.address import Address
 
 from .strategies import addresses, borsh_strings, frt_instructions, instructions_of, u8s, u64s
 

@@ -1,26 +1,23 @@
-"""Signing identities, and their files in the form `solana-keygen` writes.
+"""Signing identities: an ed25519 keypair and its solana-keygen byte form, with no file or cluster attached.
 
-A `Wallet` wraps a solders `Keypair` so that nothing outside `chain/` touches solders: callers see its
-`Address` and hand the wallet back to `Chain.send` to sign. Its repr never shows the secret, so wallets can
-appear in logs, reprs of dataclasses and pytest assertion messages.
+Every layer names who signs (the engine's wallets, `chain/`'s targets, the tests), so the type lives at the
+bottom; key files are `store.keyfile`'s. A `Wallet` wraps a solders `Keypair` so that only this module and
+`chain/` touch solders: callers see its `Address` and hand the wallet back to `Chain.send` to sign. Its repr
+never shows the secret, so wallets can appear in logs, reprs of dataclasses and pytest assertion messages.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Final
 
 from solders.keypair import Keypair
 
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.store.atomic import atomic_write_json
+from pytest_fixedratio.sol.address import Address
 
 SEED_LEN: Final = 32
 KEYPAIR_LEN: Final = 64
 """The solana-keygen form: the 32-byte ed25519 seed followed by the 32-byte public key."""
-KEY_FILE_MODE: Final = 0o600
 
 
 class Wallet:
@@ -66,23 +63,6 @@ class Wallet:
     def keypair(self) -> Keypair:
         """The solders keypair, for chain targets only."""
         return self._keypair
-
-    def save(self, path: Path) -> None:
-        """Write a solana-keygen JSON key file, readable by its owner only, replacing `path` atomically."""
-        atomic_write_json(path, list(self.to_bytes()), mode=KEY_FILE_MODE, keep_backup=False)
-
-    @classmethod
-    def load(cls, path: Path) -> Wallet:
-        """Read a solana-keygen JSON key file; a missing file raises `FileNotFoundError`, a damaged one
-        `DecodeError` naming the file."""
-        try:
-            values = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(values, list):
-                raise TypeError(f"found a JSON {type(values).__name__}")
-            return cls.from_bytes(bytes(values))
-        except (UnicodeDecodeError, TypeError, ValueError) as exc:  # JSONDecodeError, DecodeError included
-            raise DecodeError(f"{path} is not a solana-keygen key file (a JSON array of "
-                              f"{KEYPAIR_LEN} bytes): {exc}") from None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Wallet):

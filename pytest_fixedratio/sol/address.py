@@ -1,8 +1,9 @@
 """32-byte Solana addresses as plain bytes, with base58 text form.
 
-`frt/` stays free of solders so it can be reasoned about (and property-tested) as bytes and numbers;
-`chain/` converts at its boundary. `Address` subclasses `bytes`, so ordering is raw-byte lexicographic,
-exactly Rust's `Pubkey` order that the program uses to sort mints.
+Every layer names accounts with this one type, so it lives at the bottom: `frt/` builds and decodes with it
+and `chain/` converts it to solders at its boundary. Keeping it free of solders lets encoders, PDAs and
+math be reasoned about (and property-tested) as bytes and numbers. `Address` subclasses `bytes`, so
+ordering is raw-byte lexicographic, exactly Rust's `Pubkey` order that FRT uses to sort mints.
 """
 
 from __future__ import annotations

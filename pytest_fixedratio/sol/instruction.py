@@ -1,13 +1,14 @@
-"""Chain-neutral instruction values: what every encoder in `frt/` returns and `chain/` sends.
+"""Chain-neutral instruction values: what every encoder (`sol.programs`, `frt/`) returns and `chain/` sends.
 
-Kept free of solders so `frt/` stays bytes and numbers; `chain/` converts these at its boundary.
+Any program's instruction is a program id, ordered account metas and data bytes, so the type belongs below
+both the encoders and the chain. Kept free of solders; `chain/` converts these at its boundary.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pytest_fixedratio.frt.address import Address
+from pytest_fixedratio.sol.address import Address
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,9 @@
-"""Chain-neutral encoders for the Solana programs the harness calls around FRT.
+"""Chain-neutral encoders for Solana's own programs, which every client calls around its program's instructions.
 
 SPL Token (classic; Token-2022 shares these layouts, pass `token_program` to target it), the Associated
-Token Account program, the System program and ComputeBudget. Kept here, as bytes, so `frt/` needs no
-solders and every layout is visible in one place; the tests cross-check each one against solders and
-solana-py builders.
+Token Account program, the System program and ComputeBudget. They are not FRT's, and `chain/` needs them
+as much as `frt/` does, so they live at the bottom. Kept as bytes, so nothing above needs solders and every
+layout is visible in one place; the tests cross-check each one against solders and solana-py builders.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import struct
 from enum import IntEnum
 
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import AccountMeta, Instruction, ro, rw, signer
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import AccountMeta, Instruction, ro, rw, signer
+from pytest_fixedratio.sol.pda import associated_token_address
 
 _U8_MAX = 0xFF
 _U32_MAX = 2**32 - 1
@@ -88,35 +88,35 @@ def _mint_args(decimals: int, mint_authority: Address, freeze_authority: Address
 
 def initialize_mint2(mint: Address, decimals: int, mint_authority: Address,
                      freeze_authority: Address | None = None, *,
-                     token_program: Address = c.TOKEN_PROGRAM_ID) -> Instruction:
-    """Initialize a created mint account; no rent sysvar needed. Harness mints take no freeze authority
-    (a frozen vault bricks a pool, frt-contract.md 8.9)."""
+                     token_program: Address = ids.TOKEN_PROGRAM_ID) -> Instruction:
+    """Initialize a created mint account; no rent sysvar needed. No freeze authority unless one is given
+    (whoever holds it can freeze any account of the mint)."""
     body = _mint_args(decimals, mint_authority, freeze_authority)
     return _token(token_program, TokenInstruction.INITIALIZE_MINT2, body, rw(mint))
 
 
 def initialize_mint(mint: Address, decimals: int, mint_authority: Address,
                     freeze_authority: Address | None = None, *,
-                    token_program: Address = c.TOKEN_PROGRAM_ID) -> Instruction:
+                    token_program: Address = ids.TOKEN_PROGRAM_ID) -> Instruction:
     """The original form of `initialize_mint2`, reading the rent sysvar account."""
     body = _mint_args(decimals, mint_authority, freeze_authority)
-    return _token(token_program, TokenInstruction.INITIALIZE_MINT, body, rw(mint), ro(c.RENT_SYSVAR_ID))
+    return _token(token_program, TokenInstruction.INITIALIZE_MINT, body, rw(mint), ro(ids.RENT_SYSVAR_ID))
 
 
 def initialize_account3(account: Address, mint: Address, owner: Address, *,
-                        token_program: Address = c.TOKEN_PROGRAM_ID) -> Instruction:
+                        token_program: Address = ids.TOKEN_PROGRAM_ID) -> Instruction:
     """Initialize a created token account for `owner`; the owner does not sign."""
     return _token(token_program, TokenInstruction.INITIALIZE_ACCOUNT3, bytes(owner), rw(account), ro(mint))
 
 
 def transfer(source: Address, destination: Address, owner: Address, amount: int, *,
-             token_program: Address = c.TOKEN_PROGRAM_ID) -> Instruction:
+             token_program: Address = ids.TOKEN_PROGRAM_ID) -> Instruction:
     return _token(token_program, TokenInstruction.TRANSFER, _u64("amount", amount),
                   rw(source), rw(destination), signer(owner, writable=False))
 
 
 def transfer_checked(source: Address, mint: Address, destination: Address, owner: Address, amount: int,
-                     decimals: int, *, token_program: Address = c.TOKEN_PROGRAM_ID) -> Instruction:
+                     decimals: int, *, token_program: Address = ids.TOKEN_PROGRAM_ID) -> Instruction:
     """`transfer` that the token program rejects unless `mint` and `decimals` match the accounts."""
     body = _u64("amount", amount) + _u8("decimals", decimals)
     return _token(token_program, TokenInstruction.TRANSFER_CHECKED, body,
@@ -124,20 +124,20 @@ def transfer_checked(source: Address, mint: Address, destination: Address, owner
 
 
 def mint_to(mint: Address, destination: Address, mint_authority: Address, amount: int, *,
-            token_program: Address = c.TOKEN_PROGRAM_ID) -> Instruction:
+            token_program: Address = ids.TOKEN_PROGRAM_ID) -> Instruction:
     return _token(token_program, TokenInstruction.MINT_TO, _u64("amount", amount),
                   rw(mint), rw(destination), signer(mint_authority, writable=False))
 
 
 def burn(account: Address, mint: Address, owner: Address, amount: int, *,
-         token_program: Address = c.TOKEN_PROGRAM_ID) -> Instruction:
+         token_program: Address = ids.TOKEN_PROGRAM_ID) -> Instruction:
     """Burn from `account`, lowering the mint's supply (unlike a transfer to a dead address)."""
     return _token(token_program, TokenInstruction.BURN, _u64("amount", amount),
                   rw(account), rw(mint), signer(owner, writable=False))
 
 
 def close_account(account: Address, destination: Address, owner: Address, *,
-                  token_program: Address = c.TOKEN_PROGRAM_ID) -> Instruction:
+                  token_program: Address = ids.TOKEN_PROGRAM_ID) -> Instruction:
     """Close an empty token account, sending its rent lamports to `destination`."""
     return _token(token_program, TokenInstruction.CLOSE_ACCOUNT, b"",
                   rw(account), rw(destination), signer(owner, writable=False))
@@ -149,13 +149,13 @@ def close_account(account: Address, destination: Address, owner: Address, *,
 
 def create_associated_token_account(payer: Address, owner: Address, mint: Address, *,
                                     idempotent: bool = False,
-                                    token_program: Address = c.TOKEN_PROGRAM_ID) -> Instruction:
+                                    token_program: Address = ids.TOKEN_PROGRAM_ID) -> Instruction:
     """Create `owner`'s ATA for `mint`, paid by `payer`. The idempotent form succeeds when the ATA already
     exists with the right owner and mint, which is what concurrent workers need."""
-    ata = pdas.associated_token_address(owner, mint, token_program)
+    ata = associated_token_address(owner, mint, token_program)
     tag = AtaInstruction.CREATE_IDEMPOTENT if idempotent else AtaInstruction.CREATE
-    accounts = (signer(payer), rw(ata), ro(owner), ro(mint), ro(c.SYSTEM_PROGRAM_ID), ro(token_program))
-    return Instruction(c.ASSOCIATED_TOKEN_PROGRAM_ID, accounts, bytes([tag]))
+    accounts = (signer(payer), rw(ata), ro(owner), ro(mint), ro(ids.SYSTEM_PROGRAM_ID), ro(token_program))
+    return Instruction(ids.ASSOCIATED_TOKEN_PROGRAM_ID, accounts, bytes([tag]))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -167,12 +167,12 @@ def create_account(payer: Address, new_account: Address, lamports: int, space: i
     """Allocate `space` bytes owned by `owner`; both the payer and the new account sign."""
     data = (_u32("tag", SystemInstruction.CREATE_ACCOUNT) + _u64("lamports", lamports) + _u64("space", space)
             + bytes(owner))
-    return Instruction(c.SYSTEM_PROGRAM_ID, (signer(payer), signer(new_account)), data)
+    return Instruction(ids.SYSTEM_PROGRAM_ID, (signer(payer), signer(new_account)), data)
 
 
 def system_transfer(source: Address, destination: Address, lamports: int) -> Instruction:
     data = _u32("tag", SystemInstruction.TRANSFER) + _u64("lamports", lamports)
-    return Instruction(c.SYSTEM_PROGRAM_ID, (signer(source), rw(destination)), data)
+    return Instruction(ids.SYSTEM_PROGRAM_ID, (signer(source), rw(destination)), data)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -180,12 +180,12 @@ def system_transfer(source: Address, destination: Address, lamports: int) -> Ins
 
 
 def set_compute_unit_limit(units: int) -> Instruction:
-    """FRT deposits, withdrawals and swaps need more than the 200K default (frt-contract.md section 7)."""
+    """The transaction's compute unit limit; heavy instructions need more than the 200K-per-instruction default."""
     data = bytes([ComputeBudgetInstruction.SET_COMPUTE_UNIT_LIMIT]) + _u32("units", units)
-    return Instruction(c.COMPUTE_BUDGET_PROGRAM_ID, (), data)
+    return Instruction(ids.COMPUTE_BUDGET_PROGRAM_ID, (), data)
 
 
 def set_compute_unit_price(micro_lamports: int) -> Instruction:
     """Priority fee per compute unit, in micro-lamports."""
     data = bytes([ComputeBudgetInstruction.SET_COMPUTE_UNIT_PRICE]) + _u64("micro_lamports", micro_lamports)
-    return Instruction(c.COMPUTE_BUDGET_PROGRAM_ID, (), data)
+    return Instruction(ids.COMPUTE_BUDGET_PROGRAM_ID, (), data)

@@ -15,7 +15,7 @@ from enum import Enum, IntEnum
 from typing import Annotated, ClassVar, Final, TypeAlias, cast, get_type_hints
 
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
-from pytest_fixedratio.frt.address import ADDRESS_LEN, Address
+from pytest_fixedratio.sol.address import ADDRESS_LEN, Address
 
 INVALID_INSTRUCTION_DATA: Final = "InvalidInstructionData"
 """Error kind for empty data (the program's size check runs before Borsh)."""

@@ -8,18 +8,20 @@ import pytest
 from hypothesis import given, settings
 
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt import accounts as acc
+from pytest_fixedratio.frt import builders as acc
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt import instructions as ix
+from pytest_fixedratio.frt import instruction_data as ix
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import Instruction
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import Instruction
+from pytest_fixedratio.sol.pda import associated_token_address
 
 from .strategies import addresses, pool_addresses, sides, u64s
 
 PID = c.PROGRAM_ID_LOCALNET
-WSOL = c.NATIVE_MINT
+WSOL = ids.NATIVE_MINT
 USDC = Address.from_base58("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")
 # Derived from (USDC, WSOL) on purpose: the builders must still put WSOL (byte-smaller) first.
 POOL = PoolAddresses.derive(PID, USDC, WSOL, 1_000_000_000, 160_000_000)
@@ -31,12 +33,12 @@ FAKE_PROGRAM_DATA = pdas.system_state(PID)[0]
 
 
 def ata(owner: Address, mint: Address) -> Address:
-    return pdas.associated_token_address(owner, mint)
+    return associated_token_address(owner, mint)
 
 
 NAMES: dict[str, Address] = {
     "user": USER, "admin": ADMIN, "dest": DEST, "other_pool": OTHER_POOL,
-    "system_program": c.SYSTEM_PROGRAM_ID, "rent": c.RENT_SYSVAR_ID, "token_program": c.TOKEN_PROGRAM_ID,
+    "system_program": ids.SYSTEM_PROGRAM_ID, "rent": ids.RENT_SYSVAR_ID, "token_program": ids.TOKEN_PROGRAM_ID,
     "system_state": Address.from_base58("7mJQU5YkXBeeYR44TFosU4YhCciRC5ierTN29fa7ia3D"),
     "treasury": Address.from_base58("HBffTYMVJHgRYNCQ4opHrAVVeT1QPDtJLLDKki7mUp43"),
     "program_data": Address.from_base58("2FXQ9r1d1bdhdUVTh735CeUEBEhQbZvCoTfdoyFVyrqD"),
@@ -225,7 +227,7 @@ def test_trading_layouts_for_any_pool(pool: PoolAddresses, user: Address, side: 
     swap = acc.swap(pool, user, side, amount, amount)
     metas = swap.accounts
     assert [m.address for m in metas[:7]] == [
-        user, c.SYSTEM_PROGRAM_ID, pdas.system_state(pool.program_id)[0], pool.pool, c.TOKEN_PROGRAM_ID,
+        user, ids.SYSTEM_PROGRAM_ID, pdas.system_state(pool.program_id)[0], pool.pool, ids.TOKEN_PROGRAM_ID,
         pool.token_a_vault, pool.token_b_vault]
     assert [m.address for m in metas[7:]] == [
         ata(user, pool.mint(side)), ata(user, pool.mint(side.other)), pool.mint(side), pool.mint(side.other)]

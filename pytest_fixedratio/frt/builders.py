@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pytest_fixedratio.frt import constants as c
-from pytest_fixedratio.frt import instructions as ix
+from pytest_fixedratio.frt import instruction_data as ix
 from pytest_fixedratio.frt import pdas
-from pytest_fixedratio.frt.address import Address
-from pytest_fixedratio.frt.meta import AccountMeta, Instruction, ro, rw, signer
 from pytest_fixedratio.frt.pdas import PoolAddresses
+from pytest_fixedratio.sol import ids
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.instruction import AccountMeta, Instruction, ro, rw, signer
+from pytest_fixedratio.sol.pda import associated_token_address
 
 
 def _build(program_id: Address, data: ix.InstructionData, *accounts: AccountMeta) -> Instruction:
@@ -45,7 +47,7 @@ def _main_treasury(program_id: Address) -> AccountMeta:
 
 def _user_account(given: Address | None, user: Address, mint: Address) -> Address:
     """The account the caller named, else the user's associated token account for `mint`."""
-    return pdas.associated_token_address(user, mint) if given is None else given
+    return associated_token_address(user, mint) if given is None else given
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -58,7 +60,7 @@ def initialize_program(program_id: Address, authority: Address, *, admin_authori
     data = ix.InitializeProgram(authority if admin_authority is None else admin_authority)
     return _build(
         program_id, data,
-        signer(authority), ro(c.SYSTEM_PROGRAM_ID), ro(c.RENT_SYSVAR_ID),
+        signer(authority), ro(ids.SYSTEM_PROGRAM_ID), ro(ids.RENT_SYSVAR_ID),
         _system_state(program_id, writable=True), _main_treasury(program_id),
         _program_data(program_id, program_data),
     )
@@ -69,8 +71,8 @@ def initialize_pool(creator: Address, pool: PoolAddresses, *, flags: int = 0) ->
     pid = pool.program_id
     return _build(
         pid, ix.InitializePool(pool.ratio_a, pool.ratio_b, flags),
-        signer(creator), ro(c.SYSTEM_PROGRAM_ID), _system_state(pid), rw(pool.pool), ro(c.TOKEN_PROGRAM_ID),
-        _main_treasury(pid), ro(c.RENT_SYSVAR_ID), ro(pool.token_a_mint), ro(pool.token_b_mint),
+        signer(creator), ro(ids.SYSTEM_PROGRAM_ID), _system_state(pid), rw(pool.pool), ro(ids.TOKEN_PROGRAM_ID),
+        _main_treasury(pid), ro(ids.RENT_SYSVAR_ID), ro(pool.token_a_mint), ro(pool.token_b_mint),
         rw(pool.token_a_vault), rw(pool.token_b_vault), rw(pool.lp_a_mint), rw(pool.lp_b_mint),
     )
 
@@ -82,8 +84,8 @@ def initialize_pool(creator: Address, pool: PoolAddresses, *, flags: int = 0) ->
 def _trading_prefix(pool: PoolAddresses, user: Address) -> tuple[AccountMeta, ...]:
     """Accounts 0-6 of Deposit, Withdraw and Swap; the user pays the SOL fee, so it is writable."""
     return (
-        signer(user), ro(c.SYSTEM_PROGRAM_ID), _system_state(pool.program_id), rw(pool.pool),
-        ro(c.TOKEN_PROGRAM_ID), rw(pool.token_a_vault), rw(pool.token_b_vault),
+        signer(user), ro(ids.SYSTEM_PROGRAM_ID), _system_state(pool.program_id), rw(pool.pool),
+        ro(ids.TOKEN_PROGRAM_ID), rw(pool.token_a_vault), rw(pool.token_b_vault),
     )
 
 
@@ -126,7 +128,7 @@ def swap(pool: PoolAddresses, user: Address, input_side: c.Side, amount_in: int,
 def donate_sol(program_id: Address, donor: Address, amount: int, message: str = "") -> Instruction:
     return _build(
         program_id, ix.DonateSol(amount, message),
-        signer(donor), _main_treasury(program_id), _system_state(program_id), ro(c.SYSTEM_PROGRAM_ID),
+        signer(donor), _main_treasury(program_id), _system_state(program_id), ro(ids.SYSTEM_PROGRAM_ID),
     )
 
 
@@ -157,7 +159,7 @@ def withdraw_treasury_fees(program_id: Address, admin: Address, amount: int, des
     """Move `amount` lamports (0 = all available) from the MainTreasury to `destination`."""
     return _build(
         program_id, ix.WithdrawTreasuryFees(amount),
-        _admin(admin), _main_treasury(program_id), ro(c.RENT_SYSVAR_ID), rw(destination),
+        _admin(admin), _main_treasury(program_id), ro(ids.RENT_SYSVAR_ID), rw(destination),
         _system_state(program_id), _program_data(program_id, program_data),
     )
 
@@ -231,8 +233,8 @@ def get_token_vault_pdas(program_id: Address, pool_state_pda: Address) -> Instru
 def get_pool_info(pool: PoolAddresses) -> Instruction:
     """The program reads only account [2]; [0], [1] and [3] are unchecked, filled with stable addresses."""
     pid = pool.program_id
-    return _build(pid, ix.GetPoolInfo(), ro(c.SYSTEM_PROGRAM_ID), _system_state(pid), ro(pool.pool),
-                  ro(c.SYSTEM_PROGRAM_ID))
+    return _build(pid, ix.GetPoolInfo(), ro(ids.SYSTEM_PROGRAM_ID), _system_state(pid), ro(pool.pool),
+                  ro(ids.SYSTEM_PROGRAM_ID))
 
 
 def get_pool_pause_status(pool: PoolAddresses) -> Instruction:

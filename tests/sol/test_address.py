@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from solders.pubkey import Pubkey
 
 from pytest_fixedratio.errors import DecodeError
-from pytest_fixedratio.frt.address import Address, b58decode, b58encode
+from pytest_fixedratio.sol.address import Address, b58decode, b58encode
 
 
 @given(raw=st.binary(max_size=64))
