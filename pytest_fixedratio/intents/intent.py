@@ -99,6 +99,8 @@ class Intent:
         unix time `now` (the Clock sysvar it runs under)."""
         labels = self.labels()
         book = Book(before, labels, now=now)
+        if not book.exists(self.payer):
+            return Prediction(True, ExpectedError.runtime("AccountNotFound"), "the fee payer has no account", before)
         if book.lamports(self.payer) < network_fee:
             return Prediction(True, ExpectedError.runtime("InsufficientFundsForFee"),
                               "the fee payer cannot pay the network fee", before)
@@ -117,10 +119,16 @@ class Intent:
 
     def _failure(self, before: AccountMap, labels: Mapping[Address, str], fails: Fails, instruction: int,
                  network_fee: int, now: int) -> Prediction:
-        failed = Book(before, labels, now=now)
-        failed.add_lamports(self.payer, -network_fee)
         error = None if fails.error is None else fails.error.at(instruction)
-        return Prediction(True, error, fails.reason, failed.accounts, (), tuple(failed.changes))
+        failed = self.failed_state(before, network_fee=network_fee, now=now)
+        return Prediction(True, error, fails.reason, failed, ())
+
+    def failed_state(self, before: AccountMap, *, network_fee: int, now: int) -> AccountMap:
+        """What any failure of this transaction leaves (I9): the payer charged `network_fee`, nothing else."""
+        failed = Book(before, self.labels(), now=now)
+        if network_fee and failed.exists(self.payer):
+            failed.add_lamports(self.payer, -network_fee)
+        return failed.accounts
 
     @staticmethod
     def _rent_state(book: Book, accounts: AccountMap, before: AccountMap) -> None:

@@ -136,11 +136,12 @@ class Verifier:
             return (CheckOutcome.of(Check.ACCEPT) + _compare(intent, prediction, receipt, Check.DELTA)
                     + _logs(prediction, receipt)), False
         assert error is not None
+        if not prediction.fails:  # its accounts are compared with what a failure leaves, not with the success
+            failed = Prediction(True, None, "", intent.failed_state(receipt.before, network_fee=receipt.fee,
+                                                                    now=receipt.unix_timestamp))
+            unexpected = Violation(Check.OUTCOME, f"unexpected {error}", {"logs": list(receipt.logs[-6:])})
+            return CheckOutcome((Check.OUTCOME,), (unexpected,)) + _compare(intent, failed, receipt, Check.I9), False
         accounts = _compare(intent, prediction, receipt, Check.I9)
-        if not prediction.fails:
-            logs = list(receipt.logs[-6:])
-            return CheckOutcome((Check.OUTCOME,), (Violation(
-                Check.OUTCOME, f"unexpected {error}", {"logs": logs}),)) + accounts, False
         if prediction.error is None or prediction.error.matches(error):
             return CheckOutcome.of(Check.ERROR) + accounts, True
         wrong = Violation(Check.ERROR, f"must fail with {prediction.error} ({prediction.reason}), failed with "

@@ -17,7 +17,7 @@ from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import builders, pdas
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.errors import SplTokenError, SystemProgramError, TransactionFailure
-from pytest_fixedratio.intents.expected import ExpectedError, Fails
+from pytest_fixedratio.intents.expected import ExpectedError
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.wallet_ops import SolTransfer, TokenTransfer
@@ -182,9 +182,6 @@ async def test_a_payer_without_an_account_is_rejected_and_charged_nothing(chain:
     assert receipt.after[ghost.address] is None
 
 
-@pytest.mark.xfail(strict=True, raises=Fails,
-                   reason="Intent.predict charges the network fee outside its try: a fee payer without an account "
-                          "(the chain's AccountNotFound, fee 0) raises Fails out of Verifier.verify")
 async def test_the_verifier_accepts_a_payer_without_an_account(chain: LiteSvmChain) -> None:
     ghost = Wallet.generate()
     receipt, verification = await _verified(chain, [SolTransfer(ghost.address, ghost.address, 1)], [ghost])

@@ -354,8 +354,6 @@ def test_pool_creation_books_the_registration_fee_in_the_treasury() -> None:
     assert prediction.logs[-1].startswith(f"🎯 POOL_ID: {world.pool.pool} | Ratio: 1000000:3000000 | Type: Simple")
 
 
-@pytest.mark.xfail(strict=True, reason="Intent.predict takes a fee payer without an account for one holding 0 "
-                                       "lamports (InsufficientFundsForFee); the runtime refuses it as AccountNotFound")
 def test_a_fee_payer_without_an_account_is_predicted_as_account_not_found() -> None:
     world = build_world()
     a = world.pool.token_a_mint

@@ -455,8 +455,6 @@ def test_a_failure_where_success_is_predicted_is_an_unexpected_outcome() -> None
     assert verifier.log.checks[Check.I9] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="Verifier._outcome compares an unexpected failure's accounts with the success "
-                                       "prediction under I9, not with the failure state (network fee only)")
 def test_an_unexpected_failure_that_only_paid_its_fee_keeps_i9() -> None:
     world = build_world()
     transaction = intent(Deposit(world.pool, USER, Side.A, 100))
