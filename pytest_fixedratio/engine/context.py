@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.model import WorkerConfig, WorkerKind
@@ -23,8 +23,11 @@ from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.sol.pda import associated_token_address
 
 if TYPE_CHECKING:
+    from pytest_fixedratio.chain.base import Chain
+    from pytest_fixedratio.engine.clock import Clock
+    from pytest_fixedratio.engine.core_wallet import CoreWallet
     from pytest_fixedratio.engine.outcome import Outcome
-    from pytest_fixedratio.engine.session import Session
+    from pytest_fixedratio.engine.view import AccountView
 
 COMPUTE_UNITS = {"deposit": 310_000, "withdraw": 290_000, "swap": 250_000}
 
@@ -40,8 +43,28 @@ class Peer:
         return associated_token_address(self.address, mint)
 
 
+class WorkerHost(Protocol):
+    """What a worker's context reaches in the session that hosts it (the session is one; a test may host a
+    worker in something else)."""
+
+    chain: Chain
+    clock: Clock
+    view: AccountView
+    core: CoreWallet
+    pools: dict[Address, PoolHandle]
+    paused: bool
+
+    async def execute(self, intent: Intent) -> Outcome: ...
+
+    async def refresh_pool(self, pool: Address) -> PoolHandle: ...
+
+    def running_peers(self, worker_id: str, pool: Address, kind: WorkerKind, side: Side) -> list[Peer]: ...
+
+    async def top_up(self, address: Address) -> int: ...
+
+
 class WorkerContext:
-    def __init__(self, session: Session, config: WorkerConfig, wallet: Wallet, decisions: DecisionSource,
+    def __init__(self, session: WorkerHost, config: WorkerConfig, wallet: Wallet, decisions: DecisionSource,
                  stats: WorkerStats) -> None:
         self._session = session
         self.config = config
