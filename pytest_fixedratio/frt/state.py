@@ -20,6 +20,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import IntEnum
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any, ClassVar, Final, Self
 
@@ -150,6 +151,9 @@ COPTION_U64: Final = _coption(U64)
 U64X4: Final = _fixed_array("Q", 4)
 
 Layout = tuple[tuple[str, _Codec], ...]
+_DECODED_CACHE_SIZE: Final = 1 << 12
+"""Decoded accounts remembered per layout. A campaign re-reads unchanged accounts (mints, pools, the system
+state, a trader's token accounts) between its operations: two reads in three find the bytes of a recent one."""
 _LoadStep = tuple[int, int, Load, str, int]
 """First item, item count, conversion, field name, field offset within its run."""
 _NO_FLAGS: Final = PoolFlag(0)
@@ -289,10 +293,17 @@ class AccountLayout:
     """`LAYOUT` compiled (`_compile_layout`)."""
     _FIXED: ClassVar[_Run | None]
     """The one part of a fixed layout, which decodes and encodes without walking parts."""
+    _DECODED: ClassVar[Callable[[bytes], Any]]
+    """`_decode` behind a bounded cache keyed by the account bytes: the values are frozen, so equal bytes can
+    share one."""
 
     @classmethod
     def decode(cls, data: bytes | bytearray | memoryview) -> Self:
-        raw = data if type(data) is bytes else bytes(data)
+        decoded: Self = cls._DECODED(data if type(data) is bytes else bytes(data))
+        return decoded
+
+    @classmethod
+    def _decode(cls, raw: bytes) -> Self:
         if len(raw) != cls.ACCOUNT_LEN:
             raise DecodeError(f"{cls.__name__}: expected {cls.ACCOUNT_LEN} bytes of account data, got {len(raw)}")
         fixed = cls._FIXED
@@ -328,6 +339,7 @@ def _compile_layout(cls: type[AccountLayout]) -> None:
     cls._PARTS = _compile(cls.__name__, cls.LAYOUT)
     only = cls._PARTS[0]
     cls._FIXED = only if len(cls._PARTS) == 1 and isinstance(only, _Run) else None
+    cls._DECODED = lru_cache(maxsize=_DECODED_CACHE_SIZE)(cls._decode)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -176,6 +176,15 @@ def test_any_bad_tag_is_rejected_naming_structure_field_and_offset(cls: type[s.A
 
 
 @pytest.mark.parametrize("cls", LAYOUTS, ids=lambda cls: cls.__name__)
+@given(data=st.data())
+def test_any_buffer_decodes_and_equal_bytes_share_one_value(cls: type[s.AccountLayout], data: st.DataObject
+                                                             ) -> None:
+    raw = data.draw(decodable(cls)).raw
+    first = cls.decode(raw)
+    assert cls.decode(bytearray(raw)) is cls.decode(memoryview(raw)) is first  # frozen, so safely shared
+
+
+@pytest.mark.parametrize("cls", LAYOUTS, ids=lambda cls: cls.__name__)
 @pytest.mark.parametrize("delta", [-1, 1])
 def test_wrong_length_is_rejected_naming_the_structure(cls: type[s.AccountLayout], delta: int) -> None:
     with pytest.raises(DecodeError, match=rf"{cls.__name__}: expected {cls.ACCOUNT_LEN} bytes.*got "
