@@ -3,9 +3,16 @@
 Addresses, instructions and accounts cross in both directions; transaction errors cross one way, into
 `TransactionFailure`, keeping Solana's variant names (``"Custom"``, ``"InvalidAccountData"``,
 ``"InsufficientFundsForFee"`` ...) so the error table in `frt/` can classify them on any target.
+
+Every transaction and every account read crosses here (a campaign reads ~20 accounts per transaction), while
+the addresses involved are a few thousand at most: their conversions are remembered in bounded caches.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Final
 
 from solders.account import Account
 from solders.instruction import AccountMeta as SoldersAccountMeta
@@ -24,20 +31,33 @@ from solders.transaction_status import (
 
 from pytest_fixedratio.chain.base import AccountState
 from pytest_fixedratio.frt.errors import TransactionFailure
-from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.address import Address, unchecked_address
 from pytest_fixedratio.sol.instruction import Instruction
 
+_CACHE_SIZE: Final = 1 << 14
+"""Entries per cache: more than the distinct addresses of any campaign, a few MB at most."""
 
-def to_pubkey(address: Address) -> Pubkey:
-    return Pubkey(bytes(address))
+
+def _to_pubkey(address: Address) -> Pubkey:
+    return Pubkey.from_bytes(address)
 
 
-def to_address(pubkey: Pubkey) -> Address:
-    return Address(bytes(pubkey))
+def _to_address(pubkey: Pubkey) -> Address:
+    return unchecked_address(bytes(pubkey))  # a Pubkey is always 32 bytes
+
+
+def _to_account_meta(address: Address, is_signer: bool, is_writable: bool) -> SoldersAccountMeta:
+    return SoldersAccountMeta(to_pubkey(address), is_signer, is_writable)
+
+
+to_pubkey: Final[Callable[[Address], Pubkey]] = lru_cache(maxsize=_CACHE_SIZE)(_to_pubkey)
+to_address: Final[Callable[[Pubkey], Address]] = lru_cache(maxsize=_CACHE_SIZE)(_to_address)
+_account_meta: Final[Callable[[Address, bool, bool], SoldersAccountMeta]] = lru_cache(maxsize=_CACHE_SIZE)(
+    _to_account_meta)
 
 
 def to_solders_instruction(instruction: Instruction) -> SoldersInstruction:
-    metas = [SoldersAccountMeta(to_pubkey(m.address), m.is_signer, m.is_writable) for m in instruction.accounts]
+    metas = [_account_meta(m.address, m.is_signer, m.is_writable) for m in instruction.accounts]
     return SoldersInstruction(to_pubkey(instruction.program_id), instruction.data, metas)
 
 
@@ -46,7 +66,8 @@ def to_solders_account(state: AccountState) -> Account:
 
 
 def to_account_state(account: Account) -> AccountState:
-    return AccountState(account.lamports, to_address(account.owner), bytes(account.data), account.executable)
+    """``account.data`` is already a fresh `bytes`, so it is taken as it is."""
+    return AccountState(account.lamports, to_address(account.owner), account.data, account.executable)
 
 
 def _variant_name(error: InstructionErrorFieldless | object) -> str:

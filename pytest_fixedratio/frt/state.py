@@ -1,8 +1,11 @@
 """Account data of FRT v0.17 and SPL Token, decoded to frozen dataclasses and encoded back (frt-contract.md §3).
 
-Each layout is declared once, as an ordered table of (field name, codec); one walker reads and writes it, so
-decoder and encoder cannot drift apart. Encoders exist because tests tamper with on-chain state (pause a pool
-by flipping a flag byte, plant a stale SystemState tail ...) and must write account data the program accepts.
+Each layout is declared once, as an ordered table of (field name, codec). At import the table is compiled
+into one `struct.Struct` per run of fixed-size fields plus the few conversions that are not plain integers
+(addresses, flags, tags), so decoding an account is one `unpack` and encoding one `pack`: a campaign decodes
+accounts hundreds of thousands of times. Decoder and encoder are compiled from the same table, so they
+cannot drift apart. Encoders exist because tests tamper with on-chain state (pause a pool by flipping a flag
+byte, plant a stale SystemState tail ...) and must write account data the program accepts.
 
 Decoding is strict where the program or SPL Token is strict: wrong account length, a Borsh bool that is not
 0/1, an Option/COption tag that is not 0/1 and an unknown token-account state all raise `DecodeError` naming
@@ -17,6 +20,8 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import IntEnum
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any, ClassVar, Final, Self
 
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
@@ -24,90 +29,93 @@ from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.sol import ids
-from pytest_fixedratio.sol.address import ADDRESS_LEN, Address
+from pytest_fixedratio.sol.address import ADDRESS_LEN, Address, unchecked_address
 
 # ---------------------------------------------------------------------------------------------------------
-# Field codecs: read(data, offset) -> (value, next offset); write(value) -> bytes.
+# Field codecs: a field's struct format, and how its unpacked items become the value and back.
 
 
 class _FieldError(Exception):
-    """Raised by a codec; the layout walker re-raises it as `DecodeError` with structure and field names."""
+    """Raised by a codec; the layout re-raises it as `DecodeError` with structure, field and offset."""
 
 
-@dataclass(frozen=True, slots=True)
+Load = Callable[..., Any]
+"""A field's unpacked items -> its value; raises `_FieldError` on a bad tag."""
+Dump = Callable[[Any], Any]
+"""A field's value -> its item, or the tuple of its items when its format has several; raises
+`struct.error`, `TypeError` or `ValueError` for a value the field cannot hold."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class _Codec:
-    read: Callable[[bytes, int], tuple[Any, int]]
-    write: Callable[[Any], bytes]
+    """One field's bytes: ``fmt`` is its struct format (little-endian); ``load`` / ``dump`` are None when the
+    value is its single item as is (plain integers). ``option`` marks a Borsh ``Option<option>``, whose size
+    depends on its tag byte (``fmt`` is then empty). Compared by identity: each codec is a named constant."""
+
+    fmt: str
+    load: Load | None = None
+    dump: Dump | None = None
+    option: _Codec | None = None
+
+    @property
+    def size(self) -> int:
+        return struct.calcsize("<" + self.fmt)
+
+    @property
+    def width(self) -> int:
+        """How many struct items the field takes."""
+        return len(struct.unpack("<" + self.fmt, bytes(self.size)))
 
 
-def _struct_codec(fmt: str, convert: Callable[[Any], Any] = lambda v: v) -> _Codec:
-    packer = struct.Struct(fmt)
-
-    def read(data: bytes, offset: int) -> tuple[Any, int]:
-        return convert(packer.unpack_from(data, offset)[0]), offset + packer.size
-
-    return _Codec(read, lambda value: packer.pack(value))
-
-
-def _read_tag(data: bytes, offset: int, width: int, what: str) -> tuple[int, int]:
-    tag = int.from_bytes(data[offset:offset + width], "little")
+def _load_bool(tag: int) -> bool:
     if tag > 1:
-        raise _FieldError(f"{what} tag {tag} (expected 0 or 1)")
-    return tag, offset + width
+        raise _FieldError(f"bool tag {tag} (expected 0 or 1)")
+    return tag == 1
 
 
-def _read_bool(data: bytes, offset: int) -> tuple[bool, int]:
-    tag, end = _read_tag(data, offset, 1, "bool")
-    return bool(tag), end
+def _dump_bool(value: Any) -> int:
+    return 1 if value else 0
 
 
-def _read_address(data: bytes, offset: int) -> tuple[Address, int]:
-    return Address(data[offset:offset + ADDRESS_LEN]), offset + ADDRESS_LEN
-
-
-def _write_address(value: Address) -> bytes:
+def _dump_address(value: Any) -> bytes:
+    """Checked here because a ``32s`` item silently pads or cuts."""
     if not isinstance(value, bytes) or len(value) != ADDRESS_LEN:
         raise struct.error(f"an address is {ADDRESS_LEN} bytes, got {value!r}")
-    return bytes(value)
+    return value
 
 
-def _borsh_option(inner: _Codec) -> _Codec:
-    """Borsh `Option<T>`: a u8 tag, then the value only when the tag is 1 (variable size)."""
+def _coption(inner: _Codec) -> _Codec:
+    """SPL `COption<T>` of a one-item T: a u32 tag and T's bytes, present (zero) even for None."""
+    inner_load, inner_dump = inner.load, inner.dump
+    (zero,) = struct.unpack("<" + inner.fmt, bytes(inner.size))
 
-    def read(data: bytes, offset: int) -> tuple[Any, int]:
-        tag, offset = _read_tag(data, offset, 1, "Option")
-        return inner.read(data, offset) if tag else (None, offset)
+    def load(tag: int, item: Any) -> Any:
+        if tag == 1:
+            return item if inner_load is None else inner_load(item)
+        if tag:
+            raise _FieldError(f"COption tag {tag} (expected 0 or 1)")
+        return None
 
-    return _Codec(read, lambda value: b"\0" if value is None else b"\1" + inner.write(value))
+    def dump(value: Any) -> tuple[int, Any]:
+        if value is None:
+            return 0, zero
+        return 1, value if inner_dump is None else inner_dump(value)
 
-
-def _coption(inner: _Codec, size: int) -> _Codec:
-    """SPL `COption<T>`: a u32 tag and `size` value bytes that are present (zero) even for None."""
-
-    def read(data: bytes, offset: int) -> tuple[Any, int]:
-        tag, offset = _read_tag(data, offset, 4, "COption")
-        return (inner.read(data, offset)[0] if tag else None), offset + size
-
-    def write(value: Any) -> bytes:
-        return bytes(4 + size) if value is None else b"\1\0\0\0" + inner.write(value)
-
-    return _Codec(read, write)
+    return _Codec("I" + inner.fmt, load, dump)
 
 
-def _fixed_array(inner: _Codec, count: int) -> _Codec:
-    def read(data: bytes, offset: int) -> tuple[Any, int]:
-        values = []
-        for _ in range(count):
-            value, offset = inner.read(data, offset)
-            values.append(value)
-        return tuple(values), offset
+def _fixed_array(code: str, count: int) -> _Codec:
+    """``count`` values of struct code ``code``, as a tuple."""
 
-    def write(value: Any) -> bytes:
+    def load(*items: Any) -> tuple[Any, ...]:
+        return items
+
+    def dump(value: Any) -> tuple[Any, ...]:
         if len(value) != count:
             raise struct.error(f"expected {count} items, got {len(value)}")
-        return b"".join(inner.write(item) for item in value)
+        return tuple(value)
 
-    return _Codec(read, write)
+    return _Codec(f"{count}{code}", load, dump)
 
 
 class TokenAccountState(IntEnum):
@@ -118,32 +126,160 @@ class TokenAccountState(IntEnum):
     FROZEN = 2
 
 
-def _read_token_state(data: bytes, offset: int) -> tuple[TokenAccountState, int]:
-    raw = data[offset]
+_TOKEN_STATES: Final = {int(state): state for state in TokenAccountState}
+
+
+def _load_token_state(raw: int) -> TokenAccountState:
     try:
-        return TokenAccountState(raw), offset + 1
-    except ValueError:
+        return _TOKEN_STATES[raw]
+    except KeyError:
         raise _FieldError(f"account state {raw} (expected 0, 1 or 2)") from None
 
 
-U8: Final = _struct_codec("<B")
-U64: Final = _struct_codec("<Q")
-I64: Final = _struct_codec("<q")
-BOOL: Final = _Codec(_read_bool, lambda value: struct.pack("<?", value))
-PUBKEY: Final = _Codec(_read_address, _write_address)
-POOL_FLAGS: Final = _struct_codec("<B", PoolFlag)
-TOKEN_STATE: Final = _Codec(_read_token_state, lambda value: struct.pack("<B", value))
-OPTION_PUBKEY: Final = _borsh_option(PUBKEY)
-COPTION_PUBKEY: Final = _coption(PUBKEY, ADDRESS_LEN)
-COPTION_U64: Final = _coption(U64, 8)
-U64X4: Final = _fixed_array(U64, 4)
+_POOL_FLAGS: Final = {value: PoolFlag(value) for value in range(256)}
+"""Every u8 as a PoolFlag, built once: constructing a composite IntFlag costs about a microsecond."""
+
+U8: Final = _Codec("B")
+U64: Final = _Codec("Q")
+I64: Final = _Codec("q")
+BOOL: Final = _Codec("B", _load_bool, _dump_bool)
+PUBKEY: Final = _Codec(f"{ADDRESS_LEN}s", unchecked_address, _dump_address)
+POOL_FLAGS: Final = _Codec("B", _POOL_FLAGS.__getitem__)
+TOKEN_STATE: Final = _Codec("B", _load_token_state)
+OPTION_PUBKEY: Final = _Codec("", option=PUBKEY)
+COPTION_PUBKEY: Final = _coption(PUBKEY)
+COPTION_U64: Final = _coption(U64)
+U64X4: Final = _fixed_array("Q", 4)
 
 Layout = tuple[tuple[str, _Codec], ...]
+_DECODED_CACHE_SIZE: Final = 1 << 12
+"""Decoded accounts remembered per layout. A campaign re-reads unchanged accounts (mints, pools, the system
+state, a trader's token accounts) between its operations: two reads in three find the bytes of a recent one."""
+_LoadStep = tuple[int, int, Load, str, int]
+"""First item, item count, conversion, field name, field offset within its run."""
 _NO_FLAGS: Final = PoolFlag(0)
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Layout walker
+# Compiled layouts
+
+
+class _Run:
+    """Consecutive fixed-size fields of one structure, read and written with a single `struct.Struct`.
+
+    Decoding unpacks every item at once, converts in place the single-item fields that are not plain
+    integers, then folds each multi-item field (COption, array) into its value, back to front so the item
+    positions still to fold stay valid. Encoding mirrors it on the field values. Errors name the field
+    and its offset (the run's offset plus the field's place in it)."""
+
+    __slots__ = ("_dumps", "_folds", "_getter", "_layout", "_loads", "_spreads", "packer", "structure")
+
+    def __init__(self, structure: str, layout: Layout) -> None:
+        self.structure = structure
+        self.packer = struct.Struct("<" + "".join(codec.fmt for _, codec in layout))
+        self._layout = layout
+        names = tuple(name for name, _ in layout)
+        self._getter: Callable[[Any], tuple[Any, ...]] = (
+            attrgetter(*names) if len(names) > 1 else lambda value: (getattr(value, names[0]),))
+        loads: list[_LoadStep] = []
+        folds: list[_LoadStep] = []
+        dumps: list[tuple[int, Dump]] = []
+        spreads: list[tuple[int, Dump]] = []
+        item = offset = 0
+        for index, (name, codec) in enumerate(layout):
+            width = codec.width
+            if codec.load is not None:
+                (loads if width == 1 else folds).append((item, width, codec.load, name, offset))
+            if codec.dump is not None:
+                (dumps if width == 1 else spreads).append((index, codec.dump))
+            item += width
+            offset += codec.size
+        self._loads = tuple((first, load, name, at) for first, _, load, name, at in loads)
+        self._folds = tuple(reversed(folds))
+        self._dumps = tuple(dumps)
+        self._spreads = tuple(reversed(spreads))
+
+    def load(self, data: bytes, start: int) -> list[Any]:
+        """The run's field values, read from ``data`` at ``start``."""
+        items = list(self.packer.unpack_from(data, start))
+        for item, load, name, offset in self._loads:
+            try:
+                items[item] = load(items[item])
+            except _FieldError as exc:
+                raise DecodeError(f"{self.structure}.{name} at offset {start + offset}: {exc}") from None
+        for item, width, fold, name, offset in self._folds:
+            try:
+                items[item:item + width] = (fold(*items[item:item + width]),)
+            except _FieldError as exc:
+                raise DecodeError(f"{self.structure}.{name} at offset {start + offset}: {exc}") from None
+        return items
+
+    def read(self, data: bytes, start: int, values: list[Any]) -> int:
+        """Append the run's values read at ``start`` to ``values``; returns the offset after the run."""
+        values += self.load(data, start)
+        return start + self.packer.size
+
+    def dump(self, value: AccountLayout) -> bytes:
+        """The run's bytes for the fields of ``value``."""
+        try:
+            items = list(self._getter(value))
+            for index, dump in self._dumps:
+                items[index] = dump(items[index])
+            for index, spread in self._spreads:
+                items[index:index + 1] = spread(items[index])
+            return self.packer.pack(*items)
+        except (struct.error, TypeError, ValueError):
+            self._blame(value)
+            raise  # no single field fails on its own: a bug in the table, shown as it is
+
+    def _blame(self, value: AccountLayout) -> None:
+        """Encode field by field, raising `InvalidArgument` that names the field the whole run failed on."""
+        for name, codec in self._layout:
+            item = getattr(value, name)
+            try:
+                dumped = item if codec.dump is None else codec.dump(item)
+                struct.pack("<" + codec.fmt, *(dumped if isinstance(dumped, tuple) else (dumped,)))
+            except (struct.error, TypeError, ValueError) as exc:
+                raise InvalidArgument(f"{self.structure}.{name}={item!r} cannot be encoded: {exc}") from None
+
+
+class _Option:
+    """A Borsh ``Option<T>`` field: a u8 tag, then T's bytes only when the tag is 1."""
+
+    __slots__ = ("_value", "name", "structure")
+
+    def __init__(self, structure: str, name: str, inner: _Codec) -> None:
+        self.structure, self.name = structure, name
+        self._value = _Run(structure, ((name, inner),))
+
+    def read(self, data: bytes, start: int, values: list[Any]) -> int:
+        """Append the option's value read at ``start`` to ``values``; returns the offset after it."""
+        tag = data[start]
+        if tag > 1:
+            raise DecodeError(f"{self.structure}.{self.name} at offset {start}: Option tag {tag} (expected 0 "
+                              f"or 1)")
+        if not tag:
+            values.append(None)
+            return start + 1
+        return self._value.read(data, start + 1, values)
+
+    def dump(self, value: AccountLayout) -> bytes:
+        return b"\0" if getattr(value, self.name) is None else b"\1" + self._value.dump(value)
+
+
+def _compile(structure: str, layout: Layout) -> tuple[_Run | _Option, ...]:
+    """Split ``layout`` into runs of fixed-size fields and the Borsh options between them."""
+    parts: list[_Run | _Option] = []
+    start = 0
+    for index, (name, codec) in enumerate(layout):
+        if codec.option is not None:
+            if start < index:
+                parts.append(_Run(structure, layout[start:index]))
+            parts.append(_Option(structure, name, codec.option))
+            start = index + 1
+    if start < len(layout):
+        parts.append(_Run(structure, layout[start:]))
+    return tuple(parts)
 
 
 class AccountLayout:
@@ -154,44 +290,57 @@ class AccountLayout:
     ACCOUNT_LEN: ClassVar[int]
     VARIABLE_CONTENT: ClassVar[bool] = False
     """True when the content may end before ACCOUNT_LEN (the rest is stale and ignored)."""
+    _PARTS: ClassVar[tuple[_Run | _Option, ...]]
+    """`LAYOUT` compiled (`_compile_layout`)."""
+    _FIXED: ClassVar[_Run | None]
+    """The one part of a fixed layout, which decodes and encodes without walking parts."""
+    _DECODED: ClassVar[Callable[[bytes], Any]]
+    """`_decode` behind a bounded cache keyed by the account bytes: the values are frozen, so equal bytes can
+    share one."""
 
     @classmethod
     def decode(cls, data: bytes | bytearray | memoryview) -> Self:
-        raw = bytes(data)
-        name = cls.__name__
+        decoded: Self = cls._DECODED(data if type(data) is bytes else bytes(data))
+        return decoded
+
+    @classmethod
+    def _decode(cls, raw: bytes) -> Self:
         if len(raw) != cls.ACCOUNT_LEN:
-            raise DecodeError(f"{name}: expected {cls.ACCOUNT_LEN} bytes of account data, got {len(raw)}")
-        values: dict[str, Any] = {}
+            raise DecodeError(f"{cls.__name__}: expected {cls.ACCOUNT_LEN} bytes of account data, got {len(raw)}")
+        fixed = cls._FIXED
+        if fixed is not None:
+            return cls(*fixed.load(raw, 0))
+        values: list[Any] = []
         offset = 0
-        for field_name, codec in cls.LAYOUT:
-            try:
-                values[field_name], offset = codec.read(raw, offset)
-            except _FieldError as exc:
-                raise DecodeError(f"{name}.{field_name} at offset {offset}: {exc}") from None
-        if offset != cls.ACCOUNT_LEN and not cls.VARIABLE_CONTENT:  # pragma: no cover - layout table bug
-            raise AssertionError(f"{name} layout covers {offset} bytes, account is {cls.ACCOUNT_LEN}")
-        return cls(**values)
+        for part in cls._PARTS:
+            offset = part.read(raw, offset, values)
+        return cls(*values)
 
     def encode(self) -> bytes:
         """Account data: the fields in layout order, zero-padded to ACCOUNT_LEN."""
-        name = type(self).__name__
-        parts = []
-        for field_name, codec in self.LAYOUT:
-            value = getattr(self, field_name)
-            try:
-                parts.append(codec.write(value))
-            except (struct.error, TypeError, ValueError) as exc:
-                raise InvalidArgument(f"{name}.{field_name}={value!r} cannot be encoded: {exc}") from None
-        content = b"".join(parts)
+        fixed = self._FIXED
+        if fixed is not None:
+            return fixed.dump(self)
+        content = b"".join(part.dump(self) for part in self._PARTS)
         return content + bytes(self.ACCOUNT_LEN - len(content))
 
 
-def _check_layout(cls: type[AccountLayout]) -> None:
-    """Import-time guard: the layout names exactly the dataclass fields, in declaration order."""
+def _compile_layout(cls: type[AccountLayout]) -> None:
+    """Import-time: check that the layout names exactly the dataclass fields, in declaration order, and fits
+    the account (exactly, unless its content is variable), then compile it."""
     declared = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
     listed = tuple(name for name, _ in cls.LAYOUT)
     if declared != listed:  # pragma: no cover - programming error caught on import
         raise AssertionError(f"{cls.__name__}: LAYOUT {listed} does not match fields {declared}")
+    largest = sum(1 + codec.option.size if codec.option else codec.size for _, codec in cls.LAYOUT)
+    variable = any(codec.option for _, codec in cls.LAYOUT)
+    if variable != cls.VARIABLE_CONTENT or largest > cls.ACCOUNT_LEN or (  # pragma: no cover - as above
+            largest != cls.ACCOUNT_LEN and not variable):
+        raise AssertionError(f"{cls.__name__} layout covers up to {largest} bytes, account is {cls.ACCOUNT_LEN}")
+    cls._PARTS = _compile(cls.__name__, cls.LAYOUT)
+    only = cls._PARTS[0]
+    cls._FIXED = only if len(cls._PARTS) == 1 and isinstance(only, _Run) else None
+    cls._DECODED = lru_cache(maxsize=_DECODED_CACHE_SIZE)(cls._decode)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -416,7 +565,7 @@ class Mint(AccountLayout):
 
 
 for _cls in (PoolState, SystemState, MainTreasuryState, TokenAccount, Mint):
-    _check_layout(_cls)
+    _compile_layout(_cls)
 
 
 def layout_for(owner: Address, size: int) -> type[AccountLayout] | None:

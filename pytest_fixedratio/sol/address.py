@@ -8,11 +8,18 @@ ordering is raw-byte lexicographic, exactly Rust's `Pubkey` order that FRT uses 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache, partial
+from typing import Final
+
 from pytest_fixedratio.errors import DecodeError
 
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
 ADDRESS_LEN = 32
+_CACHE_SIZE: Final = 1 << 14
+"""Addresses (and their base58 texts) remembered: a campaign uses a few thousand distinct addresses, over
+and over."""
 
 
 def b58encode(raw: bytes) -> str:
@@ -45,10 +52,12 @@ class Address(bytes):
     __slots__ = ()
 
     def __new__(cls, raw: bytes | bytearray | memoryview) -> Address:
-        value = bytes(raw)
+        # Plain bytes (the common case) is measured as is; anything else is copied to bytes first, so a
+        # memoryview of wider items is sized in bytes.
+        value = raw if type(raw) is bytes else bytes(raw)
         if len(value) != ADDRESS_LEN:
             raise DecodeError(f"an address is {ADDRESS_LEN} bytes, got {len(value)}: {value.hex()!r}")
-        return super().__new__(cls, value)
+        return bytes.__new__(cls, value)
 
     @classmethod
     def from_base58(cls, text: str) -> Address:
@@ -67,10 +76,20 @@ class Address(bytes):
         return cls(bytes(value))
 
     def __str__(self) -> str:
-        return b58encode(self)
+        return _text(self)
 
     def __repr__(self) -> str:
-        return f"Address({b58encode(self)!r})"
+        return f"Address({_text(self)!r})"
 
+
+_text: Final[Callable[[Address], str]] = lru_cache(maxsize=_CACHE_SIZE)(b58encode)
+"""`b58encode` remembered per address: encoding costs ~40 bignum divisions, a hit one dictionary lookup."""
+
+unchecked_address: Final[Callable[[bytes], Address]] = lru_cache(maxsize=_CACHE_SIZE)(
+    partial(bytes.__new__, Address))
+"""The Address of plain bytes whose length is already known to be 32 (a struct ``32s`` item, a Pubkey's
+bytes), for decoders. It skips `Address.__new__`'s check and Python frame, and hands back the Address
+made last time for the same bytes: building a bytes subclass costs several times a cache hit, and the
+same few thousand addresses are decoded over and over. Anything else must go through `Address(...)`."""
 
 ZERO = Address(bytes(ADDRESS_LEN))

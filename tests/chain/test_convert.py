@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from solders.account import Account
+from solders.pubkey import Pubkey
 from solders.transaction_status import (
     InstructionErrorCustom,
     InstructionErrorFieldless,
@@ -36,6 +37,8 @@ account_metas = st.builds(AccountMeta, addresses(), st.booleans(), st.booleans()
 def test_address_round_trips_through_pubkey(address: Address) -> None:
     assert str(to_pubkey(address)) == str(address)
     assert to_address(to_pubkey(address)) == address
+    assert type(to_address(Pubkey(bytes(address)))) is Address
+    assert to_pubkey(Address(bytes(address))) is to_pubkey(address)  # remembered for equal addresses
 
 
 @given(addresses(), st.lists(account_metas, max_size=6), st.binary(max_size=64))

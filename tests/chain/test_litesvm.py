@@ -8,9 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from solders.hash import Hash
+from solders.message import Message
+from solders.transaction import Transaction
 
 from pytest_fixedratio.chain.abilities import AccountWriter, Faucet, TimeTravel
 from pytest_fixedratio.chain.base import PACKET_DATA_SIZE, AccountState, Chain, ChainError, Receipt
+from pytest_fixedratio.chain.convert import to_pubkey, to_solders_instruction
 from pytest_fixedratio.chain.litesvm import GENESIS_UNIX_TIMESTAMP, LiteSvmChain
 from pytest_fixedratio.chain.loader import ProgramData, decode_program_account
 from pytest_fixedratio.errors import InvalidArgument
@@ -240,6 +244,39 @@ async def test_an_oversized_transaction_is_refused_before_sending(chain: LiteSvm
     with pytest.raises(InvalidArgument, match="at most 1232"):
         await chain.send([memo], [alice])
     assert await chain.get_balance(alice.address) == SOL
+
+
+async def test_the_size_limit_counts_every_byte_of_the_signed_transaction(chain: LiteSvmChain) -> None:
+    alice = await _funded(chain)
+
+    def memo(length: int) -> Instruction:
+        return Instruction(ids.SYSTEM_PROGRAM_ID, (signer(alice.address),), bytes(length))
+
+    blockhash = Hash.default()
+    message = Message.new_with_blockhash([to_solders_instruction(memo(200))], to_pubkey(alice.address), blockhash)
+    largest = 200 + PACKET_DATA_SIZE - len(bytes(Transaction([alice.keypair], message, blockhash)))
+    receipt = await chain.send([memo(largest)], [alice])
+    assert receipt.failure == TransactionFailure("MissingAccount", 0)  # sent: zeros are a CreateAccount
+    with pytest.raises(InvalidArgument, match=f"is {PACKET_DATA_SIZE + 1} bytes"):
+        await chain.send([memo(largest + 1)], [alice])
+
+
+async def test_transactions_are_signed_exactly_as_solders_signs_them(chain: LiteSvmChain) -> None:
+    """Every signer's signature in the message's order (LiteSVM verifies them all), the same bytes as
+    solders' `Transaction` constructor: a seeded run keeps its signatures."""
+    wallets = [await _funded(chain) for _ in range(3)]
+    sink = Wallet.generate().address
+    transfers = [programs.system_transfer(w.address, sink, 1_000_000 + i) for i, w in enumerate(wallets)]
+    instructions = [to_solders_instruction(ix) for ix in transfers]
+    blockhash = chain.svm.latest_blockhash()
+    expected = Transaction([w.keypair for w in wallets],
+                           Message.new_with_blockhash(instructions, to_pubkey(wallets[1].address), blockhash),
+                           blockhash)
+    by_key = {to_pubkey(w.address): w for w in wallets}
+    payer, first, second = (by_key[key] for key in expected.message.account_keys[:3])
+    receipt = await chain.send(transfers, [second, first], payer=payer)  # not in the message's order
+    assert receipt.ok, receipt.logs
+    assert receipt.signature == str(expected.signatures[0])
 
 
 async def test_simulate_predicts_the_effect_without_applying_it(chain: LiteSvmChain) -> None:

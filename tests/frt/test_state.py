@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import struct
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import pytest
@@ -58,6 +58,131 @@ def test_encode_decode_round_trip(cls: type[s.AccountLayout], data: st.DataObjec
     raw = value.encode()
     assert len(raw) == cls.ACCOUNT_LEN
     assert cls.decode(raw) == value
+
+
+# -- the compiled layouts against the field tables ------------------------------------------------------
+# A reference reading of each LAYOUT: field after field at running offsets, each with its own codec's struct
+# format. The compiled fast path (one struct per run, conversions in place) must give the same values and
+# bytes, and keep every byte the program reads.
+
+_TAG_VALUES: dict[s._Codec, tuple[str, tuple[int, ...]]] = {
+    s.BOOL: ("<B", (0, 1)),
+    s.TOKEN_STATE: ("<B", (0, 1, 2)),
+    s.COPTION_PUBKEY: ("<I", (0, 1)),
+    s.COPTION_U64: ("<I", (0, 1)),
+}
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """Account bytes with valid tags, where the tags are, and which bytes the program ignores."""
+
+    raw: bytes
+    tags: tuple[tuple[str, int, str], ...]
+    """(field, offset, struct format of the tag)"""
+    ignored: frozenset[int]
+
+
+@st.composite
+def decodable(draw: st.DrawFn, cls: type[s.AccountLayout]) -> Drawn:
+    """Random bytes, with every tag (bool, COption, Option, token state) set to a value the decoder accepts."""
+    raw = bytearray(draw(st.binary(min_size=cls.ACCOUNT_LEN, max_size=cls.ACCOUNT_LEN)))
+    tags: list[tuple[str, int, str]] = []
+    ignored: set[int] = set()
+    offset = 0
+    for name, codec in cls.LAYOUT:
+        if codec.option is not None:
+            tags.append((name, offset, "<B"))
+            raw[offset] = present = draw(st.sampled_from((0, 1)))
+            offset += 1
+            if not present:
+                continue
+            codec = codec.option
+        if codec in _TAG_VALUES:
+            fmt, values = _TAG_VALUES[codec]
+            tags.append((name, offset, fmt))
+            tag = draw(st.sampled_from(values))
+            struct.pack_into(fmt, raw, offset, tag)
+            if fmt == "<I" and not tag:  # COption None: SPL Token ignores the value bytes
+                ignored.update(range(offset + 4, offset + codec.size))
+        offset += codec.size
+    ignored.update(range(offset, cls.ACCOUNT_LEN))  # past SystemState's content: stale
+    return Drawn(bytes(raw), tuple(tags), frozenset(ignored))
+
+
+def _reference_decode(cls: type[s.AccountLayout], raw: bytes) -> s.AccountLayout:
+    values: dict[str, Any] = {}
+    offset = 0
+    for name, codec in cls.LAYOUT:
+        if codec.option is not None:
+            offset += 1
+            if not raw[offset - 1]:
+                values[name] = None
+                continue
+            codec = codec.option
+        items = struct.unpack_from("<" + codec.fmt, raw, offset)
+        values[name] = items[0] if codec.load is None else codec.load(*items)
+        offset += codec.size
+    return cls(**values)
+
+
+def _reference_encode(value: s.AccountLayout) -> bytes:
+    content = b""
+    for name, codec in value.LAYOUT:
+        item = getattr(value, name)
+        if codec.option is not None:
+            content += b"\0" if item is None else b"\1"
+            if item is None:
+                continue
+            codec = codec.option
+        dumped = item if codec.dump is None else codec.dump(item)
+        content += struct.pack("<" + codec.fmt, *(dumped if isinstance(dumped, tuple) else (dumped,)))
+    return content + bytes(value.ACCOUNT_LEN - len(content))
+
+
+@pytest.mark.parametrize("cls", LAYOUTS, ids=lambda cls: cls.__name__)
+@given(data=st.data())
+def test_the_compiled_layout_agrees_with_the_field_table(cls: type[s.AccountLayout], data: st.DataObject
+                                                         ) -> None:
+    drawn = data.draw(decodable(cls))
+    assert cls.decode(drawn.raw) == _reference_decode(cls, drawn.raw)
+    value = data.draw(states_of(cls))
+    assert value.encode() == _reference_encode(value)
+
+
+@pytest.mark.parametrize("cls", LAYOUTS, ids=lambda cls: cls.__name__)
+@given(data=st.data())
+def test_decode_encode_round_trip_keeps_every_byte_the_program_reads(cls: type[s.AccountLayout],
+                                                                     data: st.DataObject) -> None:
+    drawn = data.draw(decodable(cls))
+    decoded = cls.decode(drawn.raw)
+    again = decoded.encode()
+    assert [b for i, b in enumerate(again) if i not in drawn.ignored] == [
+        b for i, b in enumerate(drawn.raw) if i not in drawn.ignored]
+    assert all(again[i] == 0 for i in drawn.ignored)
+    assert cls.decode(again) == decoded
+
+
+@pytest.mark.parametrize("cls", [s.SystemState, s.TokenAccount, s.Mint], ids=lambda cls: cls.__name__)
+@given(data=st.data())
+def test_any_bad_tag_is_rejected_naming_structure_field_and_offset(cls: type[s.AccountLayout],
+                                                                   data: st.DataObject) -> None:
+    drawn = data.draw(decodable(cls))
+    name, offset, fmt = data.draw(st.sampled_from(drawn.tags))
+    limit = 2 if (name, fmt) != ("state", "<B") else 3
+    raw = bytearray(drawn.raw)
+    struct.pack_into(fmt, raw, offset, data.draw(st.integers(limit, 255 if fmt == "<B" else 2**32 - 1)))
+    with pytest.raises(DecodeError, match=rf"^{cls.__name__}\.{name} at offset {offset}: "):
+        cls.decode(raw)
+
+
+@pytest.mark.parametrize("cls", LAYOUTS, ids=lambda cls: cls.__name__)
+@given(data=st.data())
+def test_any_buffer_decodes_and_equal_bytes_share_one_value(cls: type[s.AccountLayout], data: st.DataObject
+                                                             ) -> None:
+    raw = data.draw(decodable(cls)).raw
+    first = cls.decode(raw)
+    assert cls.decode(bytearray(raw)) is cls.decode(memoryview(raw)) is first  # frozen, so safely shared
 
 
 @pytest.mark.parametrize("cls", LAYOUTS, ids=lambda cls: cls.__name__)
