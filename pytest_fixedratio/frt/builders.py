@@ -13,6 +13,7 @@ makes any signer pass, which a test may want on purpose.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import instruction_data as ix
@@ -81,8 +82,10 @@ def initialize_pool(creator: Address, pool: PoolAddresses, *, flags: int = 0) ->
 # User operations
 
 
+@lru_cache(maxsize=1 << 12)
 def _trading_prefix(pool: PoolAddresses, user: Address) -> tuple[AccountMeta, ...]:
-    """Accounts 0-6 of Deposit, Withdraw and Swap; the user pays the SOL fee, so it is writable."""
+    """Accounts 0-6 of Deposit, Withdraw and Swap; the user pays the SOL fee, so it is writable (remembered per
+    pool and user: workers send thousands of operations each)."""
     return (
         signer(user), ro(ids.SYSTEM_PROGRAM_ID), _system_state(pool.program_id), rw(pool.pool),
         ro(ids.TOKEN_PROGRAM_ID), rw(pool.token_a_vault), rw(pool.token_b_vault),

@@ -57,11 +57,16 @@ class Book:
         self.changes: list[Change] = []
         self.logs: list[str] = []
         self.surplus_added: dict[Address, int] = {}
+        self._pending: dict[Address, dict[str, int]] = {}
+        """Deltas added to decoded accounts and not yet applied: an account is rebuilt once when it is next read,
+        not once per edit (a pool state takes several edits per operation)."""
 
     @property
     def accounts(self) -> dict[Address, AccountState | None]:
         """Every watched account as the operations so far leave it (an account left with 0 lamports is gone:
         the runtime deletes it when the transaction commits)."""
+        for address in list(self._pending):
+            self._apply_pending(address)
         accounts = dict(self._accounts)
         for address in self._edited:
             account = accounts[address]
@@ -73,6 +78,8 @@ class Book:
     @property
     def decoded(self) -> dict[Address, AccountLayout]:
         """Every account decoded so far, as the operations leave it."""
+        for address in list(self._pending):
+            self._apply_pending(address)
         return dict(self._decoded)
 
     def label(self, address: Address) -> str:
@@ -100,6 +107,12 @@ class Book:
 
     def read(self, address: Address, layout: type[L], *, error: ExpectedError | None = None) -> L:
         """The account decoded as `layout`; a missing account or one of another kind fails with `error`."""
+        if address in self._pending:
+            self._apply_pending(address)
+        return self._decode(address, layout, error)
+
+    def _decode(self, address: Address, layout: type[L], error: ExpectedError | None) -> L:
+        """The decoded account without its pending deltas."""
         cached = self._decoded.get(address)
         if isinstance(cached, layout):
             return cached
@@ -117,17 +130,22 @@ class Book:
     def adjust(self, address: Address, layout: type[AccountLayout], *, error: ExpectedError | None = None,
                **deltas: int) -> None:
         """Add `deltas` to integer fields; leaving [0, u64 max] fails with `error`."""
-        decoded = self.read(address, layout)
-        names = _field_names(layout)
-        values = [getattr(decoded, name) for name in names]
+        decoded = self._decode(address, layout, None)
+        pending = self._pending.setdefault(address, {})
         label = self._labels.get(address, "account")
         for name, delta in deltas.items():
-            index = names.index(name)
-            self._check_range(address, name, values[index], delta, error)
-            values[index] += delta
+            value = getattr(decoded, name) + pending.get(name, 0)
+            self._check_range(address, name, value, delta, error)
+            pending[name] = pending.get(name, 0) + delta
             self.changes.append(Change(label, address, name, delta))
-        self._decoded[address] = layout(*values)
         self._edited.add(address)
+
+    def _apply_pending(self, address: Address) -> None:
+        pending = self._pending.pop(address)
+        decoded = self._decoded[address]
+        layout = type(decoded)
+        self._decoded[address] = layout(*[getattr(decoded, name) + pending[name] if name in pending
+                                          else getattr(decoded, name) for name in _field_names(layout)])
 
     def assign(self, address: Address, layout: type[AccountLayout], **values: Any) -> None:
         """Set fields to absolute values (timestamps, cached balances, flags)."""
@@ -143,6 +161,7 @@ class Book:
             raise Fails(error, f"{self.label(address)} already exists")
         self._accounts[address] = AccountState(0, owner, data)
         self._decoded.pop(address, None)
+        self._pending.pop(address, None)
 
     def remove(self, address: Address) -> None:
         """The account is closed by the transaction (its lamports must already have been moved out)."""
@@ -151,6 +170,7 @@ class Book:
             raise Fails(None, f"{self.label(address)} still holds {account.lamports} lamports")
         self._accounts[address] = None
         self._decoded.pop(address, None)
+        self._pending.pop(address, None)
         self._edited.discard(address)
 
     def add_lamports(self, address: Address, delta: int, *, error: ExpectedError | None = None) -> None:

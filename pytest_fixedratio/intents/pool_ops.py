@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar, Final
 
 from pytest_fixedratio.frt import builders, pdas
@@ -61,6 +62,20 @@ def user_token_account(book: Book, address: Address, owner: Address, *, error: E
     return token
 
 
+@lru_cache(maxsize=1 << 12)
+def _trading_labels(pool: PoolAddresses, user: Address) -> dict[Address, str]:
+    """The accounts every trading operation of `user` on `pool` touches, named (remembered: a worker sends
+    thousands; callers copy before they add)."""
+    system = pdas.system_state(pool.program_id)[0]
+    return {user: "user", system: "SystemState", **{address: role.value for role, address in pool_roles(pool).items()}}
+
+
+@lru_cache(maxsize=1 << 13)
+def _user_labels(pool: PoolAddresses, user: Address, first: tuple[Address, str], second: tuple[Address, str]
+                 ) -> dict[Address, str]:
+    return {**_trading_labels(pool, user), first[0]: first[1], second[0]: second[1]}
+
+
 def _ata(given: Address | None, owner: Address, mint: Address) -> Address:
     return associated_token_address(owner, mint) if given is None else given
 
@@ -82,8 +97,7 @@ class _PoolOp(Op, ABC):
         return pdas.system_state(self.pool.program_id)[0]
 
     def labels(self) -> dict[Address, str]:
-        return {self.user: "user", self.system_state: "SystemState",
-                **{address: role.value for role, address in pool_roles(self.pool).items()}}
+        return _trading_labels(self.pool, self.user)
 
     def _signer_and_pause(self, book: Book) -> None:
         """`check_signer_and_pause`: the system state must decode and not be paused (1023)."""
@@ -142,8 +156,8 @@ class Deposit(_PoolOp):
                                  lp_account=self.lp_account),)
 
     def labels(self) -> dict[Address, str]:
-        return {**_PoolOp.labels(self), self.source_account: f"user token {self.side}",
-                self.lp_destination: f"user LP {self.side}"}
+        return _user_labels(self.pool, self.user, (self.source_account, f"user token {self.side}"),
+                            (self.lp_destination, f"user LP {self.side}"))
 
     def apply(self, book: Book) -> None:
         self._signer_and_pause(book)
@@ -195,8 +209,8 @@ class Withdraw(_PoolOp):
                                   destination=self.destination),)
 
     def labels(self) -> dict[Address, str]:
-        return {**_PoolOp.labels(self), self.lp_source: f"user LP {self.side}",
-                self.destination_account: f"user token {self.side}"}
+        return _user_labels(self.pool, self.user, (self.lp_source, f"user LP {self.side}"),
+                            (self.destination_account, f"user token {self.side}"))
 
     def apply(self, book: Book) -> None:
         _require(self.lp_amount > 0, INVALID_ARGUMENT, "the LP amount is 0")
@@ -255,8 +269,8 @@ class Swap(_PoolOp):
                               input_account=self.input_account, output_account=self.output_account),)
 
     def labels(self) -> dict[Address, str]:
-        return {**_PoolOp.labels(self), self.source_account: f"user token {self.input_side}",
-                self.destination_account: f"user token {self.input_side.other}"}
+        return _user_labels(self.pool, self.user, (self.source_account, f"user token {self.input_side}"),
+                            (self.destination_account, f"user token {self.input_side.other}"))
 
     def apply(self, book: Book) -> None:
         side_in, side_out = self.input_side, self.input_side.other

@@ -52,8 +52,10 @@ def find_program_address(seeds: tuple[bytes, ...], program_id: Address) -> tuple
     raise InvalidArgument(f"no viable bump for seeds {seeds!r}")  # pragma: no cover - probability 2**-256
 
 
+@lru_cache(maxsize=1 << 14)
 def associated_token_address(owner: Address, mint: Address,
                              token_program: Address = ids.TOKEN_PROGRAM_ID) -> Address:
-    """The associated token account (ATA) of `owner` for `mint`."""
+    """The associated token account (ATA) of `owner` for `mint` (remembered: a run asks for the same few thousand
+    over and over, and each costs a sha256 search)."""
     seeds = (bytes(owner), bytes(token_program), bytes(mint))
     return find_program_address(seeds, ids.ASSOCIATED_TOKEN_PROGRAM_ID)[0]

@@ -63,11 +63,14 @@ class PoolBaseline:
     flags: PoolFlag
     """Flags at creation; only `CREATION_ONLY_FLAGS` of them are compared later."""
     token_decimals: tuple[int, int]
+    immutable_fields: dict[str, object]
+    """PoolState fields and the values they keep for life (derived once: checked after every operation)."""
 
     @classmethod
     def take(cls, snapshot: PoolSnapshot) -> PoolBaseline:
         return cls(snapshot.addresses, snapshot.state.flags,
-                   (snapshot.token_mint_a.decimals, snapshot.token_mint_b.decimals))
+                   (snapshot.token_mint_a.decimals, snapshot.token_mint_b.decimals),
+                   _immutable_fields(snapshot.addresses))
 
 
 def check_vault_tracking(snap: PoolSnapshot, *, strict: bool = True) -> CheckOutcome:
@@ -96,9 +99,9 @@ def check_value_conservation(snap: PoolSnapshot, *, previous: int | None = None,
     return _outcome(Check.I2, problems, snap.describe)
 
 
-def _immutable_problems(snap: PoolSnapshot, baseline: PoolBaseline) -> list[str]:
-    a, s = baseline.addresses, snap.state
-    expected: dict[str, object] = {
+def _immutable_fields(a: PoolAddresses) -> dict[str, object]:
+    """PoolState fields that must keep these values for the pool's life."""
+    return {
         "ratio_a_numerator": a.ratio_a, "ratio_b_denominator": a.ratio_b,
         "token_a_mint": a.token_a_mint, "token_b_mint": a.token_b_mint,
         "token_a_vault": a.token_a_vault, "token_b_vault": a.token_b_vault,
@@ -108,8 +111,12 @@ def _immutable_problems(snap: PoolSnapshot, baseline: PoolBaseline) -> list[str]
         "lp_token_b_mint_bump_seed": a.lp_b_mint_bump,
         **dict.fromkeys(UNUSED_POOL_FIELDS, 0), "reserved": (0, 0, 0, 0),
     }
+
+
+def _immutable_problems(snap: PoolSnapshot, baseline: PoolBaseline) -> list[str]:
+    s = snap.state
     problems = [f"PoolState.{name} is {getattr(s, name)}, must be {want}"
-                for name, want in expected.items() if getattr(s, name) != want]
+                for name, want in baseline.immutable_fields.items() if getattr(s, name) != want]
     for side, decimals in zip(Side, baseline.token_decimals, strict=True):
         problems.extend(_side_problems(snap, side, decimals))
     return problems
@@ -119,16 +126,16 @@ def _side_problems(snap: PoolSnapshot, side: Side, token_decimals: int) -> list[
     """Authorities, owners and decimals of one side's vault and LP mint."""
     pool, vault, lp = snap.addresses.pool, snap.vault(side), snap.lp_mint(side)
     checks: tuple[tuple[str, object, object], ...] = (
-        (f"vault {side} token owner", vault.owner, pool),
-        (f"vault {side} mint", vault.mint, snap.addresses.mint(side)),
-        (f"vault {side} delegate", vault.delegate, None),
-        (f"vault {side} close authority", vault.close_authority, None),
-        (f"LP mint {side} mint authority", lp.mint_authority, pool),
-        (f"LP mint {side} freeze authority", lp.freeze_authority, None),
-        (f"LP mint {side} decimals", lp.decimals, token_decimals),
-        (f"token mint {side} decimals", snap.token_mint(side).decimals, token_decimals),
+        ("vault {} token owner", vault.owner, pool),
+        ("vault {} mint", vault.mint, snap.addresses.mint(side)),
+        ("vault {} delegate", vault.delegate, None),
+        ("vault {} close authority", vault.close_authority, None),
+        ("LP mint {} mint authority", lp.mint_authority, pool),
+        ("LP mint {} freeze authority", lp.freeze_authority, None),
+        ("LP mint {} decimals", lp.decimals, token_decimals),
+        ("token mint {} decimals", snap.token_mint(side).decimals, token_decimals),
     )
-    problems = [f"{name} is {got}, must be {want}" for name, got, want in checks if got != want]
+    problems = [f"{name.format(side)} is {got}, must be {want}" for name, got, want in checks if got != want]
     if vault.is_frozen:
         problems.append(f"vault {side} is frozen")
     return problems
