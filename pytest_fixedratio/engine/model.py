@@ -18,6 +18,11 @@ class WorkerKind(StrEnum):
     def id_prefix(self) -> str:
         return {"deposit": "dep", "withdrawal": "wd", "swap": "sw"}[self.value]
 
+    @property
+    def operation(self) -> str:
+        """The kind of the pool operation this worker sends, as the operation log names it."""
+        return {"deposit": "deposit", "withdrawal": "withdraw", "swap": "swap"}[self.value]
+
 
 class WorkerStatus(StrEnum):
     CREATED = "created"

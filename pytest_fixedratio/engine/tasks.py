@@ -17,6 +17,7 @@ from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag
+from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
 from pytest_fixedratio.intents.wallet_ops import TokenTransfer
 from pytest_fixedratio.sol.address import Address
@@ -95,7 +96,13 @@ class Task(ABC):
 
 
 class _LiquidityTask(Task, ABC):
+    """Deposit and withdrawal: spend 1 base unit up to 5% of one token (the side's token or its LP), get as many
+    of the other, and share them equally with the side's running workers of the opposite kind."""
+
     blocking_flags = PoolFlag.LIQUIDITY_PAUSED
+    share_kind: ClassVar[str]
+    peer_kind: ClassVar[WorkerKind]
+    nothing_to_empty: ClassVar[str]
 
     def lp_mint(self, ctx: WorkerContext) -> Address:
         return ctx.pool.addresses.lp_mint(ctx.side)
@@ -103,73 +110,82 @@ class _LiquidityTask(Task, ABC):
     def mints(self, ctx: WorkerContext) -> list[Address]:
         return [self.funding_mint(ctx), self.lp_mint(ctx)]
 
+    @abstractmethod
+    def spent_mint(self, ctx: WorkerContext) -> Address:
+        """What the operation takes from the worker (the other of `mints` is what it gives)."""
+
+    @abstractmethod
+    def op(self, ctx: WorkerContext, amount: int) -> Op:
+        """The pool operation on `amount`."""
+
+    @abstractmethod
+    def note_emptied(self, report: EmptyReport, amount: int) -> None:
+        """What `empty` moved, in the report's own terms."""
+
+    async def _send(self, ctx: WorkerContext, amount: int) -> Outcome:
+        return await ctx.execute(ctx.intent(self.kind.operation, [self.op(ctx, amount)], amount=amount))
+
+    async def operate(self, ctx: WorkerContext) -> bool:
+        spent = self.spent_mint(ctx)
+        amount = ctx.decisions.amount(await ctx.balance(spent), self.max_fraction)
+        if amount == 0:
+            return False
+        outcome = await self._send(ctx, amount)
+        if outcome.ok:
+            ctx.stats.counters.tokens_in += amount
+            ctx.stats.counters.tokens_out += amount
+            if ctx.config.share:
+                received = next(m for m in self.mints(ctx) if m != spent)
+                await self.share(ctx, self.share_kind, received, amount, ctx.peers(self.peer_kind, ctx.side))
+        return True
+
+    async def empty_operation(self, ctx: WorkerContext, report: EmptyReport) -> None:
+        amount = await ctx.balance(self.spent_mint(ctx))
+        if amount == 0:
+            report.error_message = self.nothing_to_empty
+            return
+        outcome = await self._send(ctx, amount)
+        report.note(outcome)
+        if outcome.ok:
+            self.note_emptied(report, amount)
+
 
 class DepositTask(_LiquidityTask):
-    """Deposits 1 base unit up to 5% of its balance; shares the LP equally with the side's running withdrawers."""
+    """Deposits its side's token; shares the LP with the side's running withdrawers."""
 
     kind = WorkerKind.DEPOSIT
     max_fraction = DEPOSIT_MAX_FRACTION
+    share_kind = "share_lp"
+    peer_kind = WorkerKind.WITHDRAWAL
+    nothing_to_empty = "No tokens available"
 
-    async def _deposit(self, ctx: WorkerContext, amount: int) -> Outcome:
-        return await ctx.execute(ctx.intent("deposit", [Deposit(ctx.pool.addresses, ctx.address, ctx.side, amount)],
-                                            amount=amount))
+    def spent_mint(self, ctx: WorkerContext) -> Address:
+        return self.funding_mint(ctx)
 
-    async def operate(self, ctx: WorkerContext) -> bool:
-        amount = ctx.decisions.amount(await ctx.balance(self.funding_mint(ctx)), self.max_fraction)
-        if amount == 0:
-            return False
-        outcome = await self._deposit(ctx, amount)
-        if outcome.ok:
-            ctx.stats.counters.tokens_in += amount
-            ctx.stats.counters.tokens_out += amount
-            if ctx.config.share:
-                await self.share(ctx, "share_lp", self.lp_mint(ctx), amount,
-                                 ctx.peers(WorkerKind.WITHDRAWAL, ctx.side))
-        return True
+    def op(self, ctx: WorkerContext, amount: int) -> Op:
+        return Deposit(ctx.pool.addresses, ctx.address, ctx.side, amount)
 
-    async def empty_operation(self, ctx: WorkerContext, report: EmptyReport) -> None:
-        amount = await ctx.balance(self.funding_mint(ctx))
-        if amount == 0:
-            report.error_message = "No tokens available"
-            return
-        outcome = await self._deposit(ctx, amount)
-        report.note(outcome)
-        if outcome.ok:
-            report.tokens_used = report.lp_tokens_received = amount
+    def note_emptied(self, report: EmptyReport, amount: int) -> None:
+        report.tokens_used = report.lp_tokens_received = amount
 
 
 class WithdrawalTask(_LiquidityTask):
-    """Withdraws 1 up to 5% of its LP; shares the tokens back equally with the side's running depositors."""
+    """Withdraws with its LP; shares the tokens back with the side's running depositors."""
 
     kind = WorkerKind.WITHDRAWAL
     max_fraction = WITHDRAW_MAX_FRACTION
+    share_kind = "share_tokens"
+    peer_kind = WorkerKind.DEPOSIT
+    nothing_to_empty = "No LP tokens available"
 
-    async def _withdraw(self, ctx: WorkerContext, lp_amount: int) -> Outcome:
-        op = Withdraw(ctx.pool.addresses, ctx.address, ctx.side, lp_amount)
-        return await ctx.execute(ctx.intent("withdraw", [op], amount=lp_amount))
+    def spent_mint(self, ctx: WorkerContext) -> Address:
+        return self.lp_mint(ctx)
 
-    async def operate(self, ctx: WorkerContext) -> bool:
-        amount = ctx.decisions.amount(await ctx.balance(self.lp_mint(ctx)), self.max_fraction)
-        if amount == 0:
-            return False
-        outcome = await self._withdraw(ctx, amount)
-        if outcome.ok:
-            ctx.stats.counters.tokens_in += amount
-            ctx.stats.counters.tokens_out += amount
-            if ctx.config.share:
-                await self.share(ctx, "share_tokens", self.funding_mint(ctx), amount,
-                                 ctx.peers(WorkerKind.DEPOSIT, ctx.side))
-        return True
+    def op(self, ctx: WorkerContext, amount: int) -> Op:
+        return Withdraw(ctx.pool.addresses, ctx.address, ctx.side, amount)
 
-    async def empty_operation(self, ctx: WorkerContext, report: EmptyReport) -> None:
-        lp_balance = await ctx.balance(self.lp_mint(ctx))
-        if lp_balance == 0:
-            report.error_message = "No LP tokens available"
-            return
-        outcome = await self._withdraw(ctx, lp_balance)
-        report.note(outcome)
-        if outcome.ok:
-            report.lp_tokens_used = report.tokens_withdrawn = lp_balance
+    def note_emptied(self, report: EmptyReport, amount: int) -> None:
+        report.lp_tokens_used = report.tokens_withdrawn = amount
 
 
 class SwapTask(Task):
