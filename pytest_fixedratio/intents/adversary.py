@@ -220,16 +220,15 @@ class _Program:
 class Adversarial(Op):
     """The variant `name` of the honest operation `honest`: sends `instruction`, predicted as the program runs it
     (module docstring). When `instruction` is the honest operation's own (a zero or oversized amount, a wrong
-    expectation), the two models must agree; otherwise the program's checks refuse it before any effect."""
+    expectation), the two models must agree; otherwise the program's checks refuse it before any effect.
+
+    The signer marks are read from the instruction, so no signer of the transaction may be an account the
+    instruction leaves unsigned: the runtime would mark it signer (a fee payer always is). `VARIANTS` sends
+    every variant from `Target.user` and leaves only the stranger unsigned."""
 
     name: str
     honest: Honest
     instruction: Instruction
-
-    @property
-    def user_signs(self) -> bool:
-        """Whether the user must sign the transaction (not for `*.missing_signer`: another wallet pays)."""
-        return any(meta.is_signer and meta.address == self.honest.user for meta in self.instruction.accounts)
 
     def instructions(self) -> tuple[Instruction, ...]:
         return (self.instruction,)
@@ -271,10 +270,12 @@ class Adversarial(Op):
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What a variant is built from. `amount` is valid for the honest operation (a deposit, the LP to burn, the
-    swap input of `side`); `balance` is what the user holds of what it spends (the side's token, its LP, the
-    input token). `stranger` is another wallet whose token accounts stand in for the user's (and whose System
-    account stands in for the pool state); `stranger_mint` is a mint not in the pool."""
+    """What a variant is built from. `user` sends every variant and is its only signer and fee payer. `amount` is
+    valid for the honest operation (a deposit, the LP to burn, the swap input of `side`); `balance` is what the
+    user holds of what it spends (the side's token, its LP, the input token). `stranger` is another wallet: its
+    token accounts stand in for the user's, its System account for the pool state, and `*.missing_signer` is
+    the stranger's operation sent by the user without the stranger's signature. `stranger_mint` is a mint not
+    in the pool."""
 
     pool: PoolAddresses
     user: Address
@@ -333,7 +334,6 @@ def _data(change: Callable[[bytes], bytes]) -> Break:
 _FIRST_UNKNOWN_VARIANT: Final = len(ixd.INSTRUCTION_TYPES)
 
 _BREAKS: Final[dict[str, Break]] = {
-    "missing_signer": lambda t, ix: _with_account(ix, USER, rw(t.user)),
     "vaults_swapped": _exchange(VAULT_A, VAULT_B),
     "pool_state_program_owned": _account_at(POOL, lambda t: pdas.main_treasury(t.pool.program_id)[0]),
     "pool_state_system_owned": _account_at(POOL, lambda t: t.stranger),
@@ -383,6 +383,14 @@ def _broken(name: str, kind: Kind, tamper: Break) -> Build:
     return build
 
 
+def _unsigned(name: str, kind: Kind) -> Build:
+    """The stranger's operation with its account not marked signer, which the user signs and pays for."""
+    def build(t: Target) -> Adversarial:
+        honest = kind(replace(t, user=t.stranger), t.amount)
+        return Adversarial(name, honest, _with_account(honest.instructions()[0], USER, rw(t.stranger)))
+    return build
+
+
 def _amount(name: str, kind: Kind, amount: Callable[[Target], int]) -> Build:
     def build(t: Target) -> Adversarial:
         honest = kind(t, amount(t))
@@ -401,6 +409,7 @@ def _expectation(name: str, offset: int) -> Build:
 def _catalogue() -> dict[str, Build]:
     variants: dict[str, Build] = {}
     for kind_name, kind in KINDS.items():
+        variants[f"{kind_name}.missing_signer"] = _unsigned(f"{kind_name}.missing_signer", kind)
         for suffix, amount in _AMOUNTS.items():
             variants[f"{kind_name}.{suffix}"] = _amount(f"{kind_name}.{suffix}", kind, amount)
         for suffix, tamper in (_BREAKS | _KIND_BREAKS[kind_name]).items():

@@ -34,7 +34,7 @@ from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.sol.pda import associated_token_address
 from pytest_fixedratio.verify.verifier import Verifier
-from tests.verify.worlds import OTHER_USER, OTHER_USER_WALLET, USER, USER_WALLET, World, build_world
+from tests.verify.worlds import OTHER_USER, USER, USER_WALLET, World, build_world
 
 E = ExpectedError
 SOL = ids.LAMPORTS_PER_SOL
@@ -162,8 +162,7 @@ async def test_the_real_program_fails_every_variant_exactly_as_predicted(arena: 
     confirmed = []
     for name, build in VARIANTS.items():
         op = build(await arena.target(name.partition(".")[0], side))
-        signer = arena.user if op.user_signs else arena.stranger
-        sent = await arena.send([op], [signer], "adversary:" + name)
+        sent = await arena.send([op], [arena.user], "adversary:" + name)
         assert not sent.ok, f"{name} landed"
         assert sent.findings == (), (name, sent.findings)
         assert sent.expected_failure and sent.predicted == EXPECTED[name].at(0), (name, sent.predicted)
@@ -192,8 +191,7 @@ def _target(world: World, kind: str, side: Side = Side.A) -> Target:
 
 
 def _predicted(world: World, op: Adversarial) -> ExpectedError | None:
-    signer = USER_WALLET if op.user_signs else OTHER_USER_WALLET
-    prediction = world.predict(Intent("adversary", "test", (op,), (signer,)))
+    prediction = world.predict(Intent("adversary", "test", (op,), (USER_WALLET,)))
     assert prediction.fails, op.name
     return prediction.error
 
