@@ -90,7 +90,8 @@ class FrtOptions:
         swappers = "a swapper" if c.swappers else "no swapper"
         return (f"fixedratio: seed {c.seed}, {c.duration_s:g} s on the {clock} clock, {c.pools} pools, per side "
                 f"{c.depositors_per_side} depositors, {c.withdrawers_per_side} withdrawers "
-                f"({c.hoarding_withdrawers_per_side} hoarding) and {swappers}, verify every {c.verify_every}, "
+                f"({c.hoarding_withdrawers_per_side} hoarding) and {swappers}, adversaries per pool: "
+                f"{c.adversaries_per_pool} (rate {c.adversary_rate:g}), verify every {c.verify_every}, "
                 f"program {c.program_path or 'bundled reference'}, report {self.report or 'none'}")
 
     def campaign_config(self, seed: int) -> CampaignConfig:

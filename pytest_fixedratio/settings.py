@@ -45,6 +45,10 @@ def _is_seconds(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
+def _is_rate(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
+
+
 def _is_bool(value: object) -> bool:
     return isinstance(value, bool)
 
@@ -102,6 +106,7 @@ def whole_number(minimum: int) -> Kind[int]:
 
 SECONDS = Kind(parse_duration, _is_seconds, "a positive duration such as 90s, 15m, 1h or 3600",
                "a positive, finite number of seconds")
+RATE = Kind(float, _is_rate, "a share such as 0.1 (at least 0, below 1)", "a number at least 0 and below 1")
 COUNT = whole_number(0)
 POSITIVE_COUNT = whole_number(1)
 SEED_NUMBER = Kind(int, _is_int, "a seed; pass a whole number such as 7", "a whole number")
@@ -180,6 +185,9 @@ HOARDING_WITHDRAWERS = Setting("hoarding_withdrawers", "hoarding_withdrawers_per
                                "of those withdrawers, how many keep their tokens rather than share them back",
                                at_most="withdrawers_per_side")
 SWAPPERS = Setting("swappers", "swappers", BOOLEAN, "true", "true|false", "swap workers (one each way per pool)")
+ADVERSARY_RATE = Setting("adversary_rate", "adversary_rate", RATE, "0.1", "SHARE",
+                         "share of the pool operations that are adversarial variants the program must refuse "
+                         "(0: no adversaries)")
 SEED = Setting("seed", "seed", SEED_NUMBER, "7", "INT",
                "master seed of every random choice: the same seed replays the same run")
 PROGRAM = Setting("program", "program_path", PROGRAM_FILE, "", "PATH",
@@ -196,7 +204,8 @@ OPLOG = Setting("oplog", None, OPTIONAL_PATH, "", "PATH",
                 "append every operation to this file as JSON lines while the run goes on (memory stays flat)",
                 in_session=False)
 SETTINGS: tuple[Setting[Any], ...] = (DURATION, CLOCK, POOLS, DEPOSITORS, WITHDRAWERS, HOARDING_WITHDRAWERS,
-                                      SWAPPERS, SEED, PROGRAM, VERIFY_EVERY, TARGET, REPORT, OPLOG, DATA_DIR)
+                                      SWAPPERS, ADVERSARY_RATE, SEED, PROGRAM, VERIFY_EVERY, TARGET, REPORT, OPLOG,
+                                      DATA_DIR)
 
 
 def check_campaign_fields(values: Mapping[str, Any]) -> None:

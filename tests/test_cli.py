@@ -53,7 +53,9 @@ def test_a_short_run_prints_a_summary_and_writes_the_report(tmp_path: Path, caps
     assert "PASSED" in out and "seed 3: 20 s of chain time" in out
     summary = json.loads(report.read_text())
     assert summary["passed"] is True and summary["operations"]["deposit"]["ok"] > 0
-    assert {w["kind"] for w in summary["per_worker"].values()} == {"deposit", "withdrawal", "swap"}
+    assert {w["kind"] for w in summary["per_worker"].values()} == {"deposit", "withdrawal", "swap", "adversary"}
+    assert all(not counts["ok"] and counts["failed"] == counts["expected"]
+               for kind, counts in summary["operations"].items() if kind.startswith("adversary:"))
     assert stat.S_IMODE((data_dir / "core_wallet.json").stat().st_mode) == 0o600
     assert "secret" not in report.read_text() and "private" not in report.read_text()
 
@@ -62,9 +64,11 @@ def test_worker_settings_shape_the_run(capsys: pytest.CaptureFixture[str], tmp_p
     report = tmp_path / "summary.json"
     assert main(["run", "--duration", "10s", "--pools", "1", "--depositors", "1", "--withdrawers", "1",
                  "--hoarding-withdrawers", "0", "--no-swappers", "--clock", "virtual", "--verify-every", "3",
-                 "--report", str(report)]) == 0
+                 "--adversary-rate", "0.5", "--report", str(report)]) == 0
     workers = json.loads(report.read_text())["per_worker"].values()
-    assert sorted((w["kind"], w["side"]) for w in workers) == [("deposit", "A"), ("deposit", "B"),
+    assert sorted((w["kind"], w["side"]) for w in workers) == [("adversary", "A"), ("adversary", "A"),
+                                                                ("adversary", "B"), ("adversary", "B"),
+                                                                ("deposit", "A"), ("deposit", "B"),
                                                                 ("withdrawal", "A"), ("withdrawal", "B")]
 
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pytest_fixedratio.engine.campaign import CampaignConfig
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.settings import (
+    ADVERSARY_RATE,
     CLOCK,
     DEPOSITORS,
     DURATION,
@@ -168,6 +169,28 @@ def test_seeds_are_any_whole_number(value: object) -> None:
             CampaignConfig(seed=value)  # type: ignore[arg-type]
 
 
+@given(ANY_VALUE)
+def test_adversary_rates_are_shares_from_zero_up_to_but_not_including_one(value: object) -> None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1:
+        assert CampaignConfig(adversary_rate=value).adversary_rate == value
+    else:
+        with pytest.raises(InvalidArgument) as info:
+            CampaignConfig(adversary_rate=value)  # type: ignore[arg-type]
+        assert str(info.value) == f"adversary_rate: {value!r} must be a number at least 0 and below 1"
+
+
+@pytest.mark.parametrize(("text", "value"), [("0", 0.0), (" 0.1 ", 0.1), ("0.999", 0.999), ("1e-3", 0.001)])
+def test_an_adversary_rate_reads_as_a_share(text: str, value: float) -> None:
+    assert ADVERSARY_RATE.parse(text, "--adversary-rate") == value
+
+
+@pytest.mark.parametrize("text", ["1", "1.5", "-0.1", "nan", "ten percent", ""])
+def test_other_adversary_rates_say_what_a_share_is(text: str) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        ADVERSARY_RATE.parse(text, "--adversary-rate")
+    assert str(info.value) == f"--adversary-rate: {text!r} is not a share such as 0.1 (at least 0, below 1)"
+
+
 @given(withdrawers=st.integers(0, 50), hoarding=st.integers(0, 50))
 def test_hoarding_withdrawers_are_some_of_the_withdrawers(withdrawers: int, hoarding: int) -> None:
     if hoarding <= withdrawers:
@@ -187,6 +210,7 @@ def test_hoarding_withdrawers_are_some_of_the_withdrawers(withdrawers: int, hoar
     ("withdrawers_per_side", 2.0, "withdrawers_per_side: 2.0 must be a whole number >= 0"),
     ("hoarding_withdrawers_per_side", None, "hoarding_withdrawers_per_side: None must be a whole number >= 0"),
     ("swappers", 0, "swappers: 0 must be True or False"),
+    ("adversary_rate", 1, "adversary_rate: 1 must be a number at least 0 and below 1"),
     ("seed", "7", "seed: '7' must be a whole number"),
     ("program_path", "frt.so", "program_path: 'frt.so' must be None (the bundled reference program) or the Path "
                                "of a built FRT program .so"),

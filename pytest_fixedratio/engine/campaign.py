@@ -68,6 +68,9 @@ class CampaignConfig:
     run down, so the auto-refill path is exercised (as in the original service, where tokens piled up in
     withdrawal wallets)."""
     swappers: bool = True
+    adversary_rate: float = 0.1
+    """The share of the pool operations that are adversarial variants (`engine.tasks.AdversaryTask`); each worker
+    sends one per cycle, so it sets how many adversaries join each pool's honest workers."""
     seed: int = 0
     program_path: Path | None = None
     verify_every: int = 1
@@ -78,8 +81,19 @@ class CampaignConfig:
     target: str = "litesvm"
 
     @property
-    def workers_per_pool(self) -> int:
+    def honest_workers_per_pool(self) -> int:
         return 2 * (self.depositors_per_side + self.withdrawers_per_side + int(self.swappers))
+
+    @property
+    def adversaries_per_pool(self) -> int:
+        """a / (honest + a) ≈ the rate: a = rate / (1 - rate) × honest, rounded, at least one for a rate above 0."""
+        if self.adversary_rate == 0:
+            return 0
+        return max(1, round(self.adversary_rate / (1 - self.adversary_rate) * self.honest_workers_per_pool))
+
+    @property
+    def workers_per_pool(self) -> int:
+        return self.honest_workers_per_pool + self.adversaries_per_pool
 
     _UNCHECKED: ClassVar[frozenset[str]] = frozenset()
     """Fields `__post_init__` leaves alone: none here, see `for_stepping`."""
@@ -176,6 +190,10 @@ class Campaign:
                                    share=number >= config.hoarding_withdrawers_per_side)
             if config.swappers:
                 session.add_worker(WorkerKind.SWAP, pool.address, side, initial_amount=amount, auto_refill=True)
+        for number in range(config.adversaries_per_pool):  # alternating sides, A first
+            side = (Side.A, Side.B)[number % 2]
+            session.add_worker(WorkerKind.ADVERSARY, pool.address, side, initial_amount=working_amount(pool, side),
+                               auto_refill=True)
 
     async def advance(self, seconds: float) -> None:
         """Let the workers run for `seconds` more (virtual or real)."""

@@ -13,15 +13,18 @@ class WorkerKind(StrEnum):
     DEPOSIT = "deposit"
     WITHDRAWAL = "withdrawal"
     SWAP = "swap"
+    ADVERSARY = "adversary"
+    """Sends adversarial variants of the others' operations, each of which the program must refuse."""
 
     @property
     def id_prefix(self) -> str:
-        return {"deposit": "dep", "withdrawal": "wd", "swap": "sw"}[self.value]
+        return {"deposit": "dep", "withdrawal": "wd", "swap": "sw", "adversary": "adv"}[self.value]
 
     @property
     def operation(self) -> str:
-        """The kind of the pool operation this worker sends, as the operation log names it."""
-        return {"deposit": "deposit", "withdrawal": "withdraw", "swap": "swap"}[self.value]
+        """The kind of the pool operation this worker sends, as the operation log names it (an adversary's
+        carries the variant: "adversary:deposit.missing_signer")."""
+        return {"deposit": "deposit", "withdrawal": "withdraw", "swap": "swap", "adversary": "adversary"}[self.value]
 
 
 class WorkerStatus(StrEnum):

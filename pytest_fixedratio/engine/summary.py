@@ -46,8 +46,9 @@ class CampaignSummary:
             f"{self.pools} pools, {sum(self.workers.values())} workers {self.workers}",
             f"operations: {ops} ({ops / max(self.wall_seconds, 1e-9):.0f}/s wall)",
         ]
+        width = max((len(kind) for kind in self.operations), default=0)  # adversary variants have long names
         for kind, counts in sorted(self.operations.items()):
-            lines.append(f"  {kind:<18} ok {counts['ok']:>7}  failed {counts['failed']:>5}  "
+            lines.append(f"  {kind:<{width}} ok {counts['ok']:>7}  failed {counts['failed']:>5}  "
                          f"(expected {counts['expected']}, unexpected {counts['unexpected']})")
         if self.errors:
             lines.append("errors: " + ", ".join(f"{name} x{n}" for name, n in sorted(self.errors.items())))

@@ -17,6 +17,7 @@ from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag
+from pytest_fixedratio.intents.adversary import VARIANTS, Target
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
 from pytest_fixedratio.intents.wallet_ops import TokenTransfer
@@ -252,9 +253,54 @@ class SwapTask(Task):
             report.tokens_swapped_in, report.tokens_swapped_out = amount, out
 
 
+class AdversaryTask(Task):
+    """Each cycle, one adversarial variant (`intents.adversary.VARIANTS`) drawn by the worker's decisions: a
+    deposit, withdrawal or swap on its side that breaks one check, sent as itself against another worker of the
+    pool (whose token accounts it passes as its own, whose operation it sends unsigned). Why: the honest workers
+    only send valid operations, so a program that skipped a check would pass their campaign; the program must
+    refuse every variant with its predicted error, and one it accepts or refuses otherwise is an incident like
+    any wrong prediction. Pool pauses do not stop it: the predictions give the pause errors then."""
+
+    kind = WorkerKind.ADVERSARY
+    max_fraction = DEPOSIT_MAX_FRACTION
+    blocking_flags = PoolFlag(0)
+    NAMES: ClassVar[tuple[str, ...]] = tuple(VARIANTS)
+    VICTIMS: ClassVar[tuple[WorkerKind, ...]] = (WorkerKind.DEPOSIT, WorkerKind.WITHDRAWAL, WorkerKind.SWAP)
+
+    def mints(self, ctx: WorkerContext) -> list[Address]:
+        """Both tokens (swap input and output) and its side's LP (the deposit's LP account, the withdrawal's)."""
+        pool = ctx.pool.addresses
+        return [pool.token_a_mint, pool.token_b_mint, pool.lp_mint(ctx.side)]
+
+    async def operate(self, ctx: WorkerContext) -> bool:
+        name = ctx.decisions.choice(self.NAMES)
+        kind = name.partition(".")[0]
+        target = await self.target(ctx, kind)
+        await ctx.execute(ctx.intent(f"adversary:{name}", [VARIANTS[name](target)], amount=target.amount,
+                                     budget_of=kind))
+        return True
+
+    async def target(self, ctx: WorkerContext, kind: str) -> Target:
+        """The worker as the user, an amount drawn as the honest worker of `kind` would (at least 1; a swap's
+        rounded to one with an output where the balance allows), a running peer on its side as the stranger (the
+        core wallet when there is none), and the other side's LP mint as the mint not in the pool's pair."""
+        pool = ctx.pool.addresses
+        balance = await ctx.balance(pool.lp_mint(ctx.side) if kind == "withdraw" else pool.mint(ctx.side))
+        amount = max(1, ctx.decisions.amount(balance, self.max_fraction))
+        if kind == "swap":
+            amount = SwapTask.usable_amount(ctx, amount) or amount
+        peers = [p for k in self.VICTIMS for p in ctx.peers(k, ctx.side)]
+        stranger = ctx.decisions.choice(peers).address if peers else ctx.core_address
+        return Target(pool, ctx.address, ctx.side, amount, balance, stranger, pool.lp_mint(ctx.side.other))
+
+    async def empty_operation(self, ctx: WorkerContext, report: EmptyReport) -> None:
+        report.error_message = "An adversary has no operation to empty with"
+
+
 TASKS: dict[WorkerKind, type[Task]] = {
     WorkerKind.DEPOSIT: DepositTask,
     WorkerKind.WITHDRAWAL: WithdrawalTask,
     WorkerKind.SWAP: SwapTask,
+    WorkerKind.ADVERSARY: AdversaryTask,
 }
 

@@ -399,9 +399,10 @@ def _amount(name: str, kind: Kind, amount: Callable[[Target], int]) -> Build:
 
 
 def _expectation(name: str, offset: int) -> Build:
-    """A swap whose `expected_amount_out` is off by `offset` from what the stored ratio gives (1047)."""
+    """A swap whose `expected_amount_out` is off by `offset` from what the stored ratio gives (1047); never
+    below 0, which an amount whose output the program rejects anyway may ask for."""
     def build(t: Target) -> Adversarial:
-        honest = Swap(t.pool, t.user, t.side, t.amount, t.expected_output(t.amount) + offset)
+        honest = Swap(t.pool, t.user, t.side, t.amount, max(0, t.expected_output(t.amount) + offset))
         return Adversarial(name, honest, honest.instructions()[0])
     return build
 

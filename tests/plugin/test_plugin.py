@@ -38,7 +38,7 @@ def read_report(path: Path) -> dict[str, Any]:
     return report
 
 
-WORKERS = "per side 2 depositors, 2 withdrawers (1 hoarding) and a swapper"
+WORKERS = "per side 2 depositors, 2 withdrawers (1 hoarding) and a swapper, adversaries per pool: 1 (rate 0.1)"
 
 
 @pytest.mark.parametrize(("ini", "args", "header"), [
@@ -52,6 +52,9 @@ WORKERS = "per side 2 depositors, 2 withdrawers (1 hoarding) and a swapper"
     (("frt_depositors = 1", "frt_withdrawers = 3", "frt_swappers = no"), ("--frt-hoarding-withdrawers", "3"),
      "*, 3 pools, per side 1 depositors, 3 withdrawers (3 hoarding) and no swapper, *"),
     (("frt_swappers = yes",), ("--frt-no-swappers",), "*, 3 pools, per side 2 depositors, * and no swapper, *"),
+    (("frt_adversary_rate = 0.5",), (), "* and a swapper, adversaries per pool: 10 (rate 0.5), *"),
+    (("frt_adversary_rate = 0.5",), ("--frt-adversary-rate", "0"),
+     "* and a swapper, adversaries per pool: 0 (rate 0), *"),
 ])
 def test_the_header_shows_the_effective_configuration(pytester: pytest.Pytester, ini: tuple[str, ...],
                                                       args: tuple[str, ...], header: str) -> None:
