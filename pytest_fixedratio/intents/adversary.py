@@ -376,6 +376,14 @@ _AMOUNTS: Final[dict[str, Callable[[Target], int]]] = {
 """Variants that are the honest operation itself, with an amount the program must refuse."""
 
 
+def _read_only_pool(name: str, kind: Kind) -> Build:
+    """The honest operation with the pool state passed read-only: its fee collection must refuse it (1033)."""
+    def build(t: Target) -> Adversarial:
+        honest = replace(kind(t, t.amount), pool_writable=False)
+        return Adversarial(name, honest, honest.instructions()[0])
+    return build
+
+
 def _broken(name: str, kind: Kind, tamper: Break) -> Build:
     def build(t: Target) -> Adversarial:
         honest = kind(t, t.amount)
@@ -411,6 +419,7 @@ def _catalogue() -> dict[str, Build]:
     variants: dict[str, Build] = {}
     for kind_name, kind in KINDS.items():
         variants[f"{kind_name}.missing_signer"] = _unsigned(f"{kind_name}.missing_signer", kind)
+        variants[f"{kind_name}.pool_state_read_only"] = _read_only_pool(f"{kind_name}.pool_state_read_only", kind)
         for suffix, amount in _AMOUNTS.items():
             variants[f"{kind_name}.{suffix}"] = _amount(f"{kind_name}.{suffix}", kind, amount)
         for suffix, tamper in (_BREAKS | _KIND_BREAKS[kind_name]).items():

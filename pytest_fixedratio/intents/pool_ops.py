@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import ClassVar, Final
 
@@ -86,6 +86,9 @@ class _PoolOp(Op, ABC):
 
     pool: PoolAddresses
     user: Address
+    pool_writable: bool = field(default=True, kw_only=True)
+    """False passes the pool state read-only, which the fee collection refuses (1033) after the payer's lamports
+    (1031): an adversarial variant (`intents.adversary`) sends it on purpose."""
 
     PAUSE_FLAG: ClassVar[PoolFlag] = PoolFlag(0)
     PAUSE_ERROR: ClassVar[FrtErrorCode] = FrtErrorCode.PoolLiquidityPaused
@@ -98,6 +101,14 @@ class _PoolOp(Op, ABC):
 
     def labels(self) -> dict[Address, str]:
         return _trading_labels(self.pool, self.user)
+
+    def _sent(self, instruction: Instruction) -> tuple[Instruction, ...]:
+        """The built instruction, with the pool state read-only where `pool_writable` says so."""
+        if self.pool_writable:
+            return (instruction,)
+        accounts = tuple(replace(meta, is_writable=False) if meta.address == self.pool.pool else meta
+                         for meta in instruction.accounts)
+        return (replace(instruction, accounts=accounts),)
 
     def _signer_and_pause(self, book: Book) -> None:
         """`check_signer_and_pause`: the system state must decode and not be paused (1023)."""
@@ -125,6 +136,7 @@ class _PoolOp(Op, ABC):
         fee: int = getattr(state, self.FEE_FIELD)
         _require(book.lamports(self.user) >= fee, E.frt(FrtErrorCode.InsufficientFeeBalance),
                  lambda: f"the user holds {book.lamports(self.user)} lamports, the fee is {fee}")
+        _require(self.pool_writable, E.frt(FrtErrorCode.FeeValidationFailed), "the pool state is passed read-only")
         book.add_lamports(self.user, -fee)
         book.add_lamports(self.pool.pool, fee)
         book.adjust(self.pool.pool, PoolState, error=E.frt(FrtErrorCode.FeeValidationFailed),
@@ -152,8 +164,8 @@ class Deposit(_PoolOp):
         return _ata(self.lp_account, self.user, self.pool.lp_mint(self.side))
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (builders.deposit(self.pool, self.user, self.side, self.amount, source=self.source,
-                                 lp_account=self.lp_account),)
+        return self._sent(builders.deposit(self.pool, self.user, self.side, self.amount, source=self.source,
+                                           lp_account=self.lp_account))
 
     def labels(self) -> dict[Address, str]:
         return _user_labels(self.pool, self.user, (self.source_account, f"user token {self.side}"),
@@ -205,8 +217,8 @@ class Withdraw(_PoolOp):
         return _ata(self.destination, self.user, self.pool.mint(self.side))
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (builders.withdraw(self.pool, self.user, self.side, self.lp_amount, lp_account=self.lp_account,
-                                  destination=self.destination),)
+        return self._sent(builders.withdraw(self.pool, self.user, self.side, self.lp_amount,
+                                            lp_account=self.lp_account, destination=self.destination))
 
     def labels(self) -> dict[Address, str]:
         return _user_labels(self.pool, self.user, (self.lp_source, f"user LP {self.side}"),
@@ -265,8 +277,9 @@ class Swap(_PoolOp):
         return _ata(self.output_account, self.user, self.pool.mint(self.input_side.other))
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (builders.swap(self.pool, self.user, self.input_side, self.amount_in, self.expected_amount_out,
-                              input_account=self.input_account, output_account=self.output_account),)
+        return self._sent(builders.swap(self.pool, self.user, self.input_side, self.amount_in,
+                                        self.expected_amount_out, input_account=self.input_account,
+                                        output_account=self.output_account))
 
     def labels(self) -> dict[Address, str]:
         return _user_labels(self.pool, self.user, (self.source_account, f"user token {self.input_side}"),

@@ -51,6 +51,7 @@ SHARED = {
     "vaults_swapped": IAD,
     "pool_state_program_owned": E.frt(FrtErrorCode.TreasuryValidationFailed),
     "pool_state_system_owned": E.frt_builtin("IncorrectProgramId"),
+    "pool_state_read_only": E.frt(FrtErrorCode.FeeValidationFailed),
     "system_state_wrong": IAD,
     "too_few_accounts": IAD,
     "data_short": BORSH,
@@ -245,7 +246,7 @@ def test_a_paused_pool_hides_the_breaks_after_its_pause_check() -> None:
     assert _predicted(world, VARIANTS["swap.vaults_swapped"](_target(world, "swap"))) == IAD.at(0)
 
 
-def test_a_missing_lp_account_of_the_stranger_is_still_4001_and_a_withdraw_over_balance_pays_its_fee() -> None:
+def test_a_missing_lp_account_of_the_stranger_is_still_4001_and_the_fee_payer_check_comes_first() -> None:
     world = _world()
     world.accounts[world.ata(OTHER_USER, world.pool.lp_mint(Side.A))] = None
     assert _predicted(world, VARIANTS["deposit.foreign_lp_account"](_target(world, "deposit"))) == EXPECTED[
@@ -254,6 +255,8 @@ def test_a_missing_lp_account_of_the_stranger_is_still_4001_and_a_withdraw_over_
     poor.set_lamports(USER, c.DEPOSIT_WITHDRAWAL_FEE - 1)
     over = VARIANTS["withdraw.over_balance"](_target(poor, "withdraw"))
     assert _predicted(poor, over) == E.frt(FrtErrorCode.InsufficientFeeBalance).at(0)  # the fee comes before the burn
+    read_only = VARIANTS["deposit.pool_state_read_only"](_target(poor, "deposit"))
+    assert _predicted(poor, read_only) == E.frt(FrtErrorCode.InsufficientFeeBalance).at(0)  # lamports, then writable
 
 
 def test_an_instruction_the_adversary_does_not_model_is_a_harness_error() -> None:
