@@ -93,3 +93,22 @@ def test_run_offers_every_setting(capsys: pytest.CaptureFixture[str], monkeypatc
     out = capsys.readouterr().out
     assert all(f"--{setting.flag}" in out for setting in SETTINGS)
     assert "--no-swappers" in out and "--duration DURATION" in out and "(default 1h)" in out
+
+
+def test_the_operation_log_streams_every_operation_as_a_json_line(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    log, report = tmp_path / "ops.jsonl", tmp_path / "summary.json"
+    assert main(["run", "--duration", "20s", "--pools", "1", "--oplog", str(log), "--report", str(report)]) == 0
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    summary = json.loads(report.read_text(encoding="utf-8"))
+    assert len(records) == sum(c["ok"] + c["failed"] for c in summary["operations"].values()) > 100
+    assert [r["number"] for r in records] == list(range(1, len(records) + 1))
+    assert {r["kind"] for r in records} >= {"initialize_pool", "deposit", "withdraw", "swap", "share_lp"}
+    assert all(len(r["signature"]) > 60 for r in records)
+
+
+def test_an_operation_log_that_cannot_be_written_is_refused_before_the_run(capsys: pytest.CaptureFixture[str]
+                                                                           ) -> None:
+    assert main(["run", "--duration", "20s", "--oplog", "/nonexistent/dir/ops.jsonl"]) == 2
+    captured = capsys.readouterr()
+    assert "cannot write the operation log /nonexistent/dir/ops.jsonl" in captured.err and captured.out == ""
