@@ -18,6 +18,7 @@ from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag
 from pytest_fixedratio.intents.adversary import VARIANTS, Target
+from pytest_fixedratio.intents.malformed import MALFORMED, MalformedData
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
 from pytest_fixedratio.intents.wallet_ops import TokenTransfer
@@ -264,7 +265,8 @@ class AdversaryTask(Task):
     kind = WorkerKind.ADVERSARY
     max_fraction = DEPOSIT_MAX_FRACTION
     blocking_flags = PoolFlag(0)
-    NAMES: ClassVar[tuple[str, ...]] = tuple(VARIANTS)
+    NAMES: ClassVar[tuple[str, ...]] = (*VARIANTS, *(f"decode.{name}" for name in MALFORMED))
+    """Account breaks of Deposit, Withdraw and Swap, and malformed data of every FRT variant (`decode.<name>`)."""
     VICTIMS: ClassVar[tuple[WorkerKind, ...]] = (WorkerKind.DEPOSIT, WorkerKind.WITHDRAWAL, WorkerKind.SWAP)
 
     def mints(self, ctx: WorkerContext) -> list[Address]:
@@ -274,11 +276,26 @@ class AdversaryTask(Task):
 
     async def operate(self, ctx: WorkerContext) -> bool:
         name = ctx.decisions.choice(self.NAMES)
-        kind = name.partition(".")[0]
+        kind, _, variant = name.partition(".")
+        if kind == "decode":
+            await ctx.execute(ctx.intent(f"adversary:{name}", [self.malformed(ctx, variant)]))
+            return True
         target = await self.target(ctx, kind)
         await ctx.execute(ctx.intent(f"adversary:{name}", [VARIANTS[name](target)], amount=target.amount,
                                      budget_of=kind))
         return True
+
+    @staticmethod
+    def malformed(ctx: WorkerContext, variant: str) -> MalformedData:
+        """Malformed data of one variant; for Deposit, Withdraw and Swap sent with the accounts of the worker's
+        own valid operation, so a decoder that let it through would let the operation run."""
+        pool = ctx.pool.addresses
+        honest: dict[str, Op] = {"Deposit": Deposit(pool, ctx.address, ctx.side, 1),
+                                 "Withdraw": Withdraw(pool, ctx.address, ctx.side, 1),
+                                 "Swap": Swap(pool, ctx.address, ctx.side, 1, 1)}
+        op = honest.get(variant.partition(".")[0])
+        accounts = () if op is None else op.instructions()[0].accounts
+        return MalformedData(variant, pool.program_id, MALFORMED[variant](pool.pool), accounts)
 
     async def target(self, ctx: WorkerContext, kind: str) -> Target:
         """The worker as the user, an amount drawn as the honest worker of `kind` would (at least 1; a swap's

@@ -10,6 +10,7 @@ import pytest
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.oplog import MemorySink
+from pytest_fixedratio.engine.tasks import AdversaryTask
 from pytest_fixedratio.intents.adversary import VARIANTS
 
 PREFIX = "adversary:"
@@ -38,7 +39,9 @@ async def test_adversaries_send_variants_the_program_refuses_exactly_as_predicte
     assert len(sent) > 100
     assert all(not r.ok and r.expected_error and r.findings == () for r in sent)
     by_name = Counter(r.kind.removeprefix(PREFIX) for r in sent)
-    assert set(by_name) <= set(VARIANTS) and len(by_name) > len(VARIANTS) // 2
+    names = set(AdversaryTask.NAMES)
+    assert set(by_name) <= names and len(by_name) > len(names) // 2
+    assert {n for n in by_name if n.startswith("decode.")} and {n for n in by_name if n in VARIANTS}
     assert {k.removeprefix(PREFIX): v["expected"] for k, v in summary.operations.items()
             if k.startswith(PREFIX)} == dict(by_name)
     honest = Counter(r.kind for r in log.records if r.ok)
