@@ -1,0 +1,86 @@
+"""Builds of the reference program with one check removed: how the adversary's bug-finding power is shown.
+
+Each mutant is the bundled C source with one textual change (a check deleted or weakened). Their builds are
+committed next to this file (`mutants/<name>.so`), so the campaign tests run without clang; whenever clang-19 is
+installed a test rebuilds each one and compares the bytes. Regenerate with
+``python -m tests.program.mutants`` after changing the C source.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from pytest_fixedratio.program.build import SOURCE_DIR, build
+
+MUTANTS_DIR: Final = Path(__file__).with_name("mutants")
+
+
+@dataclass(frozen=True, slots=True)
+class Mutant:
+    """`file` of the C source with `original` (found exactly once) replaced by `mutated`; `caught_by` names the
+    adversarial variants (intent kinds without the "adversary:" prefix) that must expose it."""
+
+    name: str
+    file: str
+    original: str
+    mutated: str
+    caught_by: frozenset[str]
+
+    @property
+    def program(self) -> Path:
+        return MUTANTS_DIR / f"{self.name}.so"
+
+    def patch(self, source_dir: Path) -> None:
+        path = source_dir / self.file
+        text = path.read_text(encoding="utf-8")
+        if text.count(self.original) != 1:
+            raise AssertionError(f"{self.name}: {self.original!r} is not in {self.file} exactly once; "
+                                 "update the mutant")
+        path.write_text(text.replace(self.original, self.mutated), encoding="utf-8")
+
+    def build_bytes(self) -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            source = Path(tmp) / "c"
+            shutil.copytree(SOURCE_DIR, source)
+            self.patch(source)
+            output = Path(tmp) / f"{self.name}.so"
+            build(output, source)
+            return output.read_bytes()
+
+
+MUTANTS: Final = (
+    Mutant("deposit_without_signer_check", "liquidity.c",
+           "    uint64_t err = check_signer_and_pause(params);\n    if (err != SUCCESS) {\n        return err;\n"
+           "    }\n    if (amount == 0) {",
+           "    uint64_t err = check_system_not_paused(&params->ka[ACC_SYSTEM_STATE], params->program_id);\n"
+           "    if (err != SUCCESS) {\n        return err;\n    }\n    if (amount == 0) {",
+           frozenset({"deposit.missing_signer"})),
+    Mutant("swap_without_balance_check", "swap.c",
+           "    if (token_amount_of(input) < amount_in) {\n"
+           "        return FAIL(ERR_INVALID_ACCOUNT_DATA, \"Insufficient balance in the user input token account\");\n"
+           "    }\n",
+           "",
+           frozenset({"swap.over_balance"})),
+    Mutant("decoder_accepting_a_trailing_byte", "entrypoint.c",
+           "    if (len != VARIANT_LEN[variant]) {",
+           "    if (len < VARIANT_LEN[variant]) {",
+           frozenset({"deposit.data_long", "withdraw.data_long", "swap.data_long", "decode.Deposit.long",
+                      "decode.Withdraw.long", "decode.Swap.long"})),
+)
+
+
+def main() -> int:
+    MUTANTS_DIR.mkdir(exist_ok=True)
+    for mutant in MUTANTS:
+        mutant.program.write_bytes(mutant.build_bytes())
+        print(f"{mutant.program}: {mutant.program.stat().st_size} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
