@@ -17,7 +17,7 @@ from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag
-from pytest_fixedratio.intents.adversary import VARIANTS, Target
+from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX, VARIANTS, Target
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
 from pytest_fixedratio.intents.wallet_ops import TokenTransfer
@@ -276,7 +276,7 @@ class AdversaryTask(Task):
         name = ctx.decisions.choice(self.NAMES)
         kind = name.partition(".")[0]
         target = await self.target(ctx, kind)
-        await ctx.execute(ctx.intent(f"adversary:{name}", [VARIANTS[name](target)], amount=target.amount,
+        await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [VARIANTS[name](target)], amount=target.amount,
                                      budget_of=kind))
         return True
 

@@ -29,11 +29,10 @@ from pytest_fixedratio.frt.errors import (
     SplTokenError,
     SystemProgramError,
 )
+from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX
 from pytest_fixedratio.intents.expected import ExpectedError
 
 SUCCESS: Final = "success"
-ADVERSARY_PREFIX: Final = "adversary:"
-"""Intent kind of an adversarial variant: "adversary:<instruction>.<variant>" (`intents.adversary.VARIANTS`)."""
 
 
 def label(raiser: Raiser, kind: str, code: int | None, name: str) -> str:
