@@ -5,8 +5,8 @@ Everything the harness does is a command on a session: create or adopt a pool, a
 delete workers, pause and resume the run, let time pass. On the virtual clock commands are applied between
 clock steps (every worker parked), so a seeded in-process run driven by a script of timed commands replays
 operation for operation. `Session.execute` is the one path of every transaction: send, verify once, record the
-operation (a tally kept, the record streamed to a sink), update the statistics of the workers involved, and
-turn every unexpected outcome into an incident.
+operation (a tally and the outcome coverage kept, the record streamed to a sink), update the statistics of the
+workers involved, and turn every unexpected outcome into an incident.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from pytest_fixedratio.frt.state import PoolState
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.verify.coverage import Coverage
 from pytest_fixedratio.verify.reader import read_global
 from pytest_fixedratio.verify.snapshot import describe_account
 from pytest_fixedratio.verify.verifier import Verification, Verifier
@@ -64,6 +65,8 @@ class Session:
         self.view = AccountView(chain, exclusive=exclusive)
         self.sink: OperationSink = NullSink() if sink is None else sink
         self.tally = Tally()
+        self.coverage = Coverage()
+        """Every FRT transaction by (instruction, outcome): which documented checks the run exercised."""
         self.core = CoreWallet(self, core_wallet, core_decisions, rents)
         self.pools: dict[Address, PoolHandle] = {}
         self.workers: dict[str, WorkerRunner] = {}
@@ -94,6 +97,7 @@ class Session:
             findings=tuple(str(f) for f in verification.findings),
         )
         self.tally.add(record)
+        self.coverage.record(intent.kind, verification.error)
         self.sink.write(record)
         outcome = Outcome(record, receipt, verification, latency_ms)
         self._account(intent, outcome)

@@ -1,4 +1,5 @@
-"""What a campaign did, in figures: operations per kind, errors, shares, refills, fees, verification."""
+"""What a campaign did, in figures: operations per kind, errors, shares, refills, fees, verification, and the
+outcome coverage of each FRT instruction."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.engine.stats import WorkerStats
+from pytest_fixedratio.verify.coverage import DOCUMENTED, Coverage
 
 
 @dataclass
@@ -25,6 +27,8 @@ class CampaignSummary:
     incidents: list[dict[str, Any]] = field(default_factory=list)
     per_worker: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Each worker's configuration, status and statistics (in the JSON report; `render` leaves it out)."""
+    coverage: Coverage = field(default_factory=Coverage)
+    """Every FRT transaction by instruction and outcome, against the outcomes the spec documents."""
 
     @property
     def passed(self) -> bool:
@@ -36,8 +40,19 @@ class CampaignSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data (what reports store and xdist workers send)."""
-        data: dict[str, Any] = json.loads(json.dumps(dict(self.__dict__, passed=self.passed), default=str))
+        plain = dict(self.__dict__, passed=self.passed, coverage=self.coverage_dict())
+        data: dict[str, Any] = json.loads(json.dumps(plain, default=str))
         return data
+
+    def coverage_dict(self) -> dict[str, Any]:
+        """The coverage section of the JSON report: the counts, the documented outcomes never produced (with why
+        this target cannot produce them, where known) and the produced outcomes the spec does not document."""
+        return {
+            "counts": self.coverage.to_dict(),
+            "never_produced": [{"instruction": i, "outcome": o.label, "unreachable": o.unreachable}
+                               for i, o in self.coverage.never_produced()],
+            "undocumented": [{"instruction": i, "outcome": o} for i, o in self.coverage.undocumented()],
+        }
 
     def render(self) -> str:
         ops = self.total_operations
@@ -54,11 +69,51 @@ class CampaignSummary:
             lines.append("errors: " + ", ".join(f"{name} x{n}" for name, n in sorted(self.errors.items())))
         lines.append("totals: " + ", ".join(f"{k} {v}" for k, v in self.totals.items()))
         lines.append("verification: " + ", ".join(f"{k} {v}" for k, v in self.verification.items()))
+        lines.extend(render_coverage(self.coverage))
         lines.append(f"incidents: {len(self.incidents)}")
         for incident in self.incidents[:10]:
             lines.append(f"  {incident['kind']} by {incident['worker_id']}: {'; '.join(incident['details'])[:300]}")
         lines.append("PASSED" if self.passed else "FAILED")
         return "\n".join(lines)
+
+
+def _wrap(first: str, cells: list[str], indent: str, width: int = 118) -> list[str]:
+    """`first` then `cells` joined by ", ", wrapped between cells (never inside one) at `width`."""
+    lines, line = [], first
+    for i, cell in enumerate(cells):
+        text = cell + ("," if i < len(cells) - 1 else "")
+        if len(line) + 1 + len(text) > width and line != first:
+            lines.append(line)
+            line = indent + text
+        else:
+            line = f"{line} {text}"
+    return [*lines, line]
+
+
+def render_coverage(coverage: Coverage) -> list[str]:
+    """The coverage table: per instruction its outcomes and counts; then the documented outcomes never produced,
+    those a run could produce first (worth a look), then those this target cannot produce, grouped by why."""
+    width = max(map(len, DOCUMENTED))
+    indent = " " * (width + 3)
+    lines = ["coverage (FRT instruction: outcome xcount):"]
+    for instruction, counts in coverage.to_dict().items():
+        lines.extend(_wrap(f"  {instruction:<{width}}", [f"{o} x{n}" for o, n in counts.items()], indent))
+    missing = coverage.never_produced()
+    if reachable := [f"{instruction} {outcome.label}" for instruction, outcome in missing if not outcome.unreachable]:
+        lines.extend(_wrap("  never produced:", reachable, "    "))
+    why: dict[str, dict[str, list[str]]] = {}
+    for instruction, outcome in missing:
+        if outcome.unreachable:
+            why.setdefault(outcome.unreachable, {}).setdefault(instruction, []).append(outcome.label)
+    if why:
+        lines.append("  never produced, unreachable here:")
+    for reason, by_instruction in why.items():
+        lines.append(f"    {reason}:")
+        for instruction, labels in by_instruction.items():
+            lines.extend(_wrap(f"      {instruction:<{width}}", labels, " " * (width + 7)))
+    if undocumented := coverage.undocumented():
+        lines.extend(_wrap("  not in the spec's tables:", [f"{i} {o}" for i, o in undocumented], "    "))
+    return lines
 
 
 def summarize(session: Session, seed: int, virtual_seconds: float, wall_seconds: float,
@@ -91,4 +146,4 @@ def summarize(session: Session, seed: int, virtual_seconds: float, wall_seconds:
     }
     return CampaignSummary(seed, virtual_seconds, wall_seconds, len(session.pools), dict(workers),
                            {k: dict(v) for k, v in session.tally.operations.items()}, dict(session.tally.errors),
-                           totals, verification, incidents, per_worker)
+                           totals, verification, incidents, per_worker, session.coverage)

@@ -17,8 +17,8 @@ from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag
-from pytest_fixedratio.intents.adversary import VARIANTS, Target
-from pytest_fixedratio.intents.malformed import MALFORMED, MalformedData
+from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX, VARIANTS, Target
+from pytest_fixedratio.intents.malformed import DECODE, MALFORMED, MalformedData
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
 from pytest_fixedratio.intents.wallet_ops import TokenTransfer
@@ -265,7 +265,7 @@ class AdversaryTask(Task):
     kind = WorkerKind.ADVERSARY
     max_fraction = DEPOSIT_MAX_FRACTION
     blocking_flags = PoolFlag(0)
-    NAMES: ClassVar[tuple[str, ...]] = (*VARIANTS, *(f"decode.{name}" for name in MALFORMED))
+    NAMES: ClassVar[tuple[str, ...]] = (*VARIANTS, *(f"{DECODE}.{name}" for name in MALFORMED))
     """Account breaks of Deposit, Withdraw and Swap, and malformed data of every FRT variant (`decode.<name>`)."""
     VICTIMS: ClassVar[tuple[WorkerKind, ...]] = (WorkerKind.DEPOSIT, WorkerKind.WITHDRAWAL, WorkerKind.SWAP)
 
@@ -277,11 +277,11 @@ class AdversaryTask(Task):
     async def operate(self, ctx: WorkerContext) -> bool:
         name = ctx.decisions.choice(self.NAMES)
         kind, _, variant = name.partition(".")
-        if kind == "decode":
-            await ctx.execute(ctx.intent(f"adversary:{name}", [self.malformed(ctx, variant)]))
+        if kind == DECODE:
+            await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [self.malformed(ctx, variant)]))
             return True
         target = await self.target(ctx, kind)
-        await ctx.execute(ctx.intent(f"adversary:{name}", [VARIANTS[name](target)], amount=target.amount,
+        await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [VARIANTS[name](target)], amount=target.amount,
                                      budget_of=kind))
         return True
 

@@ -431,3 +431,5 @@ def _catalogue() -> dict[str, Build]:
 
 VARIANTS: Final[dict[str, Build]] = _catalogue()
 """Every adversarial variant by name ("<kind>.<break>"), built from a `Target`."""
+ADVERSARY_PREFIX: Final = "adversary:"
+"""The intent kind of a variant sent is this prefix and its name: "adversary:deposit.missing_signer"."""

@@ -75,6 +75,8 @@ def _patched(data: bytes, offset: int, replacement: bytes) -> bytes:
     return data[:offset] + replacement + data[offset + len(replacement):]
 
 
+DECODE: Final = "decode"
+"""The family name of these variants in intent kinds ("adversary:decode.Deposit.long")."""
 MALFORMED: Final[dict[str, Break]] = _breaks()
 """Malformed instruction data by name ("Deposit.short", "DonateSol.invalid_utf8", "empty" ...), from the address
 its address fields take."""

@@ -1,0 +1,191 @@
+"""Outcome coverage: which documented outcomes of each FRT instruction a run produced, and which it never did.
+
+Why: a run that passes says nothing about the checks it never reached. Counting every FRT transaction by
+(instruction, outcome) and setting the counts against the outcomes frt-contract.md documents (sections 2.3
+and 6) shows at a glance which checks of the program a run exercised, and which it could not on this target.
+
+Outcome labels are the verifier's own (`ClassifiedError.label`) without the "FRT " prefix, since the table is
+about FRT's checks: "success", "InvalidArgument" (a builtin error FRT returns), "Custom(1047) AmountMismatch"
+(an FRT code), "SPL Token Custom(1) InsufficientFunds" and "System Custom(1) ResultWithNegativeLamports" (CPI
+failures, named by the program that raised them), "TransactionError InsufficientFundsForFee" (the runtime).
+So FRT's builtin ArithmeticOverflow and its Custom(1019) ArithmeticOverflow stay apart, as do FRT's
+InsufficientFunds and SPL Token's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Final
+
+from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.frt.errors import (
+    CUSTOM,
+    ClassifiedError,
+    FrtErrorCode,
+    Raiser,
+    SplTokenError,
+    SystemProgramError,
+)
+from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX
+from pytest_fixedratio.intents.expected import ExpectedError
+from pytest_fixedratio.intents.malformed import DECODE
+
+SUCCESS: Final = "success"
+
+
+def label(raiser: Raiser, kind: str, code: int | None, name: str) -> str:
+    """The outcome label of an error (module docstring)."""
+    if raiser is Raiser.FRT:
+        return kind if kind != CUSTOM else f"Custom({code}) {name}"
+    if raiser is Raiser.RUNTIME:
+        return f"TransactionError {kind}"
+    return f"{raiser} Custom({code}) {name}" if kind == CUSTOM else f"{raiser} {kind}"
+
+
+def outcome_of(error: ClassifiedError | None) -> str:
+    """The outcome label of a verified transaction: success, or its classified error."""
+    if error is None:
+        return SUCCESS
+    return label(error.raiser, error.kind, error.custom_code, error.name)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentedOutcome:
+    """An outcome the spec documents for an instruction. `unreachable` says why the in-process target with the
+    current harness cannot produce it ("" when a run can)."""
+
+    label: str
+    unreachable: str = ""
+
+
+# Why an outcome cannot be produced here.
+_PAUSE_SYSTEM: Final = "needs PauseSystem (12), not implemented by the bundled phase-1 program"
+_PAUSE_POOL: Final = "needs PausePool (19), not implemented by the bundled phase-1 program"
+_OWNER_ONLY: Final = "needs an owner-only pool (flag 32); the campaign's pools are created without it"
+_FEE_SOL: Final = "workers are topped up with SOL long before the fee; no variant drains the payer"
+_BROKEN: Final = "needs a program whose LP mint breaks the 1:1 deposit invariant (a contract bug)"
+_HUGE: Final = "needs amounts near u64::MAX; the harness's token supplies stay far below"
+_VAULT_EXTRA: Final = "needs tokens sent straight into a vault, which the harness never does"
+_SETUP: Final = "the harness sends InitializeProgram once, valid, before the run (no adversarial variant)"
+_POOL_SETUP: Final = "the harness sends only valid pool creations (no adversarial InitializePool)"
+
+
+def _of(error: ExpectedError, unreachable: str = "") -> DocumentedOutcome:
+    return DocumentedOutcome(label(error.raiser, error.kind, error.code, error.name), unreachable)
+
+
+def _frt(name: str, unreachable: str = "") -> DocumentedOutcome:
+    return _of(ExpectedError.frt_builtin(name), unreachable)
+
+
+def _code(code: FrtErrorCode, unreachable: str = "") -> DocumentedOutcome:
+    return _of(ExpectedError.frt(code), unreachable)
+
+
+_OK: Final = DocumentedOutcome(SUCCESS)
+_NEGATIVE_LAMPORTS: Final = ExpectedError.system(SystemProgramError.ResultWithNegativeLamports)
+
+DOCUMENTED: Final[Mapping[str, tuple[DocumentedOutcome, ...]]] = {
+    "initialize_program": (
+        _OK, *(_frt(name, _SETUP) for name in (
+            "InvalidInstructionData", "BorshIoError", "InvalidAccountData", "MissingRequiredSignature",
+            "AccountAlreadyInitialized")),
+        _of(_NEGATIVE_LAMPORTS, _SETUP),
+    ),
+    "initialize_pool": (
+        _OK, *(_frt(name, _POOL_SETUP) for name in (
+            "InvalidInstructionData", "BorshIoError", "InvalidAccountData", "MissingRequiredSignature",
+            "UninitializedAccount")),
+        _code(FrtErrorCode.SystemPaused, _PAUSE_SYSTEM),
+        *(_frt(name, _POOL_SETUP) for name in ("InvalidArgument", "IncorrectProgramId")),
+        *(_code(code, _POOL_SETUP) for code in (
+            FrtErrorCode.InsufficientFeeBalance, FrtErrorCode.TreasuryValidationFailed,
+            FrtErrorCode.FeeValidationFailed)),
+        _frt("AccountAlreadyInitialized", _POOL_SETUP),
+        _of(ExpectedError.system(SystemProgramError.AccountAlreadyInUse), _POOL_SETUP),
+        _of(_NEGATIVE_LAMPORTS, _POOL_SETUP),
+        _code(FrtErrorCode.UnsupportedRatioType, _POOL_SETUP),
+    ),
+    "deposit": (
+        _OK, _frt("InvalidInstructionData"), _frt("BorshIoError"), _frt("InvalidAccountData"),
+        _frt("MissingRequiredSignature"), _frt("UninitializedAccount"), _frt("IncorrectProgramId"),
+        _code(FrtErrorCode.SystemPaused, _PAUSE_SYSTEM), _frt("InvalidArgument"),
+        _code(FrtErrorCode.TreasuryValidationFailed), _code(FrtErrorCode.PoolLiquidityPaused, _PAUSE_POOL),
+        _code(FrtErrorCode.MissingLpTokenAccount), _frt("InsufficientFunds"),
+        _code(FrtErrorCode.InsufficientFeeBalance, _FEE_SOL), _code(FrtErrorCode.FeeValidationFailed),
+        _frt("ArithmeticOverflow", _HUGE), _code(FrtErrorCode.StrictLpMintViolation, _BROKEN),
+    ),
+    "withdraw": (
+        _OK, _frt("InvalidInstructionData"), _frt("BorshIoError"), _frt("InvalidAccountData"),
+        _frt("InvalidArgument"), _frt("MissingRequiredSignature"), _frt("UninitializedAccount"),
+        _frt("IncorrectProgramId"), _code(FrtErrorCode.SystemPaused, _PAUSE_SYSTEM),
+        _code(FrtErrorCode.TreasuryValidationFailed), _code(FrtErrorCode.PoolLiquidityPaused, _PAUSE_POOL),
+        _code(FrtErrorCode.InsufficientFeeBalance, _FEE_SOL), _code(FrtErrorCode.FeeValidationFailed),
+        _of(ExpectedError.token(SplTokenError.InsufficientFunds)), _frt("ArithmeticOverflow", _VAULT_EXTRA),
+    ),
+    "swap": (
+        _OK, _frt("InvalidInstructionData"), _frt("BorshIoError"), _frt("InvalidAccountData"),
+        _frt("InvalidArgument"), _frt("MissingRequiredSignature"), _frt("UninitializedAccount"),
+        _frt("IncorrectProgramId"), _code(FrtErrorCode.SystemPaused, _PAUSE_SYSTEM),
+        _code(FrtErrorCode.TreasuryValidationFailed), _code(FrtErrorCode.PoolSwapsPaused, _PAUSE_POOL),
+        _code(FrtErrorCode.SwapAccessRestricted, _OWNER_ONLY), _code(FrtErrorCode.ArithmeticOverflow, _HUGE),
+        _code(FrtErrorCode.AmountMismatch), _frt("InsufficientFunds"),
+        _code(FrtErrorCode.InsufficientFeeBalance, _FEE_SOL), _code(FrtErrorCode.FeeValidationFailed),
+    ),
+}
+"""For each FRT instruction the harness sends, the outcomes frt-contract.md sections 2.3 and 6 document for it,
+success first, then the errors roughly in the program's check order."""
+
+
+@lru_cache(maxsize=1024)
+def instruction_of(kind: str) -> str | None:
+    """The FRT instruction an intent of `kind` sends: its own kind for an honest FRT operation, the part before
+    the variant for an adversarial one; None for every other transaction (transfers, mints, ATAs)."""
+    instruction, _, variant = kind.removeprefix(ADVERSARY_PREFIX).partition(".")
+    if instruction == DECODE:  # malformed data of a variant: "decode.InitializePool.long"
+        instruction = re.sub(r"(?<!^)(?=[A-Z])", "_", variant.partition(".")[0]).lower()
+    return instruction if instruction in DOCUMENTED else None
+
+
+@dataclass
+class Coverage:
+    """How often each (instruction, outcome label) occurred; mergeable across workers and processes."""
+
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def record(self, kind: str, error: ClassifiedError | None) -> None:
+        """Count one verified transaction of intent `kind` (a no-op unless it sends an FRT instruction)."""
+        instruction = instruction_of(kind)
+        if instruction is not None:
+            self.counts[instruction, outcome_of(error)] += 1
+
+    def merge(self, other: Coverage) -> None:
+        self.counts.update(other.counts)
+
+    def never_produced(self) -> list[tuple[str, DocumentedOutcome]]:
+        """Every documented (instruction, outcome) this run did not produce, in `DOCUMENTED` order."""
+        return [(instruction, outcome) for instruction, outcomes in DOCUMENTED.items() for outcome in outcomes
+                if not self.counts[instruction, outcome.label]]
+
+    def undocumented(self) -> list[tuple[str, str]]:
+        """Produced outcomes the spec does not document for their instruction (worth a look in the spec)."""
+        return sorted(key for key in self.counts if key[1] not in {o.label for o in DOCUMENTED[key[0]]})
+
+    def to_dict(self) -> dict[str, dict[str, int]]:
+        """Counts per instruction (in `DOCUMENTED` order), each by outcome, most frequent first."""
+        table: dict[str, dict[str, int]] = {}
+        for (instruction, outcome), n in sorted(self.counts.items(), key=lambda item: (-item[1], item[0])):
+            table.setdefault(instruction, {})[outcome] = n
+        return {instruction: table[instruction] for instruction in DOCUMENTED if instruction in table}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Mapping[str, int]]) -> Coverage:
+        unknown = set(data) - set(DOCUMENTED)
+        if unknown:
+            raise InvalidArgument(f"coverage of unknown instructions {sorted(unknown)}; known: {list(DOCUMENTED)}")
+        return cls(Counter({(instruction, outcome): n for instruction, outcomes in data.items()
+                            for outcome, n in outcomes.items()}))

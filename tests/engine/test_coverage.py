@@ -1,0 +1,69 @@
+"""The coverage section of a campaign's summary: the table it prints, and what a default campaign (adversaries on)
+exercises of each FRT instruction."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
+from pytest_fixedratio.engine.summary import render_coverage
+from pytest_fixedratio.verify.coverage import DOCUMENTED, SUCCESS, Coverage
+
+
+def test_the_table_shows_counts_then_what_was_never_produced_and_why() -> None:
+    coverage = Coverage(Counter({("deposit", SUCCESS): 7, ("deposit", "InvalidArgument"): 2, ("swap", SUCCESS): 3,
+                                 ("swap", "TransactionError InsufficientFundsForFee"): 1}))
+    lines = render_coverage(coverage)
+    text = "\n".join(lines)
+    assert lines[0].startswith("coverage")
+    assert lines[1].split() == ["deposit", "success", "x7,", "InvalidArgument", "x2"]
+    assert lines[2].split() == ["swap", "success", "x3,", "TransactionError", "InsufficientFundsForFee", "x1"]
+    assert "never produced: initialize_program success, initialize_pool success, deposit InvalidInstructionData" \
+        in text
+    assert "  never produced, unreachable here:" in lines
+    assert "    needs PauseSystem (12), not implemented by the bundled phase-1 program:" in lines
+    assert any(line.split() == ["deposit", "Custom(1023)", "SystemPaused"] for line in lines)
+    assert lines[-1].split() == ["not", "in", "the", "spec's", "tables:", "swap", "TransactionError",
+                                 "InsufficientFundsForFee"]
+    assert all(len(line) <= 118 for line in lines)
+    listed = {(i, o.label) for i, o in coverage.never_produced()}
+    assert all((i, o.label) in listed or coverage.counts[i, o.label] for i, outcomes in DOCUMENTED.items()
+               for o in outcomes)
+
+
+
+ADVERSARY_ERRORS = {
+    "deposit": ("InvalidArgument", "InvalidAccountData", "MissingRequiredSignature", "BorshIoError",
+                "InvalidInstructionData", "IncorrectProgramId", "InsufficientFunds", "Custom(1033) FeeValidationFailed",
+                "Custom(1034) TreasuryValidationFailed", "Custom(4001) MissingLpTokenAccount"),
+    "withdraw": ("InvalidArgument", "InvalidAccountData", "MissingRequiredSignature", "BorshIoError",
+                 "InvalidInstructionData", "SPL Token Custom(1) InsufficientFunds", "Custom(1033) FeeValidationFailed"),
+    "swap": ("InvalidArgument", "InvalidAccountData", "MissingRequiredSignature", "BorshIoError",
+             "InvalidInstructionData", "Custom(1047) AmountMismatch", "Custom(1034) TreasuryValidationFailed"),
+}
+"""Errors the adversary's variants give for each instruction (each of several variants, so a 10-minute run
+draws them)."""
+
+
+@pytest.mark.asyncio
+async def test_a_default_campaign_covers_successes_and_the_adversaries_errors() -> None:
+    summary = await Campaign(CampaignConfig(duration_s=600, pools=1, seed=5)).run()
+    assert summary.passed, summary.render()
+    counts = summary.coverage.to_dict()
+    for instruction in DOCUMENTED:
+        assert counts[instruction][SUCCESS] > 0, instruction
+    for instruction, errors in ADVERSARY_ERRORS.items():
+        assert all(counts[instruction].get(error, 0) > 0 for error in errors), (instruction, counts[instruction])
+    report = summary.to_dict()["coverage"]
+    assert report["counts"] == counts
+    never = {(n["instruction"], n["outcome"]) for n in report["never_produced"]}
+    for instruction, outcomes in DOCUMENTED.items():
+        for outcome in outcomes:
+            assert (counts[instruction].get(outcome.label, 0) > 0) != ((instruction, outcome.label) in never)
+    assert {n["outcome"] for n in report["never_produced"] if not n["unreachable"]} <= {"UninitializedAccount"}
+    text = summary.render()
+    assert "coverage (FRT instruction: outcome xcount):" in text and "never produced, unreachable here:" in text
+    ops = Counter({k: v["ok"] for k, v in summary.operations.items()})
+    assert counts["deposit"][SUCCESS] == ops["deposit"] and counts["swap"][SUCCESS] == ops["swap"]
