@@ -18,19 +18,14 @@ from typing import ClassVar
 from pytest_fixedratio.chain.abilities import Faucet, TimeTravel
 from pytest_fixedratio.chain.base import Chain
 from pytest_fixedratio.chain.factory import make_chain
+from pytest_fixedratio.engine.bootstrap import ensure_program_initialized
 from pytest_fixedratio.engine.clock import Clock, RealClock, VirtualClock
 from pytest_fixedratio.engine.core_wallet import Rents
 from pytest_fixedratio.engine.decisions import Decisions
 from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.oplog import OperationSink
 from pytest_fixedratio.engine.pool_book import PoolBook, get_or_create_pool
-from pytest_fixedratio.engine.pool_factory import (
-    EXTREME_SPECS,
-    create_pool,
-    ensure_program_initialized,
-    random_spec,
-    working_amount,
-)
+from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, create_pool, random_spec, working_amount
 from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.engine.summary import CampaignSummary, summarize
@@ -169,7 +164,7 @@ class Campaign:
         if isinstance(chain, Faucet):
             await chain.airdrop(session.core.address, core_funding(
                 config.pools, config.pools * config.workers_per_pool, config.duration_s))
-        await ensure_program_initialized(session)
+        await ensure_program_initialized(session, adversarial=config.adversary_rate > 0)
         book = None if config.data_dir is None else PoolBook.load(config.data_dir)
         if book is not None:
             await book.validate_all(chain)

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from pytest_fixedratio.engine.outcome import Outcome
     from pytest_fixedratio.engine.view import AccountView
 
-COMPUTE_UNITS = {"deposit": 310_000, "withdraw": 290_000, "swap": 250_000}
+COMPUTE_UNITS = {"deposit": 310_000, "withdraw": 290_000, "swap": 250_000, "initialize_pool": 195_000,
+                 "initialize_program": 200_000}
+"""The compute unit limit of each FRT instruction the harness sends (measured, with room)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +131,11 @@ class WorkerContext:
 
     # ------------------------------------------------------------------ actions
     def intent(self, kind: str, ops: Sequence[Op], *, amount: int = 0, pool: bool = True,
-               credits: Sequence[tuple[str, int]] = (), budget_of: str | None = None) -> Intent:
-        """An intent signed and paid by this worker, with the compute budget of its kind (or of `budget_of`: an
-        adversarial variant gets its honest operation's)."""
-        return Intent(kind, self.worker_id, tuple(ops), (self.wallet,), self.config.pool if pool else None,
+               credits: Sequence[tuple[str, int]] = (), budget_of: str | None = None,
+               cosigners: Sequence[Wallet] = ()) -> Intent:
+        """An intent paid by this worker and signed by it and `cosigners`, with the compute budget of its kind
+        (or of `budget_of`: an adversarial variant gets its honest operation's)."""
+        return Intent(kind, self.worker_id, tuple(ops), (self.wallet, *cosigners), self.config.pool if pool else None,
                       amount, COMPUTE_UNITS.get(kind if budget_of is None else budget_of), tuple(credits))
 
     async def execute(self, intent: Intent) -> Outcome:

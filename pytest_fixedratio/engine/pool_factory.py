@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pytest_fixedratio.engine.context import COMPUTE_UNITS
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.session import Session
@@ -19,11 +20,8 @@ from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.ratio import normalize_ratio
 from pytest_fixedratio.frt.state import PoolState
 from pytest_fixedratio.intents.intent import Intent
-from pytest_fixedratio.intents.pool_ops import InitializePool, InitializeProgram
+from pytest_fixedratio.intents.pool_ops import InitializePool
 from pytest_fixedratio.sol.address import Address
-
-INITIALIZE_POOL_CU = 195_000
-INITIALIZE_PROGRAM_CU = 200_000
 
 MAX_WORKING_AMOUNT = frt_math.U64_MAX // 100_000
 """Cap on one worker's initial amount: refills mint it again and again, and a mint's supply is a u64."""
@@ -84,22 +82,6 @@ def is_tradable(spec: PoolSpec) -> bool:
     return True
 
 
-async def ensure_program_initialized(session: Session) -> None:
-    """Send InitializeProgram (admin = the upgrade authority) if the SystemState PDA does not exist yet."""
-    chain = session.chain
-    program_id = chain.program_id
-    if await chain.get_account(pdas.system_state(program_id)[0]) is not None:
-        return
-    authority = chain.upgrade_authority
-    op = InitializeProgram(program_id, authority.address, authority.address,
-                           await chain.rent_exempt_minimum(c.SYSTEM_STATE_LEN),
-                           await chain.rent_exempt_minimum(c.MAIN_TREASURY_LEN))
-    outcome = await session.execute(Intent("initialize_program", "core", (op,), (authority,),
-                                           compute_units=INITIALIZE_PROGRAM_CU))
-    if not outcome.ok:
-        raise PoolCreationFailed(f"InitializeProgram failed: {outcome.receipt.failure}")
-
-
 async def create_pool(session: Session, spec: PoolSpec) -> PoolHandle:
     """Two fresh mints, InitializePool paid by the core wallet, then a read-back of the state."""
     handle, _ = await create_pool_signed(session, spec)
@@ -114,10 +96,10 @@ async def create_pool_signed(session: Session, spec: PoolSpec) -> tuple[PoolHand
     ratio = normalize_ratio(mint1, spec.decimals_1, mint2, spec.decimals_2, spec.rate)
     addresses = pdas.PoolAddresses.derive(chain.program_id, ratio.token_a, ratio.token_b, ratio.ratio_a,
                                           ratio.ratio_b)
-    op = InitializePool(core.address, addresses, ratio.ratio_type is c.RatioType.SIMPLE, spec.flags,
+    op = InitializePool(core.address, addresses, spec.flags,
                         await chain.rent_exempt_minimum(c.POOL_STATE_LEN), core.rents.token_account, core.rents.mint)
     outcome = await session.execute(Intent("initialize_pool", "core", (op,), (core.wallet,), addresses.pool,
-                                           compute_units=INITIALIZE_POOL_CU))
+                                           compute_units=COMPUTE_UNITS["initialize_pool"]))
     if not outcome.ok:
         raise PoolCreationFailed(f"InitializePool for {spec.label} failed: {outcome.receipt.failure} "
                                  f"{list(outcome.receipt.logs[-3:])}")

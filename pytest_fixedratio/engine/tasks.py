@@ -18,11 +18,13 @@ from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag
 from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX, VARIANTS, Target
+from pytest_fixedratio.intents.creation_variants import POOL_VARIANTS, PoolTarget, signers
 from pytest_fixedratio.intents.malformed import DECODE, MALFORMED, MalformedData
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
-from pytest_fixedratio.intents.wallet_ops import TokenTransfer
+from pytest_fixedratio.intents.wallet_ops import SolTransfer, TokenTransfer
 from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
 
 
 @dataclass
@@ -255,19 +257,29 @@ class SwapTask(Task):
 
 
 class AdversaryTask(Task):
-    """Each cycle, one adversarial variant (`intents.adversary.VARIANTS`) drawn by the worker's decisions: a
-    deposit, withdrawal or swap on its side that breaks one check, sent as itself against another worker of the
-    pool (whose token accounts it passes as its own, whose operation it sends unsigned). Why: the honest workers
-    only send valid operations, so a program that skipped a check would pass their campaign; the program must
-    refuse every variant with its predicted error, and one it accepts or refuses otherwise is an incident like
-    any wrong prediction. Pool pauses do not stop it: the predictions give the pause errors then."""
+    """Each cycle, one adversarial variant drawn by the worker's decisions: a deposit, withdrawal or swap on its
+    side that breaks one check (`intents.adversary.VARIANTS`), sent as itself against another worker of the
+    pool (whose token accounts it passes as its own, whose operation it sends unsigned); malformed data of any
+    FRT variant; or a creation of another pool of its pool's mints that breaks one of InitializePool's checks
+    (`intents.creation_variants.POOL_VARIANTS`). Why: the honest workers only send valid operations, so a
+    program that skipped a check would pass their campaign; the program must refuse every variant with its
+    predicted error, and one it accepts or refuses otherwise is an incident like any wrong prediction. Pool
+    pauses do not stop it: the predictions give the pause errors then."""
 
     kind = WorkerKind.ADVERSARY
     max_fraction = DEPOSIT_MAX_FRACTION
     blocking_flags = PoolFlag(0)
-    NAMES: ClassVar[tuple[str, ...]] = (*VARIANTS, *(f"{DECODE}.{name}" for name in MALFORMED))
-    """Account breaks of Deposit, Withdraw and Swap, and malformed data of every FRT variant (`decode.<name>`)."""
+    NAMES: ClassVar[tuple[str, ...]] = (*VARIANTS, *(f"{DECODE}.{name}" for name in MALFORMED), *POOL_VARIANTS)
+    """Account breaks of Deposit, Withdraw, Swap and InitializePool, and malformed data of every FRT variant
+    (`decode.<name>`)."""
     VICTIMS: ClassVar[tuple[WorkerKind, ...]] = (WorkerKind.DEPOSIT, WorkerKind.WITHDRAWAL, WorkerKind.SWAP)
+
+    def __init__(self) -> None:
+        self._prepared: set[Address] = set()
+        """Addresses this adversary has funded for InitializePool variants (the short creator, the address the
+        doomed pool's vault would take)."""
+        self._signers: tuple[Wallet, Wallet] | None = None
+        """Its pauper and short creator, drawn once."""
 
     def mints(self, ctx: WorkerContext) -> list[Address]:
         """Both tokens (swap input and output) and its side's LP (the deposit's LP account, the withdrawal's)."""
@@ -279,10 +291,12 @@ class AdversaryTask(Task):
         kind, _, variant = name.partition(".")
         if kind == DECODE:
             await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [self.malformed(ctx, variant)]))
-            return True
-        target = await self.target(ctx, kind)
-        await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [VARIANTS[name](target)], amount=target.amount,
-                                     budget_of=kind))
+        elif kind == "initialize_pool":
+            await self.create_pool(ctx, name)
+        else:
+            target = await self.target(ctx, kind)
+            await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [VARIANTS[name](target)], amount=target.amount,
+                                         budget_of=kind))
         return True
 
     @staticmethod
@@ -297,18 +311,46 @@ class AdversaryTask(Task):
         accounts = () if op is None else op.instructions()[0].accounts
         return MalformedData(variant, pool.program_id, MALFORMED[variant](pool.pool), accounts)
 
+    def _stranger(self, ctx: WorkerContext) -> Address:
+        """A running peer on the worker's side (the core wallet when there is none)."""
+        peers = [p for k in self.VICTIMS for p in ctx.peers(k, ctx.side)]
+        return ctx.decisions.choice(peers).address if peers else ctx.core_address
+
     async def target(self, ctx: WorkerContext, kind: str) -> Target:
         """The worker as the user, an amount drawn as the honest worker of `kind` would (at least 1; a swap's
-        rounded to one with an output where the balance allows), a running peer on its side as the stranger (the
-        core wallet when there is none), and the other side's LP mint as the mint not in the pool's pair."""
+        rounded to one with an output where the balance allows), a peer as the stranger, and the other side's
+        LP mint as the mint not in the pool's pair."""
         pool = ctx.pool.addresses
         balance = await ctx.balance(pool.lp_mint(ctx.side) if kind == "withdraw" else pool.mint(ctx.side))
         amount = max(1, ctx.decisions.amount(balance, self.max_fraction))
         if kind == "swap":
             amount = SwapTask.usable_amount(ctx, amount) or amount
-        peers = [p for k in self.VICTIMS for p in ctx.peers(k, ctx.side)]
-        stranger = ctx.decisions.choice(peers).address if peers else ctx.core_address
-        return Target(pool, ctx.address, ctx.side, amount, balance, stranger, pool.lp_mint(ctx.side.other))
+        return Target(pool, ctx.address, ctx.side, amount, balance, self._stranger(ctx), pool.lp_mint(ctx.side.other))
+
+    async def create_pool(self, ctx: WorkerContext, name: str) -> None:
+        """One InitializePool variant, by the worker, of its pool's mints. The pauper and the short creator are
+        wallets of its own (their keys from its decisions); the short creator and the doomed vault address are
+        funded once, on the first variant that needs them."""
+        pool = ctx.pool
+        if self._signers is None:
+            pauper, short = (Wallet.from_seed(ctx.decisions.secret_seed()) for _ in range(2))
+            self._signers = pauper, short
+        pauper, short = self._signers
+        target = PoolTarget(ctx.address, pool.addresses, pool.decimals_a, pool.decimals_b, self._stranger(ctx),
+                            pauper.address, short.address)
+        needs = {"initialize_pool.creator_short_of_rent": (short.address, PoolTarget.short_creator_lamports()),
+                 "initialize_pool.vault_address_in_use": (target.in_use_address, frt_math.rent(0))}
+        if name in needs and needs[name][0] not in self._prepared:
+            address, lamports = needs[name]
+            outcome = await ctx.execute(ctx.intent("prepare_variant", [SolTransfer(ctx.address, address, lamports)],
+                                                   amount=lamports, pool=False))
+            if not outcome.ok:
+                return
+            self._prepared.add(address)
+        variant = POOL_VARIANTS[name](target)
+        cosigners = [w for w in (pauper, short) if w.address in signers(variant)]
+        await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [variant], budget_of="initialize_pool",
+                                     cosigners=cosigners))
 
     async def empty_operation(self, ctx: WorkerContext, report: EmptyReport) -> None:
         report.error_message = "An adversary has no operation to empty with"

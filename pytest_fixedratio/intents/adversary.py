@@ -24,6 +24,7 @@ from typing import Final, TypeAlias
 
 from pytest_fixedratio.chain.base import AccountState
 from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt import instruction_data as ixd
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt import pdas
@@ -39,6 +40,8 @@ from pytest_fixedratio.intents.pool_ops import (
     INVALID_ACCOUNT_DATA,
     INVALID_ARGUMENT,
     Deposit,
+    InitializePool,
+    InitializeProgram,
     Swap,
     Withdraw,
     user_token_account,
@@ -49,24 +52,44 @@ from pytest_fixedratio.sol.instruction import AccountMeta, Instruction, rw
 from pytest_fixedratio.sol.pda import associated_token_address
 
 E = ExpectedError
-Honest: TypeAlias = Deposit | Withdraw | Swap
+Trading: TypeAlias = Deposit | Withdraw | Swap
+Honest: TypeAlias = Trading | InitializeProgram | InitializePool
 INVALID_INSTRUCTION_DATA: Final = E.frt_builtin("InvalidInstructionData")
-EXACT_ACCOUNTS: Final = 11
-"""Deposit, Withdraw and Swap take exactly 11 accounts (section 2.3); any other count is InvalidAccountData."""
+MISSING_SIGNATURE: Final = E.frt_builtin("MissingRequiredSignature")
+EXACT_ACCOUNTS: Final[dict[type[ixd.InstructionData], int]] = {
+    ixd.InitializeProgram: 6, ixd.InitializePool: 13, ixd.Deposit: 11, ixd.Withdraw: 11, ixd.Swap: 11}
+"""The phase-1 instructions take exactly this many accounts (section 2.3); any other count is InvalidAccountData."""
 
 # Account indices shared by Deposit, Withdraw and Swap (section 2.3).
 USER, SYSTEM_PROGRAM, SYSTEM_STATE, POOL, TOKEN_PROGRAM, VAULT_A, VAULT_B = range(7)
 USER_7, USER_8, ACCOUNT_9, ACCOUNT_10 = range(7, 11)
 """7, 8: the user's token accounts (deposit: source, LP; withdraw: LP, destination; swap: input, output);
 9, 10: LP mints A and B (deposit, withdraw) or the input and output mints (swap)."""
+# InitializeProgram's accounts, and InitializePool's from index 5 on (0-4: creator, System Program,
+# SystemState, PoolState, SPL Token program).
+AUTHORITY, _, PROGRAM_RENT, PROGRAM_STATE, PROGRAM_TREASURY, PROGRAM_DATA = range(6)
+TREASURY, POOL_RENT, MINT_7, MINT_8 = range(5, 9)
+POOL_PDAS: Final = range(9, 13)
+"""InitializePool's vault A, vault B, LP mint A and LP mint B."""
 _ZERO: Final = Address(bytes(32))
-_KEY_ONLY: Final = frozenset({SYSTEM_PROGRAM, TOKEN_PROGRAM})
+_KEY_ONLY: Final[dict[type[Op], frozenset[int]]] = {
+    Deposit: frozenset({SYSTEM_PROGRAM, TOKEN_PROGRAM}), Withdraw: frozenset({SYSTEM_PROGRAM, TOKEN_PROGRAM}),
+    Swap: frozenset({SYSTEM_PROGRAM, TOKEN_PROGRAM}), InitializeProgram: frozenset({SYSTEM_PROGRAM, PROGRAM_RENT}),
+    InitializePool: frozenset({SYSTEM_PROGRAM, TOKEN_PROGRAM, POOL_RENT}),
+}
 """Indices whose account the program never reads (only compares keys): not watched."""
+_PROGRAM_DATA_TAG: Final = 3
+"""UpgradeableLoaderState::ProgramData: bincode u32 tag, u64 slot, then the Option<Pubkey> upgrade authority."""
+_AUTHORITY_TAG, _AUTHORITY = 12, 13
 
 
 def _check(condition: bool, error: ExpectedError, why: str) -> None:
     if not condition:
         raise Fails(error, why)
+
+
+def _u32(data: bytes, offset: int) -> int:
+    return int.from_bytes(data[offset:offset + 4], "little")
 
 
 class _Program:
@@ -93,7 +116,7 @@ class _Program:
     def signer_and_pause(self) -> None:
         """`check_signer_and_pause`: the user signs, then `load_system_state` (PDA key, data, owner, decodes)
         and the pause flag."""
-        _check(self.metas[USER].is_signer, E.frt_builtin("MissingRequiredSignature"),
+        _check(self.metas[USER].is_signer, MISSING_SIGNATURE,
                f"the user {self.key(USER)} is not marked signer")
         system = self.state(SYSTEM_STATE)
         _check(self.key(SYSTEM_STATE) == pdas.system_state(self.program_id)[0], INVALID_ACCOUNT_DATA,
@@ -147,7 +170,84 @@ class _Program:
         _check(PoolFlag.LIQUIDITY_PAUSED not in state.flags, E.frt(FrtErrorCode.PoolLiquidityPaused),
                "the pool's liquidity operations are paused")
 
+    def rent_sysvar(self, index: int) -> None:
+        """`rent_from_account`: the key must be the Rent sysvar's (whose data is then always long enough)."""
+        _check(self.key(index) == ids.RENT_SYSVAR_ID, INVALID_ARGUMENT,
+               f"account {index} {self.key(index)} is not the Rent sysvar")
+
+    def mint_decimals(self, index: int) -> int:
+        """`mint_decimals`: no owner check here; data shorter than a mint makes the program panic, and the two
+        COption tags and the initialized byte must be valid."""
+        data = self.state(index).data
+        _check(len(data) >= ids.MINT_LEN, E.frt_builtin("ProgramFailedToComplete"),
+               f"account {index} {self.key(index)} holds {len(data)} bytes, shorter than a mint: the program panics")
+        _check(_u32(data, 0) <= 1 and data[45] <= 1 and _u32(data, 46) <= 1, INVALID_ACCOUNT_DATA,
+               f"account {index} {self.key(index)} does not unpack as a mint")
+        return data[44]
+
+    def upgrade_authority(self) -> None:
+        """`validate_upgrade_authority`: a "program data" account the upgradeable loader does not own lets any
+        signer through (section 8.3); otherwise it must be the program's ProgramData naming account 0 as its
+        upgrade authority, and account 0 must sign."""
+        program_data = self.state(PROGRAM_DATA)
+        signed = self.metas[AUTHORITY].is_signer
+        if program_data.owner != ids.BPF_LOADER_UPGRADEABLE_ID:
+            _check(signed, MISSING_SIGNATURE, "the authority is not marked signer (admin-check bypass)")
+            return
+        _check(self.key(PROGRAM_DATA) == pdas.program_data(self.program_id)[0], INVALID_ACCOUNT_DATA,
+               f"account {PROGRAM_DATA} {self.key(PROGRAM_DATA)} is not the program's ProgramData")
+        data = program_data.data
+        _check(len(data) >= _AUTHORITY and _u32(data, 0) == _PROGRAM_DATA_TAG, INVALID_ACCOUNT_DATA,
+               "the ProgramData does not decode")
+        tag = data[_AUTHORITY_TAG]
+        _check(tag == 1 and len(data) >= _AUTHORITY + 32, INVALID_ACCOUNT_DATA,
+               "the ProgramData holds no valid upgrade authority")
+        _check(self.key(AUTHORITY) == Address(data[_AUTHORITY:_AUTHORITY + 32]), INVALID_ACCOUNT_DATA,
+               f"{self.key(AUTHORITY)} is not the program's upgrade authority")
+        _check(signed, MISSING_SIGNATURE, "the upgrade authority is not marked signer")
+
     # -- processors --------------------------------------------------------------------------------------------
+
+    def initialize_program(self, _: ixd.InitializeProgram) -> None:
+        """`process_initialize_program` up to the account creations (the honest model's)."""
+        self.rent_sysvar(PROGRAM_RENT)
+        self.upgrade_authority()
+        _check(self.key(PROGRAM_STATE) == pdas.system_state(self.program_id)[0], INVALID_ACCOUNT_DATA,
+               f"account {PROGRAM_STATE} {self.key(PROGRAM_STATE)} is not the SystemState PDA")
+        _check(not self.state(PROGRAM_STATE).data, E.frt_builtin("AccountAlreadyInitialized"),
+               "the SystemState exists")
+        _check(self.key(PROGRAM_TREASURY) == pdas.main_treasury(self.program_id)[0], INVALID_ACCOUNT_DATA,
+               f"account {PROGRAM_TREASURY} {self.key(PROGRAM_TREASURY)} is not the MainTreasury PDA")
+
+    def initialize_pool(self, data: ixd.InitializePool) -> None:
+        """`validate_pool_request`, the fee's payer and treasury checks, then the PDAs of the accounts as passed
+        (the fee itself, the creations and the ratio classification are the honest model's)."""
+        self.signer_and_pause()
+        self.rent_sysvar(POOL_RENT)
+        self.mint_decimals(MINT_7)
+        self.mint_decimals(MINT_8)
+        _check(data.ratio_a_numerator > 0 and data.ratio_b_denominator > 0, INVALID_ARGUMENT, "a ratio is 0")
+        _check(self.key(MINT_7) != self.key(MINT_8), INVALID_ARGUMENT, "both mints are the same")
+        _check(self.state(MINT_7).owner == ids.TOKEN_PROGRAM_ID and self.state(MINT_8).owner == ids.TOKEN_PROGRAM_ID
+               and self.key(TOKEN_PROGRAM) == ids.TOKEN_PROGRAM_ID, INCORRECT_PROGRAM_ID,
+               "a mint or the token program is not classic SPL Token")
+        payer = self.key(USER)
+        _check(self.book.lamports(payer) >= c.REGISTRATION_FEE, E.frt(FrtErrorCode.InsufficientFeeBalance),
+               f"the creator holds {self.book.lamports(payer)} lamports, the fee is {c.REGISTRATION_FEE}")
+        _check(self.key(TREASURY) == pdas.main_treasury(self.program_id)[0],
+               E.frt(FrtErrorCode.TreasuryValidationFailed), f"account {TREASURY} is not the MainTreasury PDA")
+        _check(self.metas[TREASURY].is_writable, E.frt(FrtErrorCode.FeeValidationFailed),
+               "the MainTreasury is passed read-only")
+        _check(len(self.state(TREASURY).data) == c.MAIN_TREASURY_LEN, E.frt_builtin("BorshIoError"),
+               "the MainTreasury does not decode")
+        derived = PoolAddresses.derive(self.program_id, self.key(MINT_7), self.key(MINT_8), data.ratio_a_numerator,
+                                       data.ratio_b_denominator)
+        _check(self.key(POOL) == derived.pool, INVALID_ACCOUNT_DATA,
+               f"account {POOL} {self.key(POOL)} is not the pool PDA of these mints and ratios")
+        _check(not self.state(POOL).data, E.frt_builtin("AccountAlreadyInitialized"), "the pool exists")
+        expected = (derived.token_a_vault, derived.token_b_vault, derived.lp_a_mint, derived.lp_b_mint)
+        _check(tuple(self.key(i) for i in POOL_PDAS) == expected, INVALID_ACCOUNT_DATA,
+               "the vaults or LP mints passed are not the pool's PDAs")
 
     def deposit(self, data: ixd.Deposit) -> None:
         """`validate_deposit`, up to the balance check."""
@@ -235,8 +335,9 @@ class Adversarial(Op):
 
     def labels(self) -> dict[Address, str]:
         labels = dict(self.honest.labels())
+        key_only = _KEY_ONLY[type(self.honest)]
         for index, meta in enumerate(self.instruction.accounts):
-            if index not in _KEY_ONLY:
+            if index not in key_only:
                 labels.setdefault(meta.address, f"account {index} of {self.name}")
         return labels
 
@@ -245,19 +346,23 @@ class Adversarial(Op):
             data = ixd.decode_instruction(self.instruction.data)
         except ixd.InstructionDecodeError as exc:
             raise Fails(E.frt_builtin(exc.kind), str(exc)) from None
-        if not isinstance(data, ixd.Deposit | ixd.Withdraw | ixd.Swap):
-            raise InvalidArgument(f"{self.name}: the adversary models Deposit, Withdraw and Swap, "
-                                  f"not {type(data).__name__}")
+        exact = EXACT_ACCOUNTS.get(type(data))
+        if exact is None:
+            raise InvalidArgument(f"{self.name}: the adversary models the phase-1 instructions "
+                                  f"{[t.__name__ for t in EXACT_ACCOUNTS]}, not {type(data).__name__}")
         count = len(self.instruction.accounts)
-        _check(count == EXACT_ACCOUNTS, INVALID_ACCOUNT_DATA,
-               f"{count} accounts, the program takes exactly {EXACT_ACCOUNTS}")
+        _check(count == exact, INVALID_ACCOUNT_DATA, f"{count} accounts, the program takes exactly {exact}")
         program = _Program(book, self.instruction)
         if isinstance(data, ixd.Deposit):
             program.deposit(data)
         elif isinstance(data, ixd.Withdraw):
             program.withdraw(data)
-        else:
+        elif isinstance(data, ixd.Swap):
             program.swap(data)
+        elif isinstance(data, ixd.InitializeProgram):
+            program.initialize_program(data)
+        elif isinstance(data, ixd.InitializePool):
+            program.initialize_pool(data)
         self.honest.apply(book)
 
     def __str__(self) -> str:
@@ -297,7 +402,7 @@ class Target:
         return associated_token_address(self.stranger, mint)
 
 
-Kind: TypeAlias = Callable[[Target, int], Honest]
+Kind: TypeAlias = Callable[[Target, int], Trading]
 Break: TypeAlias = Callable[[Target, Instruction], Instruction]
 Build: TypeAlias = Callable[[Target], Adversarial]
 
@@ -308,7 +413,8 @@ KINDS: Final[dict[str, Kind]] = {
 }
 
 
-def _with_account(instruction: Instruction, index: int, meta: AccountMeta) -> Instruction:
+def with_account(instruction: Instruction, index: int, meta: AccountMeta) -> Instruction:
+    """`instruction` with account `index` replaced by `meta`."""
     accounts = list(instruction.accounts)
     accounts[index] = meta
     return replace(instruction, accounts=tuple(accounts))
@@ -324,7 +430,7 @@ def _exchange(first: int, second: int) -> Break:
 
 def _account_at(index: int, address: Callable[[Target], Address]) -> Break:
     """Account `index` replaced by `address(target)`, writable as the one it replaces was."""
-    return lambda t, ix: _with_account(ix, index, replace(ix.accounts[index], address=address(t)))
+    return lambda t, ix: with_account(ix, index, replace(ix.accounts[index], address=address(t)))
 
 
 def _data(change: Callable[[bytes], bytes]) -> Break:
@@ -395,7 +501,7 @@ def _unsigned(name: str, kind: Kind) -> Build:
     """The stranger's operation with its account not marked signer, which the user signs and pays for."""
     def build(t: Target) -> Adversarial:
         honest = kind(replace(t, user=t.stranger), t.amount)
-        return Adversarial(name, honest, _with_account(honest.instructions()[0], USER, rw(t.stranger)))
+        return Adversarial(name, honest, with_account(honest.instructions()[0], USER, rw(t.stranger)))
     return build
 
 

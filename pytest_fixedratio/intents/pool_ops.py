@@ -355,12 +355,10 @@ class InitializeProgram(Op):
 
     def apply(self, book: Book) -> None:
         system, treasury = pdas.system_state(self.program_id)[0], pdas.main_treasury(self.program_id)[0]
-        already = E.frt_builtin("AccountAlreadyInitialized")
+        _require(not _has_data(book, system), E.frt_builtin("AccountAlreadyInitialized"), "the SystemState exists")
         for address, size, rent in ((system, c.SYSTEM_STATE_LEN, self.system_rent),
                                     (treasury, c.MAIN_TREASURY_LEN, self.treasury_rent)):
-            book.create(address, self.program_id, bytes(size), error=already)
-            book.add_lamports(self.authority, -rent, error=E.system(_NEGATIVE))
-            book.add_lamports(address, rent)
+            _create(book, self.authority, address, self.program_id, bytes(size), rent)
         state = SystemState(False, 0, 0, self.admin, self.admin, book.now)
         book.assign(system, SystemState, **{name: getattr(state, name) for name in state.__slots__})
 
@@ -372,7 +370,6 @@ class InitializePool(Op):
 
     creator: Address
     pool: PoolAddresses
-    simple_ratio: bool
     flags: int = 0
     pool_rent: int = frt_math.rent(c.POOL_STATE_LEN)
     token_account_rent: int = frt_math.rent(ids.TOKEN_ACCOUNT_LEN)
@@ -391,8 +388,7 @@ class InitializePool(Op):
         pid, p = self.pool.program_id, self.pool
         system = book.read(pdas.system_state(pid)[0], SystemState, error=INVALID_ACCOUNT_DATA)
         _require(not system.is_paused, E.frt(FrtErrorCode.SystemPaused), "the system is paused")
-        for side in Side:
-            book.read(p.mint(side), Mint, error=INVALID_ACCOUNT_DATA)
+        decimals = {side: book.read(p.mint(side), Mint, error=INVALID_ACCOUNT_DATA).decimals for side in Side}
         _require(book.lamports(self.creator) >= c.REGISTRATION_FEE, E.frt(FrtErrorCode.InsufficientFeeBalance),
                  "the creator cannot pay the registration fee")
         treasury = pdas.main_treasury(pid)[0]
@@ -401,24 +397,34 @@ class InitializePool(Op):
         book.read(treasury, MainTreasuryState, error=E.frt_builtin("BorshIoError"))
         book.adjust(treasury, MainTreasuryState, pool_creation_count=1, total_pool_creation_fees=c.REGISTRATION_FEE)
         book.assign(treasury, MainTreasuryState, last_update_timestamp=book.now, total_balance=book.lamports(treasury))
-        already = E.frt_builtin("AccountAlreadyInitialized")
-        book.create(p.pool, pid, bytes(c.POOL_STATE_LEN), error=already)
-        self._fund(book, p.pool, self.pool_rent)
+        _require(not _has_data(book, p.pool), E.frt_builtin("AccountAlreadyInitialized"), "the pool exists")
+        _create(book, self.creator, p.pool, pid, bytes(c.POOL_STATE_LEN), self.pool_rent)
         for side in Side:
-            book.create(p.vault(side), ids.TOKEN_PROGRAM_ID, TokenAccount(p.mint(side), p.pool, 0).encode())
-            self._fund(book, p.vault(side), self.token_account_rent)
+            _create(book, self.creator, p.vault(side), ids.TOKEN_PROGRAM_ID,
+                    TokenAccount(p.mint(side), p.pool, 0).encode(), self.token_account_rent)
         for side in Side:
-            decimals = book.read(p.mint(side), Mint).decimals
-            book.create(p.lp_mint(side), ids.TOKEN_PROGRAM_ID, Mint(p.pool, 0, decimals, True, None).encode())
-            self._fund(book, p.lp_mint(side), self.mint_rent)
-        state = PoolState.created(p, self.creator, simple_ratio=self.simple_ratio, creation_flags=self.flags)
+            _create(book, self.creator, p.lp_mint(side), ids.TOKEN_PROGRAM_ID,
+                    Mint(p.pool, 0, decimals[side], True, None).encode(), self.mint_rent)
+        ratio_type = frt_math.get_ratio_type(p.ratio_a, p.ratio_b, decimals[Side.A], decimals[Side.B])
+        _require(ratio_type is not c.RatioType.ENGINEERING, E.frt(FrtErrorCode.UnsupportedRatioType),
+                 lambda: f"{p.ratio_a}:{p.ratio_b} with decimals {decimals[Side.A]}/{decimals[Side.B]} is an "
+                         f"EngineeringRatio (no side is one display unit)")
+        simple = ratio_type is c.RatioType.SIMPLE
+        state = PoolState.created(p, self.creator, simple_ratio=simple, creation_flags=self.flags)
         book.assign(p.pool, PoolState, **{name: getattr(state, name) for name in state.__slots__})
-        kind = "Simple" if self.simple_ratio else "Decimal"
-        decimals_a, decimals_b = (book.read(p.mint(side), Mint).decimals for side in Side)
-        book.log(f"🏊 POOL CREATION | TokenA decimals: {decimals_a} | TokenB decimals: {decimals_b} "
+        book.log(f"🏊 POOL CREATION | TokenA decimals: {decimals[Side.A]} | TokenB decimals: {decimals[Side.B]} "
                  f"| Registration: 1.15 SOL")
-        book.log(f"🎯 POOL_ID: {p.pool} | Ratio: {p.ratio_a}:{p.ratio_b} | Type: {kind}")
+        book.log(f"🎯 POOL_ID: {p.pool} | Ratio: {p.ratio_a}:{p.ratio_b} | Type: {'Simple' if simple else 'Decimal'}")
 
-    def _fund(self, book: Book, address: Address, rent: int) -> None:
-        book.add_lamports(self.creator, -rent, error=E.system(_NEGATIVE))
-        book.add_lamports(address, rent)
+
+def _has_data(book: Book, address: Address) -> bool:
+    """The program's "already initialized" test: the account holds data (lamports alone do not count)."""
+    return book.exists(address) and len(book.account(address).data) > 0
+
+
+def _create(book: Book, payer: Address, address: Address, owner: Address, data: bytes, rent: int) -> None:
+    """System CreateAccount as the program invokes it: an address already holding lamports is in use (Custom 0),
+    then `payer` funds the rent (Custom 1 when it cannot)."""
+    book.create(address, owner, data, error=E.system(SystemProgramError.AccountAlreadyInUse))
+    book.add_lamports(payer, -rent, error=E.system(_NEGATIVE))
+    book.add_lamports(address, rent)

@@ -1,5 +1,6 @@
-"""Adversary workers in campaigns: how many the rate asks for, and every variant they send is refused by the real
-program exactly as predicted, counted by name in the operation log and the summary."""
+"""Adversary workers in campaigns: how many the rate asks for, and every variant they send (and those sent once
+around InitializeProgram) is refused by the real program exactly as predicted, counted by name in the operation
+log and the summary."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.oplog import MemorySink
 from pytest_fixedratio.engine.tasks import AdversaryTask
 from pytest_fixedratio.intents.adversary import VARIANTS
+from pytest_fixedratio.intents.creation_variants import INITIALIZED, POOL_VARIANTS, UNINITIALIZED
 
 PREFIX = "adversary:"
 
@@ -39,9 +41,13 @@ async def test_adversaries_send_variants_the_program_refuses_exactly_as_predicte
     assert len(sent) > 100
     assert all(not r.ok and r.expected_error and r.findings == () for r in sent)
     by_name = Counter(r.kind.removeprefix(PREFIX) for r in sent)
+    around_initialization = set(UNINITIALIZED) | set(INITIALIZED)
+    assert {n: by_name[n] for n in around_initialization} == dict.fromkeys(around_initialization, 1)
+    by_workers = set(by_name) - around_initialization
     names = set(AdversaryTask.NAMES)
-    assert set(by_name) <= names and len(by_name) > len(names) // 2
-    assert {n for n in by_name if n.startswith("decode.")} and {n for n in by_name if n in VARIANTS}
+    assert by_workers <= names and len(by_workers) > len(names) // 2
+    assert {n for n in by_workers if n.startswith("decode.")} and by_workers & set(VARIANTS)
+    assert by_workers & set(POOL_VARIANTS)
     assert {k.removeprefix(PREFIX): v["expected"] for k, v in summary.operations.items()
             if k.startswith(PREFIX)} == dict(by_name)
     honest = Counter(r.kind for r in log.records if r.ok)

@@ -20,8 +20,8 @@ def test_the_table_shows_counts_then_what_was_never_produced_and_why() -> None:
     assert lines[0].startswith("coverage")
     assert lines[1].split() == ["deposit", "success", "x7,", "InvalidArgument", "x2"]
     assert lines[2].split() == ["swap", "success", "x3,", "TransactionError", "InsufficientFundsForFee", "x1"]
-    assert "never produced: initialize_program success, initialize_pool success, deposit InvalidInstructionData" \
-        in text
+    assert "never produced: initialize_program success, initialize_program BorshIoError," in text
+    assert "deposit InvalidInstructionData" in text
     assert "  never produced, unreachable here:" in lines
     assert "    needs PauseSystem (12), not implemented by the bundled phase-1 program:" in lines
     assert any(line.split() == ["deposit", "Custom(1023)", "SystemPaused"] for line in lines)
@@ -43,13 +43,13 @@ ADVERSARY_ERRORS = {
     "swap": ("InvalidArgument", "InvalidAccountData", "MissingRequiredSignature", "BorshIoError",
              "InvalidInstructionData", "Custom(1047) AmountMismatch", "Custom(1034) TreasuryValidationFailed"),
 }
-"""Errors the adversary's variants give for each instruction (each of several variants, so a 10-minute run
-draws them)."""
+"""Errors the adversary's variants give for each instruction (some from a single variant among about 130, so the
+run below has three adversaries)."""
 
 
 @pytest.mark.asyncio
-async def test_a_default_campaign_covers_successes_and_the_adversaries_errors() -> None:
-    summary = await Campaign(CampaignConfig(duration_s=600, pools=1, seed=5)).run()
+async def test_a_campaign_covers_successes_and_the_adversaries_errors() -> None:
+    summary = await Campaign(CampaignConfig(duration_s=600, pools=1, seed=5, adversary_rate=0.25)).run()
     assert summary.passed, summary.render()
     counts = summary.coverage.to_dict()
     for instruction in DOCUMENTED:

@@ -144,7 +144,7 @@ async def arena() -> Arena:
     setup: list[tuple[Sequence[Op], Sequence[Wallet]]] = [
         ([InitializeProgram(chain.program_id, admin.address, admin.address)], [admin]),
         *(([CreateMint(user.address, m.address, 6, user.address)], [user, m]) for m in mints),
-        ([InitializePool(user.address, pool, True)], [user]),
+        ([InitializePool(user.address, pool)], [user]),
         *(([CreateAta(w.address, w.address, m) for m in (pool.token_a_mint, pool.token_b_mint, pool.lp_a_mint,
                                                          pool.lp_b_mint)], [w]) for w in (user, stranger)),
         ([MintTo(m, associated_token_address(w.address, m), user.address, 10**9)

@@ -116,13 +116,13 @@ def _create_pool(world: World) -> Intent:
     for address in (world.pool.pool, world.pool.token_a_vault, world.pool.token_b_vault, world.pool.lp_a_mint,
                     world.pool.lp_b_mint):
         world.accounts[address] = None
-    return intent(InitializePool(CREATOR, world.pool, True), payer=CREATOR_WALLET)
+    return intent(InitializePool(CREATOR, world.pool), payer=CREATOR_WALLET)
 
 
 def pool_already_exists(exists: bool) -> tuple[World, Intent]:
     world = build_world()
     if exists:
-        return world, intent(InitializePool(CREATOR, world.pool, True), payer=CREATOR_WALLET)
+        return world, intent(InitializePool(CREATOR, world.pool), payer=CREATOR_WALLET)
     return world, _create_pool(world)
 
 

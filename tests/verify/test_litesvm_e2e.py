@@ -138,7 +138,7 @@ async def harness() -> Harness:
         await _verified(chain, setup, _intent("create_mint", [CreateMint(core.address, mint.address, 6, core.address)],
                                               [core, mint]))
     pool = PoolAddresses.derive(chain.program_id, mints[0].address, mints[1].address, RATIO_A, RATIO_B)
-    created = await _verified(chain, setup, _intent("initialize_pool", [InitializePool(core.address, pool, True)],
+    created = await _verified(chain, setup, _intent("initialize_pool", [InitializePool(core.address, pool)],
                                                     [core], pool.pool))
     assert len(created.verification.prediction.logs) == 2 and Check.LOGS in created.outcome.checked
     await _verified(chain, setup, _intent("create_atas", [
