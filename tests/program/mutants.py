@@ -71,6 +71,19 @@ MUTANTS: Final = (
            "    if (len < VARIANT_LEN[variant]) {",
            frozenset({"deposit.data_long", "withdraw.data_long", "swap.data_long", "decode.Deposit.long",
                       "decode.Withdraw.long", "decode.Swap.long"})),
+    Mutant("pool_creation_without_treasury_check", "pool.c",
+           "    if (!pubkey_eq(treasury->key, &expected.key)) {\n"
+           "        return FAIL(ERR_TREASURY_VALIDATION_FAILED, \"Main treasury PDA mismatch\");\n    }\n",
+           "",
+           frozenset({"initialize_pool.treasury_wrong"})),
+    Mutant("pool_creation_accepting_a_zero_ratio", "pool.c",
+           "    if (init->ratio_a == 0 || init->ratio_b == 0) {",
+           "    if (init->ratio_a == 0 && init->ratio_b == 0) {",
+           frozenset({"initialize_pool.zero_ratio_a", "initialize_pool.zero_ratio_b"})),
+    Mutant("program_initialization_by_anyone", "system.c",
+           "    if (!pubkey_eq(authority->key, (const SolPubkey *)(d + PROGRAM_DATA_AUTHORITY))) {",
+           "    if (false) {",
+           frozenset({"initialize_program.not_upgrade_authority"})),
 )
 
 
