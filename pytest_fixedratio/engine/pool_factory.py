@@ -49,12 +49,14 @@ class PoolSpec:
 EXTREME_SPECS: tuple[PoolSpec, ...] = (
     PoolSpec(0, 9, "1"),            # 0 against 9 decimals: base-unit ratio 1:10^9
     PoolSpec(9, 6, "1000"),         # the service's default pool
-    PoolSpec(6, 6, "0.001"),        # the inverse direction, equal decimals
+    PoolSpec(6, 6, "0.001", flags=int(c.PoolFlag.EXACT_EXCHANGE_REQUIRED)),  # inverse direction, exact exchange
     PoolSpec(9, 0, "1000000"),      # a large display ratio: base-unit ratio 10^9:10^6
-    PoolSpec(9, 9, "1", flags=int(c.PoolFlag.EXACT_EXCHANGE_REQUIRED)),
+    PoolSpec(9, 9, "1"),
     PoolSpec(0, 0, "7"),
 )
-"""Pools a campaign cycles through: extreme decimals and ratios in both directions, and an exact-exchange pool."""
+"""Pools a campaign cycles through: extreme decimals and ratios in both directions. The third is an
+exact-exchange pool whose ratio leaves a remainder for most inputs, so the default three-pool run exercises the
+exact-exchange check (1047) too."""
 
 
 def random_spec(decisions: DecisionSource, *, attempts: int = 100) -> PoolSpec:

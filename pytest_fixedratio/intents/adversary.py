@@ -445,12 +445,17 @@ _BREAKS: Final[dict[str, Break]] = {
     "pool_state_system_owned": _account_at(POOL, lambda t: t.stranger),
     "system_state_wrong": _account_at(SYSTEM_STATE, lambda t: pdas.main_treasury(t.pool.program_id)[0]),
     "too_few_accounts": lambda _, ix: replace(ix, accounts=ix.accounts[:-1]),
+    **{f"account_{index}_{owner}_owned": _account_at(index, address) for index in (USER_7, USER_8)
+       for owner, address in (("program", lambda t: pdas.system_state(t.pool.program_id)[0]),
+                              ("system", lambda t: t.stranger))},
     "data_short": _data(lambda d: d[:-1]),
     "data_long": _data(lambda d: d + b"\x00"),
     "data_unknown_variant": _data(lambda d: bytes([_FIRST_UNKNOWN_VARIANT]) + d[1:]),
     "data_empty": _data(lambda _: b""),
 }
-"""Breaks every kind shares: the instruction of a valid operation, changed in one place."""
+"""Breaks every kind shares: the instruction of a valid operation, changed in one place. Accounts 7 and 8 (the
+user's token accounts) replaced by the program's SystemState and by the stranger's System account reach the
+token-account checks' owner and data tests, which a foreign token account passes."""
 
 _KIND_BREAKS: Final[dict[str, dict[str, Break]]] = {
     "deposit": {
@@ -471,6 +476,7 @@ _KIND_BREAKS: Final[dict[str, dict[str, Break]]] = {
         "foreign_output": _account_at(USER_8, lambda t: t.stranger_ata(t.pool.mint(t.side.other))),
         "mints_swapped": _exchange(ACCOUNT_9, ACCOUNT_10),
         "stranger_mint": _account_at(ACCOUNT_9, lambda t: t.stranger_mint),
+        "token_program_wrong": _account_at(TOKEN_PROGRAM, lambda _: ids.SYSTEM_PROGRAM_ID),
     },
 }
 """Breaks of one kind's own accounts and fields."""

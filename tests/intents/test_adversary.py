@@ -78,6 +78,12 @@ EXPECTED: dict[str, ExpectedError] = {
     "swap.foreign_output": IAD,
     "swap.mints_swapped": IAD,
     "swap.stranger_mint": IAD,
+    "swap.token_program_wrong": E.frt_builtin("IncorrectProgramId"),
+    **{f"{kind}.account_{index}_{owner}_owned": error for kind in AMOUNTS for index in (7, 8)
+       for owner, error in (("program", E.frt_builtin("IncorrectProgramId")),
+                            ("system", E.frt_builtin("UninitializedAccount")))},
+    "deposit.account_8_program_owned": E.frt(FrtErrorCode.MissingLpTokenAccount),
+    "deposit.account_8_system_owned": E.frt(FrtErrorCode.MissingLpTokenAccount),
 }
 """The error of each variant on a healthy pool: the check it breaks is the first to fail."""
 
