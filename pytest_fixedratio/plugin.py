@@ -13,16 +13,19 @@ from __future__ import annotations
 import shlex
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pytest
 
 from pytest_fixedratio import options
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
-from pytest_fixedratio.engine.summary import CampaignSummary
+from pytest_fixedratio.engine.summary import CampaignSummary, coverage_report, merged_coverage, render_coverage
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.options import FrtOptions
 from pytest_fixedratio.store.atomic import atomic_write_json
+
+if TYPE_CHECKING:
+    from pytest_fixedratio.verify.coverage import Coverage
 
 BeforeStart = Callable[[Campaign], Awaitable[None]]
 """Called with a campaign that is set up (chain, wallets, pools, workers) but whose workers have not started."""
@@ -72,8 +75,14 @@ class SessionRecord:
                       operations=sum(c["ok"] + c["failed"] for s in summaries for c in s["operations"].values()),
                       incidents=sum(len(s["incidents"]) for s in summaries))
 
+    def coverage(self) -> Coverage:
+        """The outcome coverage of every campaign of the session together: what the whole session exercised (a
+        check one campaign never reached may be reached by another, on another worker)."""
+        return merged_coverage(entry["summary"] for entry in self.campaigns)
+
     def report(self) -> dict[str, Any]:
-        return {"master_seed": self.options.seed, "totals": self.totals(), "campaigns": self.campaigns}
+        return {"master_seed": self.options.seed, "totals": self.totals(), "coverage": coverage_report(self.coverage()),
+                "campaigns": self.campaigns}
 
     def summary_lines(self) -> list[str]:
         totals = self.totals()
@@ -82,6 +91,7 @@ class SessionRecord:
         lines.extend(f"FAILED {e['nodeid']} on {e['worker']}: seed {e['summary']['seed']}, "
                      f"{len(e['summary']['incidents'])} incident(s)"
                      for e in self.campaigns if not e["summary"]["passed"])
+        lines.extend(render_coverage(self.coverage()))
         return lines
 
 

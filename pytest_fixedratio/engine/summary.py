@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,14 +46,7 @@ class CampaignSummary:
         return data
 
     def coverage_dict(self) -> dict[str, Any]:
-        """The coverage section of the JSON report: the counts, the documented outcomes never produced (with why
-        this target cannot produce them, where known) and the produced outcomes the spec does not document."""
-        return {
-            "counts": self.coverage.to_dict(),
-            "never_produced": [{"instruction": i, "outcome": o.label, "unreachable": o.unreachable}
-                               for i, o in self.coverage.never_produced()],
-            "undocumented": [{"instruction": i, "outcome": o} for i, o in self.coverage.undocumented()],
-        }
+        return coverage_report(self.coverage)
 
     def render(self) -> str:
         ops = self.total_operations
@@ -88,6 +82,25 @@ def _wrap(first: str, cells: list[str], indent: str, width: int = 118) -> list[s
         else:
             line = f"{line} {text}"
     return [*lines, line]
+
+
+def merged_coverage(summaries: Iterable[Mapping[str, Any]]) -> Coverage:
+    """The coverage of several campaigns together, from their JSON summaries (`CampaignSummary.to_dict`)."""
+    merged = Coverage()
+    for summary in summaries:
+        merged.merge(Coverage.from_dict(summary["coverage"]["counts"]))
+    return merged
+
+
+def coverage_report(coverage: Coverage) -> dict[str, Any]:
+    """The coverage section of a JSON report: the counts, the documented outcomes never produced (with why this
+    target cannot produce them, where known) and the produced outcomes the spec does not document."""
+    return {
+        "counts": coverage.to_dict(),
+        "never_produced": [{"instruction": i, "outcome": o.label, "unreachable": o.unreachable}
+                           for i, o in coverage.never_produced()],
+        "undocumented": [{"instruction": i, "outcome": o} for i, o in coverage.undocumented()],
+    }
 
 
 def render_coverage(coverage: Coverage) -> list[str]:

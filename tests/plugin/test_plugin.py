@@ -255,3 +255,8 @@ def test_xdist_workers_derive_their_seeds_and_the_controller_aggregates(pytester
     assert seeds == {"gw0": worker_seed(11, "gw0"), "gw1": worker_seed(11, "gw1")}
     assert len(set(seeds.values()) | {11}) == 3
     assert report["totals"]["campaigns"] == 2 and report["master_seed"] == 11
+    # The session's coverage adds up the campaigns' on every worker, and the terminal summary prints it.
+    counts = [entry["summary"]["coverage"]["counts"] for entry in report["campaigns"]]
+    assert report["coverage"]["counts"]["deposit"]["success"] == sum(c["deposit"]["success"] for c in counts) > 0
+    result.stdout.fnmatch_lines(["*= fixedratio =*", "*", "coverage (FRT instruction: outcome xcount):",
+                                 "  initialize_program *"])
