@@ -6,6 +6,7 @@ tasks from its runner: the amount of each operation, the peers it shares with, w
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar
@@ -22,7 +23,7 @@ from pytest_fixedratio.intents.creation_variants import POOL_VARIANTS, PoolTarge
 from pytest_fixedratio.intents.malformed import DECODE, MALFORMED, MalformedData
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
-from pytest_fixedratio.intents.wallet_ops import SolTransfer, TokenTransfer
+from pytest_fixedratio.intents.wallet_ops import CreateAta, CreateMint, SolTransfer, TokenTransfer
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.keys import Wallet
 
@@ -276,10 +277,24 @@ class AdversaryTask(Task):
 
     def __init__(self) -> None:
         self._prepared: set[Address] = set()
-        """Addresses this adversary has funded for InitializePool variants (the short creator, the address the
-        doomed pool's vault would take)."""
-        self._signers: tuple[Wallet, Wallet] | None = None
-        """Its pauper and short creator, drawn once."""
+        """Accounts this adversary has created or funded for its variants (`_prepare`)."""
+        self._wallets: dict[str, Wallet] = {}
+        """Keys of its own by role (the pauper, the short creator, the fake LP mint), drawn on first use."""
+
+    def _wallet(self, ctx: WorkerContext, role: str) -> Wallet:
+        if role not in self._wallets:
+            self._wallets[role] = Wallet.from_seed(ctx.decisions.secret_seed())
+        return self._wallets[role]
+
+    async def _prepare(self, ctx: WorkerContext, address: Address, op: Op, cosigners: Sequence[Wallet] = ()) -> bool:
+        """Send `op`, which creates or funds `address`, once: before the first variant that needs it. False when
+        it failed (an incident says why) and the variant is not sent."""
+        if address not in self._prepared:
+            outcome = await ctx.execute(ctx.intent("prepare_variant", [op], pool=False, cosigners=cosigners))
+            if not outcome.ok:
+                return False
+            self._prepared.add(address)
+        return True
 
     def mints(self, ctx: WorkerContext) -> list[Address]:
         """Both tokens (swap input and output) and its side's LP (the deposit's LP account, the withdrawal's)."""
@@ -295,8 +310,18 @@ class AdversaryTask(Task):
             await self.create_pool(ctx, name)
         else:
             target = await self.target(ctx, kind)
-            await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [VARIANTS[name](target)], amount=target.amount,
-                                         budget_of=kind))
+            if variant == "fake_vault":
+                ready = await self._prepare(ctx, target.fake_vault, CreateAta(ctx.address, target.pool.pool,
+                                                                              target.pool.mint(ctx.side)))
+            elif variant == "fake_lp_mint":
+                fake = self._wallet(ctx, "fake LP mint")
+                ready = await self._prepare(ctx, fake.address, CreateMint(
+                    ctx.address, fake.address, ctx.pool.decimals(ctx.side), target.pool.pool), [fake])
+            else:
+                ready = True
+            if ready:
+                await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [VARIANTS[name](target)],
+                                             amount=target.amount, budget_of=kind))
         return True
 
     @staticmethod
@@ -325,28 +350,23 @@ class AdversaryTask(Task):
         amount = max(1, ctx.decisions.amount(balance, self.max_fraction))
         if kind == "swap":
             amount = SwapTask.usable_amount(ctx, amount) or amount
-        return Target(pool, ctx.address, ctx.side, amount, balance, self._stranger(ctx), pool.lp_mint(ctx.side.other))
+        return Target(pool, ctx.address, ctx.side, amount, balance, self._stranger(ctx), pool.lp_mint(ctx.side.other),
+                      self._wallet(ctx, "fake LP mint").address)
 
     async def create_pool(self, ctx: WorkerContext, name: str) -> None:
         """One InitializePool variant, by the worker, of its pool's mints. The pauper and the short creator are
         wallets of its own (their keys from its decisions); the short creator and the doomed vault address are
         funded once, on the first variant that needs them."""
         pool = ctx.pool
-        if self._signers is None:
-            pauper, short = (Wallet.from_seed(ctx.decisions.secret_seed()) for _ in range(2))
-            self._signers = pauper, short
-        pauper, short = self._signers
+        pauper, short = self._wallet(ctx, "pauper"), self._wallet(ctx, "short creator")
         target = PoolTarget(ctx.address, pool.addresses, pool.decimals_a, pool.decimals_b, self._stranger(ctx),
                             pauper.address, short.address)
         needs = {"initialize_pool.creator_short_of_rent": (short.address, PoolTarget.short_creator_lamports()),
                  "initialize_pool.vault_address_in_use": (target.in_use_address, frt_math.rent(0))}
-        if name in needs and needs[name][0] not in self._prepared:
+        if name in needs:
             address, lamports = needs[name]
-            outcome = await ctx.execute(ctx.intent("prepare_variant", [SolTransfer(ctx.address, address, lamports)],
-                                                   amount=lamports, pool=False))
-            if not outcome.ok:
+            if not await self._prepare(ctx, address, SolTransfer(ctx.address, address, lamports)):
                 return
-            self._prepared.add(address)
         variant = POOL_VARIANTS[name](target)
         cosigners = [w for w in (pauper, short) if w.address in signers(variant)]
         await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [variant], budget_of="initialize_pool",

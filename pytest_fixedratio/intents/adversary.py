@@ -389,6 +389,8 @@ class Target:
     balance: int
     stranger: Address
     stranger_mint: Address
+    fake_lp_mint: Address
+    """A mint whose mint authority is the pool PDA, not the pool's LP mint (the caller creates it)."""
 
     def expected_output(self, amount_in: int) -> int:
         """The output the stored ratio gives for a swap of `amount_in` from `side` (0 where it is rejected)."""
@@ -400,6 +402,20 @@ class Target:
 
     def stranger_ata(self, mint: Address) -> Address:
         return associated_token_address(self.stranger, mint)
+
+    @property
+    def fake_vault(self) -> Address:
+        """A token account of the side's mint owned by the pool PDA that is not its vault: anyone can create
+        one (the pool PDA's associated account; the caller creates it). Only the vault key checks tell it apart."""
+        return associated_token_address(self.pool.pool, self.pool.mint(self.side))
+
+    @property
+    def vault_index(self) -> int:
+        return VAULT_A if self.side is Side.A else VAULT_B
+
+    @property
+    def lp_index(self) -> int:
+        return ACCOUNT_9 if self.side is Side.A else ACCOUNT_10
 
 
 Kind: TypeAlias = Callable[[Target, int], Trading]
@@ -445,6 +461,8 @@ _BREAKS: Final[dict[str, Break]] = {
     "pool_state_system_owned": _account_at(POOL, lambda t: t.stranger),
     "system_state_wrong": _account_at(SYSTEM_STATE, lambda t: pdas.main_treasury(t.pool.program_id)[0]),
     "too_few_accounts": lambda _, ix: replace(ix, accounts=ix.accounts[:-1]),
+    "fake_vault": lambda t, ix: with_account(ix, t.vault_index, replace(ix.accounts[t.vault_index],
+                                                                         address=t.fake_vault)),
     **{f"account_{index}_{owner}_owned": _account_at(index, address) for index in (USER_7, USER_8)
        for owner, address in (("program", lambda t: pdas.system_state(t.pool.program_id)[0]),
                               ("system", lambda t: t.stranger))},
@@ -453,7 +471,8 @@ _BREAKS: Final[dict[str, Break]] = {
     "data_unknown_variant": _data(lambda d: bytes([_FIRST_UNKNOWN_VARIANT]) + d[1:]),
     "data_empty": _data(lambda _: b""),
 }
-"""Breaks every kind shares: the instruction of a valid operation, changed in one place. Accounts 7 and 8 (the
+"""Breaks every kind shares: the instruction of a valid operation, changed in one place. A fake vault (a
+token account of the right mint owned by the pool PDA) passes every vault check but the key. Accounts 7 and 8 (the
 user's token accounts) replaced by the program's SystemState and by the stranger's System account reach the
 token-account checks' owner and data tests, which a foreign token account passes."""
 
@@ -462,12 +481,16 @@ _KIND_BREAKS: Final[dict[str, dict[str, Break]]] = {
         "foreign_source": _account_at(USER_7, lambda t: t.stranger_ata(t.pool.mint(t.side))),
         "foreign_lp_account": _account_at(USER_8, lambda t: t.stranger_ata(t.pool.lp_mint(t.side))),
         "lp_mints_swapped": _exchange(ACCOUNT_9, ACCOUNT_10),
+        "fake_lp_mint": lambda t, ix: with_account(ix, t.lp_index, replace(ix.accounts[t.lp_index],
+                                                                          address=t.fake_lp_mint)),
         "stranger_mint": lambda t, ix: replace(ix, data=ixd.Deposit(t.stranger_mint, t.amount, t.pool.pool).encode()),
     },
     "withdraw": {
         "foreign_lp_account": _account_at(USER_7, lambda t: t.stranger_ata(t.pool.lp_mint(t.side))),
         "foreign_destination": _account_at(USER_8, lambda t: t.stranger_ata(t.pool.mint(t.side))),
         "lp_mints_swapped": _exchange(ACCOUNT_9, ACCOUNT_10),
+        "fake_lp_mint": lambda t, ix: with_account(ix, t.lp_index, replace(ix.accounts[t.lp_index],
+                                                                          address=t.fake_lp_mint)),
         "stranger_mint": lambda t, ix: replace(ix, data=ixd.Withdraw(t.stranger_mint, t.amount,
                                                                       t.pool.pool).encode()),
     },

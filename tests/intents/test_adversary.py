@@ -43,6 +43,8 @@ RATIO_A, RATIO_B = 1_000_000, 3_000_000
 AMOUNTS = {"deposit": 1_000, "withdraw": 500, "swap": 1_000}
 """A valid amount of each kind (the honest operation with it succeeds)."""
 
+FAKE_LP_MINT = Wallet.from_seed(b"F" * 32)
+"""A mint whose authority is the pool PDA (the adversary's fake LP mint)."""
 IAD = E.frt_builtin("InvalidAccountData")
 BORSH = E.frt_builtin("BorshIoError")
 SHARED = {
@@ -82,6 +84,9 @@ EXPECTED: dict[str, ExpectedError] = {
     **{f"{kind}.account_{index}_{owner}_owned": error for kind in AMOUNTS for index in (7, 8)
        for owner, error in (("program", E.frt_builtin("IncorrectProgramId")),
                             ("system", E.frt_builtin("UninitializedAccount")))},
+    **{f"{kind}.fake_vault": IAD for kind in AMOUNTS},
+    "deposit.fake_lp_mint": IAD,
+    "withdraw.fake_lp_mint": IAD,
     "deposit.account_8_program_owned": E.frt(FrtErrorCode.MissingLpTokenAccount),
     "deposit.account_8_system_owned": E.frt(FrtErrorCode.MissingLpTokenAccount),
 }
@@ -124,7 +129,8 @@ class Arena:
     async def target(self, kind: str, side: Side) -> Target:
         spent = self.pool.lp_mint(side) if kind == "withdraw" else self.pool.mint(side)
         return Target(self.pool, self.user.address, side, AMOUNTS[kind],
-                      await self.balance(self.user.address, spent), self.stranger.address, self.stranger_mint)
+                      await self.balance(self.user.address, spent), self.stranger.address, self.stranger_mint,
+                      FAKE_LP_MINT.address)
 
     async def send(self, ops: Sequence[Op], signers: Sequence[Wallet], kind: str = "setup") -> Sent:
         """Send one intent, watching the pool too, and verify its receipt."""
@@ -156,6 +162,8 @@ async def arena() -> Arena:
         ([MintTo(m, associated_token_address(w.address, m), user.address, 10**9)
           for m in (pool.token_a_mint, pool.token_b_mint) for w in (user, stranger)], [user]),
         *(([Deposit(pool, w.address, side, 10**6) for side in Side], [w]) for w in (user, stranger)),
+        ([CreateAta(user.address, pool.pool, m) for m in (pool.token_a_mint, pool.token_b_mint)], [user]),
+        ([CreateMint(user.address, FAKE_LP_MINT.address, 6, pool.pool)], [user, FAKE_LP_MINT]),
     ]
     for ops, signers in setup:
         sent = await a.send(ops, signers)
@@ -194,7 +202,8 @@ def _world() -> World:
 def _target(world: World, kind: str, side: Side = Side.A) -> Target:
     spent = world.pool.lp_mint(side) if kind == "withdraw" else world.pool.mint(side)
     balance = world.decoded(world.ata(USER, spent), TokenAccount).amount
-    return Target(world.pool, USER, side, AMOUNTS[kind], balance, OTHER_USER, Address(bytes([0x77] * 32)))
+    return Target(world.pool, USER, side, AMOUNTS[kind], balance, OTHER_USER, Address(bytes([0x77] * 32)),
+                  FAKE_LP_MINT.address)
 
 
 def _predicted(world: World, op: Adversarial) -> ExpectedError | None:
