@@ -17,7 +17,8 @@ from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag
-from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX, VARIANTS, Target
+from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX, KINDS, VARIANTS, Target
+from pytest_fixedratio.intents.forged import FORGED, SCENARIOS, Scene
 from pytest_fixedratio.intents.malformed import DECODE, MALFORMED, MalformedData
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
@@ -260,13 +261,20 @@ class AdversaryTask(Task):
     pool (whose token accounts it passes as its own, whose operation it sends unsigned). Why: the honest workers
     only send valid operations, so a program that skipped a check would pass their campaign; the program must
     refuse every variant with its predicted error, and one it accepts or refuses otherwise is an incident like
-    any wrong prediction. Pool pauses do not stop it: the predictions give the pause errors then."""
+    any wrong prediction. Pool pauses do not stop it: the predictions give the pause errors then.
+
+    Where the chain can set accounts (in-process), the draw also takes the forged-state scenarios
+    (`intents.forged.SCENARIOS`): its own operation sent once under a forged system state, pool state, token
+    account or balance, which no other transaction sees. A chain that cannot (a validator) never draws them,
+    for the reason `NEEDS_ACCOUNT_WRITER` gives, which the coverage table shows for their outcomes."""
 
     kind = WorkerKind.ADVERSARY
     max_fraction = DEPOSIT_MAX_FRACTION
     blocking_flags = PoolFlag(0)
     NAMES: ClassVar[tuple[str, ...]] = (*VARIANTS, *(f"{DECODE}.{name}" for name in MALFORMED))
     """Account breaks of Deposit, Withdraw and Swap, and malformed data of every FRT variant (`decode.<name>`)."""
+    FORGED_NAMES: ClassVar[tuple[str, ...]] = tuple(f"{FORGED}.{name}" for name in SCENARIOS)
+    """Forged-state scenarios (`forged.<kind>.<what>`), drawn with `NAMES` where the chain can set accounts."""
     VICTIMS: ClassVar[tuple[WorkerKind, ...]] = (WorkerKind.DEPOSIT, WorkerKind.WITHDRAWAL, WorkerKind.SWAP)
 
     def mints(self, ctx: WorkerContext) -> list[Address]:
@@ -274,11 +282,18 @@ class AdversaryTask(Task):
         pool = ctx.pool.addresses
         return [pool.token_a_mint, pool.token_b_mint, pool.lp_mint(ctx.side)]
 
+    def names(self, ctx: WorkerContext) -> tuple[str, ...]:
+        """What a cycle draws from: `NAMES`, and `FORGED_NAMES` where the chain can set accounts."""
+        return self.NAMES + self.FORGED_NAMES if ctx.can_forge else self.NAMES
+
     async def operate(self, ctx: WorkerContext) -> bool:
-        name = ctx.decisions.choice(self.NAMES)
+        name = ctx.decisions.choice(self.names(ctx))
         kind, _, variant = name.partition(".")
         if kind == DECODE:
             await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [self.malformed(ctx, variant)]))
+            return True
+        if kind == FORGED:
+            await self.forged(ctx, name, variant)
             return True
         target = await self.target(ctx, kind)
         await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [VARIANTS[name](target)], amount=target.amount,
@@ -296,6 +311,16 @@ class AdversaryTask(Task):
         op = honest.get(variant.partition(".")[0])
         accounts = () if op is None else op.instructions()[0].accounts
         return MalformedData(variant, pool.program_id, MALFORMED[variant](pool.pool), accounts)
+
+    async def forged(self, ctx: WorkerContext, name: str, scenario: str) -> Outcome:
+        """One forged-state scenario, built from the target of its kind (a deposit's for a pool creation) and
+        the pool's latest known state, sent under its forgery (the adversary's balances and amount may be
+        stale by then: the prediction reads the accounts as they are when it is sent)."""
+        kind = scenario.partition(".")[0]
+        target = await self.target(ctx, kind if kind in KINDS else "deposit")
+        forged = SCENARIOS[scenario](Scene(target, ctx.pool.state))
+        return ctx.execute_forged(ctx.intent(ADVERSARY_PREFIX + name, [forged.op], amount=target.amount,
+                                             budget_of=kind), forged.forgery)
 
     async def target(self, ctx: WorkerContext, kind: str) -> Target:
         """The worker as the user, an amount drawn as the honest worker of `kind` would (at least 1; a swap's

@@ -12,6 +12,7 @@ from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.oplog import MemorySink
 from pytest_fixedratio.engine.tasks import AdversaryTask
 from pytest_fixedratio.intents.adversary import VARIANTS
+from pytest_fixedratio.intents.forged import FORGED
 
 PREFIX = "adversary:"
 
@@ -37,12 +38,15 @@ async def test_adversaries_send_variants_the_program_refuses_exactly_as_predicte
     assert summary.workers[WorkerKind.ADVERSARY.value] == 4
     sent = [r for r in log.records if r.kind.startswith(PREFIX)]
     assert len(sent) > 100
-    assert all(not r.ok and r.expected_error and r.findings == () for r in sent)
+    assert all(r.findings == () for r in sent)
+    forged = [r for r in sent if r.kind.startswith(f"{PREFIX}{FORGED}.")]
+    assert all(not r.ok and r.expected_error for r in sent if r not in forged)
+    assert {r.ok for r in forged} == {True, False}  # forged state refused, and its boundaries accepted
     by_name = Counter(r.kind.removeprefix(PREFIX) for r in sent)
-    names = set(AdversaryTask.NAMES)
+    names = set(AdversaryTask.NAMES + AdversaryTask.FORGED_NAMES)
     assert set(by_name) <= names and len(by_name) > len(names) // 2
     assert {n for n in by_name if n.startswith("decode.")} and {n for n in by_name if n in VARIANTS}
-    assert {k.removeprefix(PREFIX): v["expected"] for k, v in summary.operations.items()
+    assert {k.removeprefix(PREFIX): v["ok"] + v["expected"] for k, v in summary.operations.items()
             if k.startswith(PREFIX)} == dict(by_name)
     honest = Counter(r.kind for r in log.records if r.ok)
     assert honest["deposit"] and honest["withdraw"] and honest["swap"]  # the honest workers were not disturbed
