@@ -111,31 +111,22 @@ class SetField(Patch):
 
 
 @dataclass(frozen=True, slots=True)
-class SetLamports(Patch):
-    """The account holds `lamports`; undone by difference (the fees the transaction charged stay paid)."""
+class SetAccount(Patch):
+    """The account's own `attribute` (its `lamports` or `owner`) set to `value`, its key unchanged. Undone as
+    `SetField` undoes a field: the lamports by difference (the fees the transaction charged stay paid), the owner
+    to what it was."""
 
     address: Address
-    lamports: int
+    attribute: str
+    value: Any
 
     def forge(self, state: AccountState) -> AccountState:
-        return replace(state, lamports=self.lamports)
+        return replace(state, **{self.attribute: self.value})
 
     def restore(self, after: AccountState, before: AccountState) -> AccountState:
-        return replace(after, lamports=after.lamports + before.lamports - self.lamports)
-
-
-@dataclass(frozen=True, slots=True)
-class SetOwner(Patch):
-    """The account is owned by `owner`, its key and data unchanged."""
-
-    address: Address
-    owner: Address
-
-    def forge(self, state: AccountState) -> AccountState:
-        return replace(state, owner=self.owner)
-
-    def restore(self, after: AccountState, before: AccountState) -> AccountState:
-        return replace(after, owner=before.owner)
+        was = getattr(before, self.attribute)
+        back = getattr(after, self.attribute) - self.value + was if type(was) is int else was
+        return replace(after, **{self.attribute: back})
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +235,7 @@ def _resized(account: Callable[[Scene], Address], length: int) -> Forge:
 
 
 def _owned(account: Callable[[Scene], Address], owner: Address) -> Forge:
-    return lambda scene, _: (SetOwner(account(scene), owner),)
+    return lambda scene, _: (SetAccount(account(scene), "owner", owner),)
 
 
 def _flags(flags: PoolFlag) -> Forge:
@@ -253,8 +244,8 @@ def _flags(flags: PoolFlag) -> Forge:
 
 def _payer_left(margin: int) -> Forge:
     """The payer holding the network fee, the pool's fee of the operation, and `margin` lamports more."""
-    return lambda scene, op: (SetLamports(scene.target.user,
-                                          NETWORK_FEE + getattr(scene.state, op.FEE_FIELD) + margin),)
+    return lambda scene, op: (SetAccount(scene.target.user, "lamports",
+                                         NETWORK_FEE + getattr(scene.state, op.FEE_FIELD) + margin),)
 
 
 def _system_pause(scene: Scene) -> Patch:

@@ -35,9 +35,8 @@ from pytest_fixedratio.intents.forged import (
     SCENARIOS,
     Forgery,
     Resize,
+    SetAccount,
     SetField,
-    SetLamports,
-    SetOwner,
 )
 from pytest_fixedratio.intents.pool_ops import Deposit
 from pytest_fixedratio.sol import ids
@@ -82,14 +81,14 @@ def test_a_forged_flag_owner_or_key_is_set_back_to_what_it_was() -> None:
     after = replace(forged, data=replace(_decoded(forged), collected_swap_contract_fees=9).encode(), lamports=1)
     restored = paused.restore(after, before)
     assert _decoded(restored) == replace(_decoded(before), collected_swap_contract_fees=9) and restored.lamports == 1
-    owner = SetOwner(A, ids.TOKEN_PROGRAM_ID)
+    owner = SetAccount(A, "owner", ids.TOKEN_PROGRAM_ID)
     assert owner.forge(before).owner == ids.TOKEN_PROGRAM_ID
     assert owner.restore(replace(owner.forge(before), lamports=3), before) == replace(before, lamports=3)
 
 
 def test_lamports_are_set_back_by_difference() -> None:
     before = AccountState(10**9, ids.SYSTEM_PROGRAM_ID, b"")
-    short = SetLamports(A, 13_004_999)
+    short = SetAccount(A, "lamports", 13_004_999)
     assert short.forge(before).lamports == 13_004_999
     assert short.restore(replace(before, lamports=13_004_999 - 5_000), before).lamports == 10**9 - 5_000
 
@@ -108,7 +107,7 @@ def test_a_forgery_undoes_its_patches_in_reverse_and_gives_back_a_closed_account
     token = AccountState(2_039_280, ids.TOKEN_PROGRAM_ID, TokenAccount(A, B, 50).encode())
     payer = AccountState(10**9, ids.SYSTEM_PROGRAM_ID, b"")
     forgery = Forgery((SetField(A, TokenAccount, "delegate", lambda _: B),
-                       SetField(A, TokenAccount, "delegated_amount", lambda _: 1), SetLamports(B, 7)))
+                       SetField(A, TokenAccount, "delegated_amount", lambda _: 1), SetAccount(B, "lamports", 7)))
     assert forgery.addresses == (A, B)
     forged = forgery.forge({A: token, B: payer})
     assert TokenAccount.decode(forged[A].data) == TokenAccount(A, B, 50, B, delegated_amount=1)
