@@ -87,6 +87,8 @@ def _code(code: FrtErrorCode, unreachable: str = "") -> DocumentedOutcome:
 
 _OK: Final = DocumentedOutcome(SUCCESS)
 _NEGATIVE_LAMPORTS: Final = ExpectedError.system(SystemProgramError.ResultWithNegativeLamports)
+_BELOW_RENT: Final = _of(ExpectedError.runtime("InsufficientFundsForRent"), _FORGED)
+"""The payer left above 0 and below rent-exempt by the fee (section 4.5): the runtime refuses the transaction."""
 
 DOCUMENTED: Final[Mapping[str, tuple[DocumentedOutcome, ...]]] = {
     "initialize_program": (
@@ -115,7 +117,7 @@ DOCUMENTED: Final[Mapping[str, tuple[DocumentedOutcome, ...]]] = {
         _code(FrtErrorCode.SystemPaused, _FORGED), _frt("InvalidArgument"),
         _code(FrtErrorCode.TreasuryValidationFailed), _code(FrtErrorCode.PoolLiquidityPaused, _FORGED),
         _code(FrtErrorCode.MissingLpTokenAccount), _frt("InsufficientFunds"),
-        _code(FrtErrorCode.InsufficientFeeBalance, _FORGED), _code(FrtErrorCode.FeeValidationFailed),
+        _code(FrtErrorCode.InsufficientFeeBalance, _FORGED), _code(FrtErrorCode.FeeValidationFailed), _BELOW_RENT,
         _frt("ArithmeticOverflow", _FORGED), _code(FrtErrorCode.StrictLpMintViolation, _BROKEN),
     ),
     "withdraw": (
@@ -123,7 +125,7 @@ DOCUMENTED: Final[Mapping[str, tuple[DocumentedOutcome, ...]]] = {
         _frt("InvalidArgument"), _frt("MissingRequiredSignature"), _frt("UninitializedAccount"),
         _frt("IncorrectProgramId"), _code(FrtErrorCode.SystemPaused, _FORGED),
         _code(FrtErrorCode.TreasuryValidationFailed), _code(FrtErrorCode.PoolLiquidityPaused, _FORGED),
-        _code(FrtErrorCode.InsufficientFeeBalance, _FORGED), _code(FrtErrorCode.FeeValidationFailed),
+        _code(FrtErrorCode.InsufficientFeeBalance, _FORGED), _code(FrtErrorCode.FeeValidationFailed), _BELOW_RENT,
         _of(ExpectedError.token(SplTokenError.InsufficientFunds)), _frt("ArithmeticOverflow", _FORGED),
     ),
     "swap": (
@@ -133,7 +135,7 @@ DOCUMENTED: Final[Mapping[str, tuple[DocumentedOutcome, ...]]] = {
         _code(FrtErrorCode.TreasuryValidationFailed), _code(FrtErrorCode.PoolSwapsPaused, _FORGED),
         _code(FrtErrorCode.SwapAccessRestricted, _FORGED), _code(FrtErrorCode.ArithmeticOverflow, _FORGED),
         _code(FrtErrorCode.AmountMismatch), _frt("InsufficientFunds"),
-        _code(FrtErrorCode.InsufficientFeeBalance, _FORGED), _code(FrtErrorCode.FeeValidationFailed),
+        _code(FrtErrorCode.InsufficientFeeBalance, _FORGED), _code(FrtErrorCode.FeeValidationFailed), _BELOW_RENT,
     ),
 }
 """For each FRT instruction the harness sends, the outcomes frt-contract.md sections 2.3 and 6 document for it,
