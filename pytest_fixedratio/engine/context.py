@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from pytest_fixedratio.chain.abilities import AccountWriter
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.model import WorkerConfig, WorkerKind
 from pytest_fixedratio.engine.pools import PoolHandle
@@ -16,6 +17,7 @@ from pytest_fixedratio.engine.stats import WorkerStats
 from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.state import SystemState, TokenAccount
+from pytest_fixedratio.intents.forged import Forgery
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.sol.address import Address
@@ -57,6 +59,8 @@ class WorkerHost(Protocol):
     paused: bool
 
     async def execute(self, intent: Intent) -> Outcome: ...
+
+    def execute_forged(self, intent: Intent, forgery: Forgery) -> Outcome: ...
 
     async def refresh_pool(self, pool: Address) -> PoolHandle: ...
 
@@ -140,6 +144,16 @@ class WorkerContext:
 
     async def execute(self, intent: Intent) -> Outcome:
         return await self._session.execute(intent)
+
+    @property
+    def can_forge(self) -> bool:
+        """Whether the chain can set accounts, which forged-state scenarios need (the in-process target)."""
+        return isinstance(self._session.chain, AccountWriter)
+
+    def execute_forged(self, intent: Intent, forgery: Forgery) -> Outcome:
+        """`execute` with `forgery` applied for this one transaction (`Session.execute_forged`); only where
+        `can_forge`. Not a coroutine: no other worker runs while the forged state is on the chain."""
+        return self._session.execute_forged(intent, forgery)
 
     async def ensure_atas(self, pairs: Sequence[tuple[Address, Address]]) -> None:
         await self._session.core.ensure_atas(pairs)

@@ -15,10 +15,11 @@ import asyncio
 import secrets
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from typing import Any, TypeVar
 
-from pytest_fixedratio.chain.base import AccountState, Chain, Receipt
+from pytest_fixedratio.chain.abilities import AccountWriter
+from pytest_fixedratio.chain.base import AccountMap, AccountState, Chain, Receipt
 from pytest_fixedratio.engine import economy
 from pytest_fixedratio.engine.clock import Clock, VirtualClock
 from pytest_fixedratio.engine.context import Peer, WorkerContext
@@ -38,10 +39,11 @@ from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.pdas import pool_watch_list
 from pytest_fixedratio.frt.state import PoolState
+from pytest_fixedratio.intents.forged import Forgery
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.keys import Wallet
-from pytest_fixedratio.verify.coverage import Coverage
+from pytest_fixedratio.verify.coverage import Coverage, instruction_of
 from pytest_fixedratio.verify.reader import read_global
 from pytest_fixedratio.verify.snapshot import describe_account
 from pytest_fixedratio.verify.verifier import Verification, Verifier
@@ -50,6 +52,19 @@ POOL_KINDS = frozenset({"deposit", "withdraw", "swap"})
 """Operations counted as a worker's attempts (successes, expected and unexpected failures)."""
 Command = Callable[["Session"], Awaitable[Any]]
 """A step of a script: anything done to a session (add a pool, start workers, empty one ...)."""
+T = TypeVar("T")
+
+
+def _at_once(call: Coroutine[Any, Any, T]) -> T:
+    """The result of a chain call that completes without suspending (the in-process chain does its work
+    inline); one that would suspend, letting other workers run, is a misuse and raises."""
+    try:
+        call.send(None)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+    call.close()
+    raise InvalidArgument("the chain suspended a call that must complete at once (forged state on the chain)")
 
 
 class Session:
@@ -84,9 +99,48 @@ class Session:
         started = time.perf_counter()
         receipt = await self.chain.send(intent.instructions(), intent.signers,
                                         compute_unit_limit=intent.compute_units, watch=intent.watch())
+        return self._settle(intent, receipt, (time.perf_counter() - started) * 1000)
+
+    def execute_forged(self, intent: Intent, forgery: Forgery) -> Outcome:
+        """`execute` with the accounts of `forgery` forged for this one transaction (a forged-state scenario,
+        `intents.forged`): written just before it is sent, and their forged part set back right after it,
+        keeping what the transaction did. The verifier and the view are told of both (`acknowledge`), so the
+        prediction starts from the forged state and continuity stays exact; the pool invariants are checked on
+        the state set back.
+
+        Only on a chain that can set accounts (`AccountWriter`: the in-process target). No other worker may run
+        while the forged state is on the chain: this method is not a coroutine, and the chain's reads and the
+        send are run to completion on the spot (`_at_once`), which the in-process chain does without ever
+        suspending (a chain call that would suspend is a misuse, and raises)."""
+        chain = self.chain
+        if not isinstance(chain, AccountWriter):
+            raise InvalidArgument(f"forged-state scenarios need a chain that can set accounts; {type(chain).__name__} "
+                                  "cannot (in-process target only)")
+        unwatched = set(forgery.addresses) - set(intent.watch())
+        if unwatched:
+            raise InvalidArgument(f"{intent.kind} forges accounts its intent does not watch: "
+                                  f"{sorted(map(str, unwatched))}")
+        original = _at_once(chain.get_accounts(forgery.addresses))
+        forged = forgery.forge(original)
+        for address, state in forged.items():
+            chain.set_account(address, state)
+        self.acknowledge(forged)
+        started = time.perf_counter()
+        receipt = _at_once(chain.send(intent.instructions(), intent.signers, compute_unit_limit=intent.compute_units,
+                                      watch=intent.watch()))
         latency_ms = (time.perf_counter() - started) * 1000
-        verification = self.verifier.verify(intent, receipt)
+        restored = forgery.restore(original, receipt.after)
+        for address, state in restored.items():
+            chain.set_account(address, state)
+        return self._settle(intent, receipt, latency_ms, restored)
+
+    def _settle(self, intent: Intent, receipt: Receipt, latency_ms: float,
+                restored: dict[Address, AccountState] | None = None) -> Outcome:
+        """Verify, record and account for a sent transaction (`restored`: what `execute_forged` set back)."""
+        verification = self.verifier.verify(intent, receipt, restored=restored)
         self.view.update(receipt.after)
+        if restored:
+            self.view.update(restored)
         self._numbers += 1
         record = OperationRecord(
             number=self._numbers, at=self.clock.now(), actor=intent.actor, kind=intent.kind,
@@ -110,8 +164,9 @@ class Session:
         if stats is None:
             return
         receipt, at = outcome.receipt, self.clock.now()
-        pool_fee = receipt.lamport_change(intent.pool) if receipt.ok and intent.kind in POOL_KINDS and \
-            intent.pool is not None else 0
+        # an adversary's forged-state boundary that succeeds pays the pool's fee like the honest operation
+        pool_fee = receipt.lamport_change(intent.pool) if receipt.ok and instruction_of(intent.kind) in POOL_KINDS \
+            and intent.pool is not None else 0
         stats.record_fees(at=at, pool_fee=pool_fee, network_fee=receipt.fee)
         stats.counters.compute_units += receipt.compute_units
         if outcome.ok and intent.kind in POOL_KINDS:
@@ -150,7 +205,7 @@ class Session:
         trace = "".join(traceback.format_exception(exc))
         self.incidents.append(Incident("crash", worker_id, {}, (repr(exc), trace), self.seed))
 
-    def acknowledge(self, accounts: dict[Address, AccountState | None]) -> None:
+    def acknowledge(self, accounts: AccountMap) -> None:
         """Accounts changed on purpose outside a transaction (a test playing an admin): take them as known, for
         the workers' decisions and for the verifier's continuity check."""
         self.view.update(accounts)

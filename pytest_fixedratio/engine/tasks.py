@@ -18,8 +18,9 @@ from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag
-from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX, VARIANTS, Target
+from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX, KINDS, VARIANTS, Target
 from pytest_fixedratio.intents.creation_variants import POOL_VARIANTS, PoolTarget, signers
+from pytest_fixedratio.intents.forged import FORGED, SCENARIOS, Scene
 from pytest_fixedratio.intents.malformed import DECODE, MALFORMED, MalformedData
 from pytest_fixedratio.intents.ops import Op
 from pytest_fixedratio.intents.pool_ops import Deposit, Swap, Withdraw
@@ -265,7 +266,12 @@ class AdversaryTask(Task):
     (`intents.creation_variants.POOL_VARIANTS`). Why: the honest workers only send valid operations, so a
     program that skipped a check would pass their campaign; the program must refuse every variant with its
     predicted error, and one it accepts or refuses otherwise is an incident like any wrong prediction. Pool
-    pauses do not stop it: the predictions give the pause errors then."""
+    pauses do not stop it: the predictions give the pause errors then.
+
+    Where the chain can set accounts (in-process), the draw also takes the forged-state scenarios
+    (`intents.forged.SCENARIOS`): its own operation sent once under a forged system state, pool state, token
+    account or balance, which no other transaction sees. A chain that cannot (a validator) never draws them,
+    for the reason `NEEDS_ACCOUNT_WRITER` gives, which the coverage table shows for their outcomes."""
 
     kind = WorkerKind.ADVERSARY
     max_fraction = DEPOSIT_MAX_FRACTION
@@ -273,6 +279,8 @@ class AdversaryTask(Task):
     NAMES: ClassVar[tuple[str, ...]] = (*VARIANTS, *(f"{DECODE}.{name}" for name in MALFORMED), *POOL_VARIANTS)
     """Account breaks of Deposit, Withdraw, Swap and InitializePool, and malformed data of every FRT variant
     (`decode.<name>`)."""
+    FORGED_NAMES: ClassVar[tuple[str, ...]] = tuple(f"{FORGED}.{name}" for name in SCENARIOS)
+    """Forged-state scenarios (`forged.<kind>.<what>`), drawn with `NAMES` where the chain can set accounts."""
     VICTIMS: ClassVar[tuple[WorkerKind, ...]] = (WorkerKind.DEPOSIT, WorkerKind.WITHDRAWAL, WorkerKind.SWAP)
 
     def __init__(self) -> None:
@@ -301,11 +309,17 @@ class AdversaryTask(Task):
         pool = ctx.pool.addresses
         return [pool.token_a_mint, pool.token_b_mint, pool.lp_mint(ctx.side)]
 
+    def names(self, ctx: WorkerContext) -> tuple[str, ...]:
+        """What a cycle draws from: `NAMES`, and `FORGED_NAMES` where the chain can set accounts."""
+        return self.NAMES + self.FORGED_NAMES if ctx.can_forge else self.NAMES
+
     async def operate(self, ctx: WorkerContext) -> bool:
-        name = ctx.decisions.choice(self.NAMES)
+        name = ctx.decisions.choice(self.names(ctx))
         kind, _, variant = name.partition(".")
         if kind == DECODE:
             await ctx.execute(ctx.intent(ADVERSARY_PREFIX + name, [self.malformed(ctx, variant)]))
+        elif kind == FORGED:
+            await self.forged(ctx, name, variant)
         elif kind == "initialize_pool":
             await self.create_pool(ctx, name)
         else:
@@ -335,6 +349,16 @@ class AdversaryTask(Task):
         op = honest.get(variant.partition(".")[0])
         accounts = () if op is None else op.instructions()[0].accounts
         return MalformedData(variant, pool.program_id, MALFORMED[variant](pool.pool), accounts)
+
+    async def forged(self, ctx: WorkerContext, name: str, scenario: str) -> Outcome:
+        """One forged-state scenario, built from the target of its kind (a deposit's for a pool creation) and
+        the pool's latest known state, sent under its forgery (the adversary's balances and amount may be
+        stale by then: the prediction reads the accounts as they are when it is sent)."""
+        kind = scenario.partition(".")[0]
+        target = await self.target(ctx, kind if kind in KINDS else "deposit")
+        forged = SCENARIOS[scenario](Scene(target, ctx.pool.state))
+        return ctx.execute_forged(ctx.intent(ADVERSARY_PREFIX + name, [forged.op], amount=target.amount,
+                                             budget_of=kind), forged.forgery)
 
     def _stranger(self, ctx: WorkerContext) -> Address:
         """A running peer on the worker's side (the core wallet when there is none)."""

@@ -290,6 +290,9 @@ class AccountLayout:
     ACCOUNT_LEN: ClassVar[int]
     VARIABLE_CONTENT: ClassVar[bool] = False
     """True when the content may end before ACCOUNT_LEN (the rest is stale and ignored)."""
+    TRAILING_IGNORED: ClassVar[bool] = False
+    """True when the program reads the account from the front and takes a longer one (the PoolState and
+    SystemState of FRT, read with a tolerant Borsh `deserialize`): `decode_leading` reads it so."""
     _PARTS: ClassVar[tuple[_Run | _Option, ...]]
     """`LAYOUT` compiled (`_compile_layout`)."""
     _FIXED: ClassVar[_Run | None]
@@ -315,6 +318,22 @@ class AccountLayout:
         for part in cls._PARTS:
             offset = part.read(raw, offset, values)
         return cls(*values)
+
+    @classmethod
+    def decode_leading(cls, data: bytes) -> Self:
+        """The layout read from the front of `data`, as the program reads a `TRAILING_IGNORED` account of
+        another length: bytes past the content are ignored, data that ends inside the content is refused."""
+        decoded = cls.decode(data[:cls.ACCOUNT_LEN].ljust(cls.ACCOUNT_LEN, b"\0"))
+        if decoded.content_length() > len(data):
+            raise DecodeError(f"{cls.__name__}: {len(data)} bytes of account data end inside its "
+                              f"{decoded.content_length()} bytes of content")
+        return decoded
+
+    def content_length(self) -> int:
+        """How many bytes the fields take (less than ACCOUNT_LEN for a short variable content)."""
+        if self._FIXED is not None:
+            return self.ACCOUNT_LEN
+        return sum(len(part.dump(self)) for part in self._PARTS)
 
     def encode(self) -> bytes:
         """Account data: the fields in layout order, zero-padded to ACCOUNT_LEN."""
@@ -389,6 +408,7 @@ class PoolState(AccountLayout):
     reserved: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     ACCOUNT_LEN: ClassVar[int] = c.POOL_STATE_LEN
+    TRAILING_IGNORED: ClassVar[bool] = True
     LAYOUT: ClassVar[Layout] = (
         *((name, PUBKEY) for name in ("owner", "token_a_mint", "token_b_mint", "token_a_vault",
                                       "token_b_vault", "lp_token_a_mint", "lp_token_b_mint")),
@@ -466,6 +486,7 @@ class SystemState(AccountLayout):
 
     ACCOUNT_LEN: ClassVar[int] = c.SYSTEM_STATE_LEN
     VARIABLE_CONTENT: ClassVar[bool] = True
+    TRAILING_IGNORED: ClassVar[bool] = True
     LAYOUT: ClassVar[Layout] = (
         ("is_paused", BOOL),
         ("pause_timestamp", I64),

@@ -71,7 +71,8 @@ class Book:
         for address in self._edited:
             account = accounts[address]
             assert account is not None  # only existing accounts are decoded and edited
-            accounts[address] = AccountState(account.lamports, account.owner, self._decoded[address].encode(),
+            accounts[address] = AccountState(account.lamports, account.owner,
+                                             _written(self._decoded[address].encode(), account.data),
                                              account.executable)
         return {a: None if s is None or s.lamports == 0 else s for a, s in accounts.items()}
 
@@ -117,11 +118,12 @@ class Book:
         if isinstance(cached, layout):
             return cached
         account = self.account(address, error=error)
-        if layout_for(account.owner, len(account.data)) is not layout:
+        found = layout_for(account.owner, len(account.data))
+        if found is not layout and not (found is None and layout.TRAILING_IGNORED):
             raise Fails(error, f"{self.label(address)} is not a {layout.__name__} "
                                f"(owner {account.owner}, {len(account.data)} bytes)")
         try:
-            decoded = layout.decode(account.data)
+            decoded = layout.decode(account.data) if found is layout else layout.decode_leading(account.data)
         except DecodeError as exc:
             raise Fails(error, f"{self.label(address)}: {exc}") from None
         self._decoded[address] = decoded
@@ -192,3 +194,12 @@ class Book:
                      ) -> None:
         if not 0 <= value + delta <= U64_MAX:
             raise Fails(error, f"{self.label(address)}.{name} is {value}; {delta:+} leaves the u64 range")
+
+
+def _written(encoded: bytes, data: bytes) -> bytes:
+    """What the program leaves in an account of `data` when it writes the layout `encoded` in place: an
+    account of another length (read from the front, `AccountLayout.TRAILING_IGNORED`) keeps its length and
+    the bytes past the layout."""
+    if len(encoded) == len(data):
+        return encoded
+    return encoded[:len(data)] + data[len(encoded):]

@@ -32,6 +32,7 @@ from pytest_fixedratio.frt.errors import (
 )
 from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX
 from pytest_fixedratio.intents.expected import ExpectedError
+from pytest_fixedratio.intents.forged import FORGED, NEEDS_ACCOUNT_WRITER
 from pytest_fixedratio.intents.malformed import DECODE
 
 SUCCESS: Final = "success"
@@ -55,22 +56,21 @@ def outcome_of(error: ClassifiedError | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DocumentedOutcome:
-    """An outcome the spec documents for an instruction. `unreachable` says why the in-process target with the
-    current harness cannot produce it ("" when a run can)."""
+    """An outcome the spec documents for an instruction. `unreachable` says why a run may not produce it ("" when
+    every target can): one the harness cannot produce at all, or (`NEEDS_ACCOUNT_WRITER`) one only forged
+    state gives, which the in-process target produces and a validator cannot."""
 
     label: str
     unreachable: str = ""
 
 
-# Why an outcome cannot be produced here.
-_PAUSE_SYSTEM: Final = "needs PauseSystem (12), not implemented by the bundled phase-1 program"
-_PAUSE_POOL: Final = "needs PausePool (19), not implemented by the bundled phase-1 program"
-_OWNER_ONLY: Final = "needs an owner-only pool (flag 32); the campaign's pools are created without it"
-_FEE_SOL: Final = "workers are topped up with SOL long before the fee; no variant drains the payer"
+# Why an outcome cannot be produced here. A paused system or pool, an owner-only pool, a payer short of the fee
+# and totals or ratios near u64::MAX exist only as forged state (the bundled phase-1 program has no PauseSystem,
+# PausePool or SetSwapOwnerOnly, and the campaign's pools, balances and amounts stay far from those edges).
+_FORGED: Final = NEEDS_ACCOUNT_WRITER
 _BROKEN: Final = "needs a program whose LP mint breaks the 1:1 deposit invariant (a contract bug)"
-_HUGE: Final = "needs amounts near u64::MAX; the harness's token supplies stay far below"
-_VAULT_EXTRA: Final = "needs tokens sent straight into a vault, which the harness never does"
 _EMPTY: Final = "only empty data gives it, and empty data names no instruction (sent as decode.empty)"
+
 
 def _of(error: ExpectedError, unreachable: str = "") -> DocumentedOutcome:
     return DocumentedOutcome(label(error.raiser, error.kind, error.code, error.name), unreachable)
@@ -86,6 +86,8 @@ def _code(code: FrtErrorCode, unreachable: str = "") -> DocumentedOutcome:
 
 _OK: Final = DocumentedOutcome(SUCCESS)
 _NEGATIVE_LAMPORTS: Final = ExpectedError.system(SystemProgramError.ResultWithNegativeLamports)
+_BELOW_RENT: Final = _of(ExpectedError.runtime("InsufficientFundsForRent"), _FORGED)
+"""The payer left above 0 and below rent-exempt by the fee (section 4.5): the runtime refuses the transaction."""
 
 DOCUMENTED: Final[Mapping[str, tuple[DocumentedOutcome, ...]]] = {
     "initialize_program": (
@@ -95,7 +97,7 @@ DOCUMENTED: Final[Mapping[str, tuple[DocumentedOutcome, ...]]] = {
     ),
     "initialize_pool": (
         _OK, _frt("InvalidInstructionData", _EMPTY), _frt("BorshIoError"), _frt("InvalidAccountData"),
-        _frt("MissingRequiredSignature"), _frt("UninitializedAccount"), _code(FrtErrorCode.SystemPaused, _PAUSE_SYSTEM),
+        _frt("MissingRequiredSignature"), _frt("UninitializedAccount"), _code(FrtErrorCode.SystemPaused, _FORGED),
         _frt("InvalidArgument"), _frt("ProgramFailedToComplete"), _frt("IncorrectProgramId"),
         *(_code(code) for code in (
             FrtErrorCode.InsufficientFeeBalance, FrtErrorCode.TreasuryValidationFailed,
@@ -106,28 +108,28 @@ DOCUMENTED: Final[Mapping[str, tuple[DocumentedOutcome, ...]]] = {
     "deposit": (
         _OK, _frt("InvalidInstructionData"), _frt("BorshIoError"), _frt("InvalidAccountData"),
         _frt("MissingRequiredSignature"), _frt("UninitializedAccount"), _frt("IncorrectProgramId"),
-        _code(FrtErrorCode.SystemPaused, _PAUSE_SYSTEM), _frt("InvalidArgument"),
-        _code(FrtErrorCode.TreasuryValidationFailed), _code(FrtErrorCode.PoolLiquidityPaused, _PAUSE_POOL),
+        _code(FrtErrorCode.SystemPaused, _FORGED), _frt("InvalidArgument"),
+        _code(FrtErrorCode.TreasuryValidationFailed), _code(FrtErrorCode.PoolLiquidityPaused, _FORGED),
         _code(FrtErrorCode.MissingLpTokenAccount), _frt("InsufficientFunds"),
-        _code(FrtErrorCode.InsufficientFeeBalance, _FEE_SOL), _code(FrtErrorCode.FeeValidationFailed),
-        _frt("ArithmeticOverflow", _HUGE), _code(FrtErrorCode.StrictLpMintViolation, _BROKEN),
+        _code(FrtErrorCode.InsufficientFeeBalance, _FORGED), _code(FrtErrorCode.FeeValidationFailed), _BELOW_RENT,
+        _frt("ArithmeticOverflow", _FORGED), _code(FrtErrorCode.StrictLpMintViolation, _BROKEN),
     ),
     "withdraw": (
         _OK, _frt("InvalidInstructionData"), _frt("BorshIoError"), _frt("InvalidAccountData"),
         _frt("InvalidArgument"), _frt("MissingRequiredSignature"), _frt("UninitializedAccount"),
-        _frt("IncorrectProgramId"), _code(FrtErrorCode.SystemPaused, _PAUSE_SYSTEM),
-        _code(FrtErrorCode.TreasuryValidationFailed), _code(FrtErrorCode.PoolLiquidityPaused, _PAUSE_POOL),
-        _code(FrtErrorCode.InsufficientFeeBalance, _FEE_SOL), _code(FrtErrorCode.FeeValidationFailed),
-        _of(ExpectedError.token(SplTokenError.InsufficientFunds)), _frt("ArithmeticOverflow", _VAULT_EXTRA),
+        _frt("IncorrectProgramId"), _code(FrtErrorCode.SystemPaused, _FORGED),
+        _code(FrtErrorCode.TreasuryValidationFailed), _code(FrtErrorCode.PoolLiquidityPaused, _FORGED),
+        _code(FrtErrorCode.InsufficientFeeBalance, _FORGED), _code(FrtErrorCode.FeeValidationFailed), _BELOW_RENT,
+        _of(ExpectedError.token(SplTokenError.InsufficientFunds)), _frt("ArithmeticOverflow", _FORGED),
     ),
     "swap": (
         _OK, _frt("InvalidInstructionData"), _frt("BorshIoError"), _frt("InvalidAccountData"),
         _frt("InvalidArgument"), _frt("MissingRequiredSignature"), _frt("UninitializedAccount"),
-        _frt("IncorrectProgramId"), _code(FrtErrorCode.SystemPaused, _PAUSE_SYSTEM),
-        _code(FrtErrorCode.TreasuryValidationFailed), _code(FrtErrorCode.PoolSwapsPaused, _PAUSE_POOL),
-        _code(FrtErrorCode.SwapAccessRestricted, _OWNER_ONLY), _code(FrtErrorCode.ArithmeticOverflow, _HUGE),
+        _frt("IncorrectProgramId"), _code(FrtErrorCode.SystemPaused, _FORGED),
+        _code(FrtErrorCode.TreasuryValidationFailed), _code(FrtErrorCode.PoolSwapsPaused, _FORGED),
+        _code(FrtErrorCode.SwapAccessRestricted, _FORGED), _code(FrtErrorCode.ArithmeticOverflow, _FORGED),
         _code(FrtErrorCode.AmountMismatch), _frt("InsufficientFunds"),
-        _code(FrtErrorCode.InsufficientFeeBalance, _FEE_SOL), _code(FrtErrorCode.FeeValidationFailed),
+        _code(FrtErrorCode.InsufficientFeeBalance, _FORGED), _code(FrtErrorCode.FeeValidationFailed), _BELOW_RENT,
     ),
 }
 """For each FRT instruction the harness sends, the outcomes frt-contract.md sections 2.3 and 6 document for it,
@@ -139,10 +141,13 @@ mint, which `Mint::unpack_from_slice` does in the Rust program and the reference
 @lru_cache(maxsize=1024)
 def instruction_of(kind: str) -> str | None:
     """The FRT instruction an intent of `kind` sends: its own kind for an honest FRT operation, the part before
-    the variant for an adversarial one; None for every other transaction (transfers, mints, ATAs)."""
+    the variant for an adversarial one ("forged.<kind>.<what>": that kind); None for every other transaction
+    (transfers, mints, ATAs)."""
     instruction, _, variant = kind.removeprefix(ADVERSARY_PREFIX).partition(".")
     if instruction == DECODE:  # malformed data of a variant: "decode.InitializePool.long"
         instruction = re.sub(r"(?<!^)(?=[A-Z])", "_", variant.partition(".")[0]).lower()
+    elif instruction == FORGED:
+        instruction = variant.partition(".")[0]
     return instruction if instruction in DOCUMENTED else None
 
 

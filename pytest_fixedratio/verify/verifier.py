@@ -109,9 +109,14 @@ class Verifier:
         return self.log.record(outcome).violations
 
     # ------------------------------------------------------------------ transactions
-    def verify(self, intent: Intent, receipt: Receipt) -> Verification:
+    def verify(self, intent: Intent, receipt: Receipt, *, restored: AccountMap | None = None) -> Verification:
+        """`restored`: accounts set back right after the transaction (a forged-state scenario,
+        `Session.execute_forged`): taken as seen, and the pool invariants are checked on them, not on the
+        forged after-state."""
         breaks = self._continuity(receipt.before, f"before {receipt.signature}")
         self._remember(receipt.after)
+        if restored:
+            self._remember(restored)
         prediction = intent.predict(receipt.before, network_fee=receipt.fee, now=receipt.unix_timestamp)
         error = None if receipt.ok else classify(receipt.failure, receipt.logs, self.program_id)  # type: ignore[arg-type]
         outcome, expected_failure = self._outcome(intent, prediction, receipt, error)
@@ -119,7 +124,7 @@ class Verifier:
             self._surplus.update(prediction.surplus)
         findings = self.log.record(outcome + breaks).violations
         if intent.pool is not None and intent.pool in self.watches:
-            findings += self._after_pool_operation(intent.pool, receipt, prediction)
+            findings += self._after_pool_operation(intent.pool, receipt, prediction, restored or {})
         if findings:  # formatting the operation costs base58 text: only when there is something to report
             context = ViolationContext(operation=str(intent), signature=receipt.signature)
             findings = tuple(f.in_context(context) for f in findings)
@@ -149,16 +154,17 @@ class Verifier:
                           {"logs": list(receipt.logs[-6:])})
         return CheckOutcome((Check.ERROR,), (wrong,)) + accounts, True
 
-    def _after_pool_operation(self, pool: Address, receipt: Receipt, prediction: Prediction
-                              ) -> tuple[Violation, ...]:
-        """Pool operations watch the whole pool: check it on their after-state every `verify_every` of them."""
+    def _after_pool_operation(self, pool: Address, receipt: Receipt, prediction: Prediction,
+                              restored: AccountMap) -> tuple[Violation, ...]:
+        """Pool operations watch the whole pool: check it on their after-state (with the `restored` accounts
+        set back) every `verify_every` of them."""
         watched = pool_watch_list(self.watches[pool].baseline.addresses)
         if any(a not in receipt.after for a in watched):
             return ()
         self._ops_since_check[pool] += 1
         if self._ops_since_check[pool] < self.verify_every:
             return ()
-        accounts = {a: receipt.after[a] for a in watched}
+        accounts = {a: restored[a] if a in restored else receipt.after[a] for a in watched}
         known = {a: prediction.decoded[a] for a in watched
                  if a in prediction.decoded and prediction.accounts.get(a) == accounts[a]}
         return self.check_pool(pool, accounts, f"pool check after {receipt.signature}", known)

@@ -14,6 +14,7 @@ from pytest_fixedratio.engine.oplog import MemorySink
 from pytest_fixedratio.engine.tasks import AdversaryTask
 from pytest_fixedratio.intents.adversary import VARIANTS
 from pytest_fixedratio.intents.creation_variants import INITIALIZED, POOL_VARIANTS, UNINITIALIZED
+from pytest_fixedratio.intents.forged import FORGED
 
 PREFIX = "adversary:"
 
@@ -39,16 +40,19 @@ async def test_adversaries_send_variants_the_program_refuses_exactly_as_predicte
     assert summary.workers[WorkerKind.ADVERSARY.value] == 4
     sent = [r for r in log.records if r.kind.startswith(PREFIX)]
     assert len(sent) > 100
-    assert all(not r.ok and r.expected_error and r.findings == () for r in sent)
+    assert all(r.findings == () for r in sent)
+    forged = [r for r in sent if r.kind.startswith(f"{PREFIX}{FORGED}.")]
+    assert all(not r.ok and r.expected_error for r in sent if r not in forged)
+    assert {r.ok for r in forged} == {True, False}  # forged state refused, and its boundaries accepted
     by_name = Counter(r.kind.removeprefix(PREFIX) for r in sent)
     around_initialization = set(UNINITIALIZED) | set(INITIALIZED)
     assert {n: by_name[n] for n in around_initialization} == dict.fromkeys(around_initialization, 1)
     by_workers = set(by_name) - around_initialization
-    names = set(AdversaryTask.NAMES)
+    names = set(AdversaryTask.NAMES + AdversaryTask.FORGED_NAMES)
     assert by_workers <= names and len(by_workers) > len(names) // 2
     assert {n for n in by_workers if n.startswith("decode.")} and by_workers & set(VARIANTS)
-    assert by_workers & set(POOL_VARIANTS)
-    assert {k.removeprefix(PREFIX): v["expected"] for k, v in summary.operations.items()
+    assert by_workers & set(POOL_VARIANTS) and {n for n in by_workers if n.startswith(f"{FORGED}.")}
+    assert {k.removeprefix(PREFIX): v["ok"] + v["expected"] for k, v in summary.operations.items()
             if k.startswith(PREFIX)} == dict(by_name)
     honest = Counter(r.kind for r in log.records if r.ok)
     assert honest["deposit"] and honest["withdraw"] and honest["swap"]  # the honest workers were not disturbed

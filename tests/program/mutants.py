@@ -84,7 +84,27 @@ MUTANTS: Final = (
            "    if (!pubkey_eq(authority->key, (const SolPubkey *)(d + PROGRAM_DATA_AUTHORITY))) {",
            "    if (false) {",
            frozenset({"initialize_program.not_upgrade_authority"})),
+    Mutant("system_pause_ignored", "common.c",
+           "    if (account->data[SYSTEM_IS_PAUSED]) {",
+           "    if (false) {",
+           frozenset({"forged.deposit.system_paused", "forged.withdraw.system_paused", "forged.swap.system_paused",
+                      "forged.initialize_pool.system_paused"})),
+    Mutant("swap_without_owner_only_check", "swap.c",
+           "    if ((d[POOL_FLAGS] & POOL_FLAG_SWAP_FOR_OWNERS_ONLY) &&\n"
+           "        !pubkey_eq(user->key, (const SolPubkey *)(d + POOL_OWNER))) {\n"
+           "        return FAIL(ERR_SWAP_ACCESS_RESTRICTED, \"Swaps restricted to the pool owner\");\n"
+           "    }\n",
+           "",
+           frozenset({"forged.swap.owner_only"})),
+    Mutant("delegation_allowance_off_by_one", "token.c",
+           "load_u64(d + TOKEN_ACCOUNT_DELEGATED_AMOUNT) > 0",
+           "load_u64(d + TOKEN_ACCOUNT_DELEGATED_AMOUNT) > 1",
+           frozenset({"forged.deposit.source_delegated", "forged.deposit.lp_account_delegated",
+                      "forged.withdraw.lp_account_delegated", "forged.withdraw.destination_delegated",
+                      "forged.swap.input_delegated", "forged.swap.output_delegated"})),
 )
+"""The first six are caught by adversarial variants; the others only by forged-state scenarios (a paused system,
+an owner-only pool and a delegation exist on chain only as forged state)."""
 
 
 def main() -> int:

@@ -16,9 +16,11 @@ from .mutants import MUTANTS, Mutant
 async def test_the_default_campaign_catches_a_build_with_one_check_removed(mutant: Mutant) -> None:
     summary = await Campaign(CampaignConfig(duration_s=1800, pools=1, seed=3, program_path=mutant.program)).run()
     assert not summary.passed
-    kinds = [str(incident["operation"].get("kind", "")) for incident in summary.incidents]
+    sent = [incident for incident in summary.incidents if incident["kind"] != "final_check"]
+    kinds = [str(incident["operation"].get("kind", "")) for incident in sent]
     assert all(kind.startswith("adversary:") for kind in kinds), kinds  # honest operations are unaffected
-    caught = [incident for incident, kind in zip(summary.incidents, kinds, strict=True)
+    # (the final check may add program-wide findings: a pool creation let through under pause moved the treasury)
+    caught = [incident for incident, kind in zip(sent, kinds, strict=True)
               if kind.removeprefix("adversary:") in mutant.caught_by]
     assert caught, f"{mutant.name}: no incident from {sorted(mutant.caught_by)} among {sorted(set(kinds))}"
     details = " ".join(caught[0]["details"])

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt.errors import ClassifiedError, Raiser
 from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX, VARIANTS
+from pytest_fixedratio.intents.forged import FORGED, NEEDS_ACCOUNT_WRITER, SCENARIOS
 from pytest_fixedratio.verify.coverage import DOCUMENTED, SUCCESS, Coverage, instruction_of, outcome_of
 
 
@@ -20,6 +21,8 @@ from pytest_fixedratio.verify.coverage import DOCUMENTED, SUCCESS, Coverage, ins
     ("deposit", "deposit"), ("withdraw", "withdraw"), ("swap", "swap"), ("initialize_pool", "initialize_pool"),
     ("initialize_program", "initialize_program"), ("adversary:deposit.missing_signer", "deposit"),
     ("adversary:swap.expected_plus_one", "swap"), ("adversary:withdraw.data_empty", "withdraw"),
+    ("adversary:forged.deposit.system_paused", "deposit"),
+    ("adversary:forged.initialize_pool.system_paused", "initialize_pool"), ("adversary:forged.", None),
     ("share_lp", None), ("forward_output", None), ("sol_topup", None), ("create_ata", None), ("adversary:", None),
 ])
 def test_an_intent_kind_maps_to_the_frt_instruction_it_sends(kind: str, instruction: str | None) -> None:
@@ -29,6 +32,8 @@ def test_an_intent_kind_maps_to_the_frt_instruction_it_sends(kind: str, instruct
 def test_every_adversarial_variant_maps_to_its_honest_instruction() -> None:
     for name in VARIANTS:
         assert instruction_of(ADVERSARY_PREFIX + name) == name.partition(".")[0]
+    for name in SCENARIOS:
+        assert instruction_of(f"{ADVERSARY_PREFIX}{FORGED}.{name}") == name.partition(".")[0]
 
 
 @pytest.mark.parametrize(("error", "label"), [
@@ -56,7 +61,7 @@ def test_the_documented_outcomes_start_with_success_and_name_each_outcome_once()
         assert labels[0] == SUCCESS and not outcomes[0].unreachable
         assert len(set(labels)) == len(labels)
     deposit = {o.label: o.unreachable for o in DOCUMENTED["deposit"]}
-    assert "bundled phase-1 program" in deposit["Custom(1023) SystemPaused"]
+    assert deposit["Custom(1023) SystemPaused"] == NEEDS_ACCOUNT_WRITER  # only forged state pauses the system
     assert "contract bug" in deposit["Custom(3001) StrictLpMintViolation"]
     assert deposit["Custom(4001) MissingLpTokenAccount"] == ""
 
