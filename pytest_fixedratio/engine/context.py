@@ -136,11 +136,12 @@ class WorkerContext:
     # ------------------------------------------------------------------ actions
     def intent(self, kind: str, ops: Sequence[Op], *, amount: int = 0, pool: bool = True,
                credits: Sequence[tuple[str, int]] = (), budget_of: str | None = None,
-               cosigners: Sequence[Wallet] = ()) -> Intent:
+               cosigners: Sequence[Wallet] = (), boundary: str = "") -> Intent:
         """An intent paid by this worker and signed by it and `cosigners`, with the compute budget of its kind
-        (or of `budget_of`: an adversarial variant gets its honest operation's)."""
+        (or of `budget_of`: an adversarial variant gets its honest operation's); `boundary` names a boundary
+        amount."""
         return Intent(kind, self.worker_id, tuple(ops), (self.wallet, *cosigners), self.config.pool if pool else None,
-                      amount, COMPUTE_UNITS.get(kind if budget_of is None else budget_of), tuple(credits))
+                      amount, COMPUTE_UNITS.get(kind if budget_of is None else budget_of), tuple(credits), boundary)
 
     async def execute(self, intent: Intent) -> Outcome:
         return await self._session.execute(intent)

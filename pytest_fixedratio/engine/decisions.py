@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, TypeVar
 
@@ -26,6 +27,25 @@ WITHDRAW_MAX_FRACTION = Fraction(5, 100)
 SWAP_MAX_FRACTION = Fraction(2, 100)
 PAUSE_MIN_MS = 750
 PAUSE_MAX_MS = 2000
+BOUNDARY_ODDS = 8
+"""One amount draw in this many picks a boundary amount (`engine.boundaries`), when one is in reach, instead of a
+uniform one: often enough that every boundary of every pool is sent many times an hour, rarely enough that the
+uniform amounts, which move the pools' balances, stay the rule."""
+
+
+def limit(balance: int, max_fraction: Fraction) -> int:
+    """The largest uniform amount: floor(balance * max_fraction), at least 1; 0 when there is nothing to use."""
+    if balance < 0 or not 0 < max_fraction <= 1:
+        raise InvalidArgument(f"balance {balance!r} must be >= 0 and max_fraction {max_fraction!r} in (0, 1]")
+    return max(1, balance * max_fraction.numerator // max_fraction.denominator) if balance else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Drawn:
+    """An amount and, when it is a boundary amount, the boundary's name ("" for a uniform draw)."""
+
+    value: int
+    boundary: str = ""
 
 
 class DecisionSource(ABC):
@@ -41,11 +61,20 @@ class DecisionSource(ABC):
 
     def amount(self, balance: int, max_fraction: Fraction) -> int:
         """1 base unit up to floor(balance * max_fraction) (at least 1); 0 when there is nothing to use."""
-        if balance < 0 or not 0 < max_fraction <= 1:
-            raise InvalidArgument(f"balance {balance!r} must be >= 0 and max_fraction {max_fraction!r} in (0, 1]")
-        if balance == 0:
-            return 0
-        return self.integer(1, max(1, balance * max_fraction.numerator // max_fraction.denominator))
+        top = limit(balance, max_fraction)
+        return self.integer(1, top) if top else 0
+
+    def draw_amount(self, balance: int, max_fraction: Fraction, boundaries: Mapping[str, int]) -> Drawn:
+        """`amount`, except in one draw of `BOUNDARY_ODDS`: then one of `boundaries` (name: amount) within
+        [1, balance], each as likely. Why: uniform draws almost never hit the amounts where a comparison of the
+        program flips. The roll comes first and a boundary is drawn by its position in the mapping, so a
+        Hypothesis draw shrinks towards a boundary, the first one listed."""
+        limit(balance, max_fraction)  # the arguments are checked whichever amount is drawn
+        reachable = [name for name, value in boundaries.items() if 1 <= value <= balance]
+        if reachable and self.integer(0, BOUNDARY_ODDS - 1) == 0:
+            name = self.choice(reachable)
+            return Drawn(boundaries[name], name)
+        return Drawn(self.amount(balance, max_fraction))
 
     def pause_ms(self, low: int = PAUSE_MIN_MS, high: int = PAUSE_MAX_MS) -> int:
         """The pause between two cycles of a worker, in milliseconds."""

@@ -31,6 +31,8 @@ class OperationRecord:
     error: str = ""
     expected_error: bool = False
     findings: tuple[str, ...] = ()
+    boundary: str = ""
+    """The boundary amount (`engine.boundaries`) the amount is: "limit", "over_liquidity" ...; "" if drawn uniformly."""
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -89,21 +91,19 @@ class JsonlSink:
 
 @dataclass
 class Tally:
-    """Counts of the records so far: per kind ok / failed / expected / unexpected, and errors by name."""
+    """Counts of the records so far: per kind ok / failed / expected / unexpected, the same per boundary amount
+    ("swap.over_liquidity"), and errors by name."""
 
     operations: dict[str, Counter[str]] = field(default_factory=dict)
     errors: Counter[str] = field(default_factory=Counter)
+    boundaries: dict[str, Counter[str]] = field(default_factory=dict)
 
     def add(self, record: OperationRecord) -> None:
-        counts = self.operations.get(record.kind)
-        if counts is None:
-            counts = self.operations[record.kind] = Counter(ok=0, failed=0, expected=0, unexpected=0)
-        if record.ok:
-            counts["ok"] += 1
-            return
-        counts["failed"] += 1
-        counts["expected" if record.expected_error else "unexpected"] += 1
-        self.errors[record.error] += 1
+        _count(self.operations, record.kind, record)
+        if record.boundary:
+            _count(self.boundaries, f"{record.kind}.{record.boundary}", record)
+        if not record.ok:
+            self.errors[record.error] += 1
 
     @property
     def total(self) -> int:
@@ -112,3 +112,15 @@ class Tally:
     def ok(self, kind: str) -> int:
         counts = self.operations.get(kind)
         return 0 if counts is None else counts["ok"]
+
+
+def _count(table: dict[str, Counter[str]], key: str, record: OperationRecord) -> None:
+    """One more `record` under `key`: ok, or failed and expected / unexpected."""
+    counts = table.get(key)
+    if counts is None:
+        counts = table[key] = Counter(ok=0, failed=0, expected=0, unexpected=0)
+    if record.ok:
+        counts["ok"] += 1
+    else:
+        counts["failed"] += 1
+        counts["expected" if record.expected_error else "unexpected"] += 1

@@ -148,7 +148,7 @@ class Session:
             else str(intent.pool), amount=intent.amount, ok=receipt.ok, signature=receipt.signature,
             error="" if verification.error is None else verification.error.name,
             expected_error=verification.expected_failure,
-            findings=tuple(str(f) for f in verification.findings),
+            findings=tuple(str(f) for f in verification.findings), boundary=intent.boundary,
         )
         self.tally.add(record)
         self.coverage.record(intent.kind, verification.error)

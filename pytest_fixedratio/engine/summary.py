@@ -30,6 +30,9 @@ class CampaignSummary:
     """Each worker's configuration, status and statistics (in the JSON report; `render` leaves it out)."""
     coverage: Coverage = field(default_factory=Coverage)
     """Every FRT transaction by instruction and outcome, against the outcomes the spec documents."""
+    boundaries: dict[str, dict[str, int]] = field(default_factory=dict)
+    """The honest operations whose amount was a boundary amount (`engine.boundaries`), by "kind.boundary", counted
+    like `operations`."""
 
     @property
     def passed(self) -> bool:
@@ -59,6 +62,7 @@ class CampaignSummary:
         for kind, counts in sorted(self.operations.items()):
             lines.append(f"  {kind:<{width}} ok {counts['ok']:>7}  failed {counts['failed']:>5}  "
                          f"(expected {counts['expected']}, unexpected {counts['unexpected']})")
+        lines.extend(render_boundaries(self.boundaries))
         if self.errors:
             lines.append("errors: " + ", ".join(f"{name} x{n}" for name, n in sorted(self.errors.items())))
         lines.append("totals: " + ", ".join(f"{k} {v}" for k, v in self.totals.items()))
@@ -101,6 +105,16 @@ def coverage_report(coverage: Coverage) -> dict[str, Any]:
                            for i, o in coverage.never_produced()],
         "undocumented": [{"instruction": i, "outcome": o} for i, o in coverage.undocumented()],
     }
+
+
+def render_boundaries(boundaries: dict[str, dict[str, int]]) -> list[str]:
+    """One cell per boundary amount sent: its successes, and its failures when there were any (expected ones are
+    refusals the intents predicted; unexpected ones are incidents too)."""
+    cells = []
+    for name, counts in sorted(boundaries.items()):
+        failures = [f"{k} {counts[k]}" for k in ("expected", "unexpected") if counts[k]]
+        cells.append(f"{name} ok {counts['ok']}" + (f" ({', '.join(failures)})" if failures else ""))
+    return _wrap("boundary amounts:", cells, "  ") if cells else []
 
 
 def render_coverage(coverage: Coverage) -> list[str]:
@@ -159,4 +173,5 @@ def summarize(session: Session, seed: int, virtual_seconds: float, wall_seconds:
     }
     return CampaignSummary(seed, virtual_seconds, wall_seconds, len(session.pools), dict(workers),
                            {k: dict(v) for k, v in session.tally.operations.items()}, dict(session.tally.errors),
-                           totals, verification, incidents, per_worker, session.coverage)
+                           totals, verification, incidents, per_worker, session.coverage,
+                           {k: dict(v) for k, v in session.tally.boundaries.items()})

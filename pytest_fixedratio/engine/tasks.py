@@ -12,8 +12,14 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from pytest_fixedratio.engine import economy
+from pytest_fixedratio.engine.boundaries import liquidity_boundaries, swap_boundaries, withdraw_boundaries
 from pytest_fixedratio.engine.context import Peer, WorkerContext
-from pytest_fixedratio.engine.decisions import DEPOSIT_MAX_FRACTION, SWAP_MAX_FRACTION, WITHDRAW_MAX_FRACTION
+from pytest_fixedratio.engine.decisions import (
+    DEPOSIT_MAX_FRACTION,
+    SWAP_MAX_FRACTION,
+    WITHDRAW_MAX_FRACTION,
+    Drawn,
+)
 from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.frt import math as frt_math
@@ -88,6 +94,15 @@ class Task(ABC):
     async def empty_operation(self, ctx: WorkerContext, report: EmptyReport) -> None:
         """Deposit / withdraw / swap the whole balance."""
 
+    def boundaries(self, ctx: WorkerContext, balance: int) -> dict[str, int]:
+        """The boundary amounts (`engine.boundaries`) of the worker's operation when it holds `balance`, from the
+        pool state read at the start of the cycle; none unless the kind has some."""
+        return {}
+
+    def draw(self, ctx: WorkerContext, balance: int) -> Drawn:
+        """The amount of this cycle's operation: uniform up to `max_fraction` of `balance`, or a boundary."""
+        return ctx.decisions.draw_amount(balance, self.max_fraction, self.boundaries(ctx, balance))
+
     @staticmethod
     async def share(ctx: WorkerContext, kind: str, mint: Address, total: int, peers: list[Peer]) -> int:
         """Send `total` of `mint` split equally to `peers` in one transaction; returns what was sent."""
@@ -128,15 +143,20 @@ class _LiquidityTask(Task, ABC):
     def note_emptied(self, report: EmptyReport, amount: int) -> None:
         """What `empty` moved, in the report's own terms."""
 
-    async def _send(self, ctx: WorkerContext, amount: int) -> Outcome:
-        return await ctx.execute(ctx.intent(self.kind.operation, [self.op(ctx, amount)], amount=amount))
+    async def _send(self, ctx: WorkerContext, amount: int, boundary: str = "") -> Outcome:
+        return await ctx.execute(ctx.intent(self.kind.operation, [self.op(ctx, amount)], amount=amount,
+                                            boundary=boundary))
+
+    def boundaries(self, ctx: WorkerContext, balance: int) -> dict[str, int]:
+        return liquidity_boundaries(balance, self.max_fraction)
 
     async def operate(self, ctx: WorkerContext) -> bool:
         spent = self.spent_mint(ctx)
-        amount = ctx.decisions.amount(await ctx.balance(spent), self.max_fraction)
+        drawn = self.draw(ctx, await ctx.balance(spent))
+        amount = drawn.value
         if amount == 0:
             return False
-        outcome = await self._send(ctx, amount)
+        outcome = await self._send(ctx, amount, drawn.boundary)
         if outcome.ok:
             ctx.stats.counters.tokens_in += amount
             ctx.stats.counters.tokens_out += amount
@@ -190,6 +210,9 @@ class WithdrawalTask(_LiquidityTask):
     def op(self, ctx: WorkerContext, amount: int) -> Op:
         return Withdraw(ctx.pool.addresses, ctx.address, ctx.side, amount)
 
+    def boundaries(self, ctx: WorkerContext, balance: int) -> dict[str, int]:
+        return withdraw_boundaries(balance, self.max_fraction, ctx.pool.state.liquidity(ctx.side))
+
     def note_emptied(self, report: EmptyReport, amount: int) -> None:
         report.lp_tokens_used = report.tokens_withdrawn = amount
 
@@ -222,21 +245,27 @@ class SwapTask(Task):
     def usable_amount(ctx: WorkerContext, drawn: int) -> int:
         """The drawn amount, rounded down to what gives a non-zero output (a multiple of the step in exact mode)."""
         r_in, r_out = ctx.pool.ratios(ctx.side)
-        step = frt_math.exact_input_step(r_in, r_out) if ctx.pool.exact else 1
-        amount = drawn - drawn % step
-        return amount if amount >= frt_math.min_input_for_output(r_in, r_out) else 0
+        amount = drawn - drawn % frt_math.input_step(r_in, r_out, exact=ctx.pool.exact)
+        return amount if amount >= frt_math.smallest_input(r_in, r_out, exact=ctx.pool.exact) else 0
 
-    async def _swap(self, ctx: WorkerContext, amount_in: int) -> tuple[Outcome, int]:
+    def boundaries(self, ctx: WorkerContext, balance: int) -> dict[str, int]:
+        r_in, r_out = ctx.pool.ratios(ctx.side)
+        return swap_boundaries(balance, self.max_fraction, r_in, r_out, exact=ctx.pool.exact,
+                               output_liquidity=ctx.pool.state.liquidity(ctx.side.other))
+
+    async def _swap(self, ctx: WorkerContext, amount_in: int, boundary: str = "") -> tuple[Outcome, int]:
         expected = self.quote(ctx, amount_in)
         op = Swap(ctx.pool.addresses, ctx.address, ctx.side, amount_in, expected)
-        return await ctx.execute(ctx.intent("swap", [op], amount=amount_in)), expected
+        return await ctx.execute(ctx.intent("swap", [op], amount=amount_in, boundary=boundary)), expected
 
     async def operate(self, ctx: WorkerContext) -> bool:
-        balance = await ctx.balance(self.funding_mint(ctx))
-        amount = self.usable_amount(ctx, ctx.decisions.amount(balance, self.max_fraction))
+        """A uniform amount is rounded to a usable one; a boundary amount is sent as drawn (its intent predicts
+        the refusal of those the program must refuse)."""
+        drawn = self.draw(ctx, await ctx.balance(self.funding_mint(ctx)))
+        amount = drawn.value if drawn.boundary else self.usable_amount(ctx, drawn.value)
         if amount == 0:
             return False
-        outcome, out = await self._swap(ctx, amount)
+        outcome, out = await self._swap(ctx, amount, drawn.boundary)
         if outcome.ok:
             r_in, r_out = ctx.pool.ratios(ctx.side)
             ctx.stats.counters.tokens_in += amount

@@ -108,6 +108,25 @@ def exact_input_step(ratio_in: int, ratio_out: int) -> int:
     return ratio_in // gcd(ratio_in, ratio_out)
 
 
+def input_step(ratio_in: int, ratio_out: int, *, exact: bool) -> int:
+    """What accepted inputs are multiples of: `exact_input_step` in exact-exchange mode, else 1."""
+    return exact_input_step(ratio_in, ratio_out) if exact else 1
+
+
+def smallest_input(ratio_in: int, ratio_out: int, *, exact: bool) -> int:
+    """The smallest input the program accepts: `min_input_for_output`, or in exact mode the step (never below
+    it: the step's output is r_out / gcd >= 1)."""
+    return max(min_input_for_output(ratio_in, ratio_out), input_step(ratio_in, ratio_out, exact=exact))
+
+
+def largest_input_within(output_limit: int, ratio_in: int, ratio_out: int, *, exact: bool) -> int:
+    """The largest input (a multiple of the step in exact mode) whose floored output is at most `output_limit`:
+    floor(x·r_out / r_in) <= L exactly when x·r_out < (L + 1)·r_in. Its output is `output_limit` itself when some
+    input gives that output; the next accepted input (one step more) gives more."""
+    largest = ((output_limit + 1) * ratio_in - 1) // ratio_out
+    return largest - largest % input_step(ratio_in, ratio_out, exact=exact)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Ratio classification at pool creation (§4.6)
 

@@ -58,7 +58,8 @@ class Prediction:
 class Intent:
     """One transaction: what it is (`kind`, for statistics and the log), who sends it (`actor`; the first
     signer pays), its operations, the pool it trades on (invariants are checked after it) and its headline
-    amount. `credits` names the workers a share pays (worker id, amount), for their statistics."""
+    amount. `credits` names the workers a share pays (worker id, amount), for their statistics. `boundary` names
+    the boundary amount (`engine.boundaries`) the amount is, if it is one, for the log and the summary."""
 
     kind: str
     actor: str
@@ -68,6 +69,7 @@ class Intent:
     amount: int = 0
     compute_units: int | None = None
     credits: tuple[tuple[str, int], ...] = ()
+    boundary: str = ""
 
     @property
     def payer(self) -> Address:

@@ -115,8 +115,11 @@ def _script() -> list[tuple[float, Command]]:
         await session.stop([nth(session, 0)])
 
     async def empty_first(session: Session) -> None:
-        report = await session.empty(nth(session, 0))
-        assert report["operation_successful"]
+        worker = session.worker(nth(session, 0))
+        held = await worker.ctx.balance(worker.task_logic.funding_mint(worker.ctx))
+        report = await session.empty(worker.worker_id)
+        # A depositor whose last deposit was its whole balance (a boundary amount) has nothing left to empty.
+        assert report["operation_successful"] if held else report["error_message"] == "No tokens available"
 
     async def delete_swapper(session: Session) -> None:
         await session.delete_worker(nth(session, 2))

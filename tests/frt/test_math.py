@@ -70,6 +70,27 @@ def test_exact_step_is_the_smallest_input_an_exact_pool_accepts(r_in: int, r_out
     assert all(x * r_out % r_in for x in range(max(1, step - 50), step))
 
 
+@given(r_in=SMALL_RATIOS, r_out=SMALL_RATIOS, exact=st.booleans())
+def test_smallest_input_is_accepted_and_one_less_is_refused(r_in: int, r_out: int, exact: bool) -> None:
+    smallest = m.smallest_input(r_in, r_out, exact=exact)
+    assert smallest % m.input_step(r_in, r_out, exact=exact) == 0
+    assert m.swap_output(smallest, r_in, r_out, exact=exact) >= 1
+    with pytest.raises(m.SwapZeroOutput if not exact or smallest == 1 else m.SwapAmountMismatch):
+        m.swap_output(smallest - 1, r_in, r_out, exact=exact)
+
+
+@given(limit=u64s(max_value=10**15), r_in=SMALL_RATIOS, r_out=SMALL_RATIOS, exact=st.booleans())
+def test_largest_input_within_an_output_limit(limit: int, r_in: int, r_out: int, exact: bool) -> None:
+    """Its output is at most the limit, one step more gives more: the edge a swap against the tracked liquidity of
+    its output side meets (its output is the limit itself whenever some input gives that output)."""
+    x = m.largest_input_within(limit, r_in, r_out, exact=exact)
+    step = m.input_step(r_in, r_out, exact=exact)
+    assert x >= 0 and x % step == 0
+    assert x * r_out // r_in <= limit < (x + step) * r_out // r_in
+    if exact and x:
+        assert m.swap_output(x, r_in, r_out, exact=True) == x * r_out // r_in
+
+
 @given(r_in=RATIOS, r_out=RATIOS)
 def test_overflow_boundary(r_in: int, r_out: int) -> None:
     largest = (2**64 * r_in - 1) // r_out  # largest x with floor(x * r_out / r_in) <= u64::MAX
