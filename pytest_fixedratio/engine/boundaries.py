@@ -30,7 +30,8 @@ def withdraw_boundaries(lp_balance: int, max_fraction: Fraction, tracked: int) -
     and total to 0), one unit more finds the vault short (SPL InsufficientFunds; ArithmeticOverflow instead when
     the vault holds more than the pool tracks). Drawable only while the worker holds that much LP, which happens
     when swaps took more of the side out than they brought in."""
-    return {**liquidity_boundaries(lp_balance, max_fraction), "liquidity": tracked, "over_liquidity": tracked + 1}
+    return _sendable({**liquidity_boundaries(lp_balance, max_fraction), "liquidity": tracked,
+                      "over_liquidity": tracked + 1})
 
 
 def swap_boundaries(balance: int, max_fraction: Fraction, ratio_in: int, ratio_out: int, *, exact: bool,
@@ -45,6 +46,8 @@ def swap_boundaries(balance: int, max_fraction: Fraction, ratio_in: int, ratio_o
       equals it when some input gives that output), and `over_liquidity`, one step more (InsufficientFunds);
     - `u64_product`: the largest input with x·r_out <= u64::MAX, and `over_u64_product`, one more: the 128-bit
       product gets a non-zero high word, so a program multiplying in 64 bits pays a wrong output.
+
+    Those above u64::MAX are left out (`_sendable`).
     """
     smallest = frt_math.smallest_input(ratio_in, ratio_out, exact=exact)
     within = frt_math.largest_input_within(output_liquidity, ratio_in, ratio_out, exact=exact)
@@ -60,4 +63,10 @@ def swap_boundaries(balance: int, max_fraction: Fraction, ratio_in: int, ratio_o
     }
     if exact:
         boundaries["above_min_output"] = smallest + 1
-    return boundaries
+    return _sendable(boundaries)
+
+
+def _sendable(boundaries: dict[str, int]) -> dict[str, int]:
+    """The boundaries an instruction can carry: an amount is a u64, so an edge beyond u64::MAX (the liquidity
+    edge of a pool whose output side holds more than u64::MAX / ratio) is no amount anyone can send."""
+    return {name: amount for name, amount in boundaries.items() if amount <= frt_math.U64_MAX}

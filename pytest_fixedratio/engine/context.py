@@ -77,6 +77,7 @@ class WorkerContext:
         self.wallet = wallet
         self.decisions = decisions
         self.stats = stats
+        self._can_forge = isinstance(session.chain, AccountWriter)  # asked once: a protocol check costs ~30 us
 
     # ------------------------------------------------------------------ identity
     @property
@@ -149,7 +150,7 @@ class WorkerContext:
     @property
     def can_forge(self) -> bool:
         """Whether the chain can set accounts, which forged-state scenarios need (the in-process target)."""
-        return isinstance(self._session.chain, AccountWriter)
+        return self._can_forge
 
     def execute_forged(self, intent: Intent, forgery: Forgery) -> Outcome:
         """`execute` with `forgery` applied for this one transaction (`Session.execute_forged`); only where

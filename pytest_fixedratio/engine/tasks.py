@@ -310,6 +310,7 @@ class AdversaryTask(Task):
     (`decode.<name>`)."""
     FORGED_NAMES: ClassVar[tuple[str, ...]] = tuple(f"{FORGED}.{name}" for name in SCENARIOS)
     """Forged-state scenarios (`forged.<kind>.<what>`), drawn with `NAMES` where the chain can set accounts."""
+    _WITH_FORGED: ClassVar[tuple[str, ...]] = (*NAMES, *FORGED_NAMES)
     VICTIMS: ClassVar[tuple[WorkerKind, ...]] = (WorkerKind.DEPOSIT, WorkerKind.WITHDRAWAL, WorkerKind.SWAP)
 
     def __init__(self) -> None:
@@ -340,7 +341,7 @@ class AdversaryTask(Task):
 
     def names(self, ctx: WorkerContext) -> tuple[str, ...]:
         """What a cycle draws from: `NAMES`, and `FORGED_NAMES` where the chain can set accounts."""
-        return self.NAMES + self.FORGED_NAMES if ctx.can_forge else self.NAMES
+        return self._WITH_FORGED if ctx.can_forge else self.NAMES
 
     async def operate(self, ctx: WorkerContext) -> bool:
         name = ctx.decisions.choice(self.names(ctx))

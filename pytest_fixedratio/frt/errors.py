@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from functools import lru_cache
 from typing import Final
 
 from pytest_fixedratio.errors import DecodeError
@@ -262,7 +263,9 @@ _INVOKE = re.compile(r"^Program (\S+) invoke \[\d+\]$")
 _SUCCESS = re.compile(r"^Program (\S+) success$")
 
 
+@lru_cache(maxsize=64)
 def _address(text: str) -> Address | None:
+    """The program of a log line (a handful of programs log, over and over: decoded once each)."""
     try:
         return Address.from_base58(text)
     except DecodeError:

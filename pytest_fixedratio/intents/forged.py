@@ -75,13 +75,22 @@ class Patch(ABC):
         account as it was before this change."""
 
 
+_CHUNK: Final = 32
+
+
 def _spliced(state: AccountState, old: AccountLayout, new: AccountLayout) -> AccountState:
     """`state` with only the bytes where `new` encodes differently from `old` rewritten (stale bytes past a
     short content stay as they are)."""
+    was, now = old.encode(), new.encode()
+    if len(was) != len(now):
+        raise InvalidArgument(f"{type(new).__name__} encodes to {len(now)} bytes, {len(was)} before")
     data = bytearray(state.data)
-    for offset, (was, now) in enumerate(zip(old.encode(), new.encode(), strict=True)):
-        if was != now:
-            data[offset] = now
+    for start in range(0, len(now), _CHUNK):  # a field or two differ: compare chunks, then their bytes
+        end = start + _CHUNK
+        if was[start:end] != now[start:end]:
+            for offset in range(start, min(end, len(now))):
+                if was[offset] != now[offset]:
+                    data[offset] = now[offset]
     return replace(state, data=bytes(data))
 
 

@@ -65,6 +65,8 @@ class Verifier:
         self.pools_created = 0
         self._surplus: Counter[Address] = Counter()
         self._ops_since_check: Counter[Address] = Counter()
+        self._checked: dict[Address, AccountMap] = {}
+        """Each pool's accounts as its invariants were last checked on them."""
         self._known: dict[Address, AccountState | None] = {}
 
     # ------------------------------------------------------------------ pools
@@ -82,6 +84,7 @@ class Verifier:
 
     def forget_pool(self, pool: Address) -> None:
         watch = self.watches.pop(pool, None)
+        self._checked.pop(pool, None)
         if watch is not None:
             a = watch.baseline.addresses
             for address in (a.pool, a.token_a_vault, a.token_b_vault, a.lp_a_mint, a.lp_b_mint):
@@ -96,6 +99,7 @@ class Verifier:
         self._remember(accounts)
         surplus = self._surplus.pop(pool, 0)
         self._ops_since_check[pool] = 0
+        self._checked[pool] = accounts
         outcome = watch.check_accounts(accounts, surplus_added=surplus, known=known)
         return self.log.record(outcome + breaks).violations
 
@@ -157,7 +161,8 @@ class Verifier:
     def _after_pool_operation(self, pool: Address, receipt: Receipt, prediction: Prediction,
                               restored: AccountMap) -> tuple[Violation, ...]:
         """Pool operations watch the whole pool: check it on their after-state (with the `restored` accounts
-        set back) every `verify_every` of them."""
+        set back) every `verify_every` of them. An after-state equal to the one last checked (a refused
+        operation leaves the pool as it was) gives the same outcome again and is not checked twice."""
         watched = pool_watch_list(self.watches[pool].baseline.addresses)
         if any(a not in receipt.after for a in watched):
             return ()
@@ -165,6 +170,9 @@ class Verifier:
         if self._ops_since_check[pool] < self.verify_every:
             return ()
         accounts = {a: restored[a] if a in restored else receipt.after[a] for a in watched}
+        if accounts == self._checked.get(pool) and not self._surplus[pool]:
+            self._ops_since_check[pool] = 0
+            return ()
         known = {a: prediction.decoded[a] for a in watched
                  if a in prediction.decoded and prediction.accounts.get(a) == accounts[a]}
         return self.check_pool(pool, accounts, f"pool check after {receipt.signature}", known)

@@ -43,10 +43,15 @@ def test_swap_boundaries_are_the_edges_of_the_swap_checks(balance: int, r_in: in
     if b["below_min_output"]:
         with pytest.raises((frt_math.SwapZeroOutput, frt_math.SwapAmountMismatch)):
             output("below_min_output")
-    if b["liquidity"]:
+    assert all(amount <= frt_math.U64_MAX for amount in b.values())
+    if b.get("liquidity"):
         assert output("liquidity") <= liquidity
-    assert output("over_liquidity") > liquidity
-    assert b["u64_product"] * r_out <= frt_math.U64_MAX < b["over_u64_product"] * r_out
+    if "over_liquidity" in b:
+        assert output("over_liquidity") > liquidity
+    else:  # one step past the liquidity edge is no u64
+        assert ((liquidity + 1) * r_in - 1) // r_out + frt_math.input_step(r_in, r_out, exact=exact) > frt_math.U64_MAX
+    assert b["u64_product"] * r_out <= frt_math.U64_MAX < (b["u64_product"] + 1) * r_out
+    assert b.get("over_u64_product", frt_math.U64_MAX + 1) == b["u64_product"] + 1  # none at ratio 1: u64::MAX + 1
     assert ("above_min_output" in b) == exact
     if exact and frt_math.exact_input_step(r_in, r_out) > 1:
         with pytest.raises(frt_math.SwapAmountMismatch):

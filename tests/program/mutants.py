@@ -84,6 +84,16 @@ MUTANTS: Final = (
            "    if (!pubkey_eq(authority->key, (const SolPubkey *)(d + PROGRAM_DATA_AUTHORITY))) {",
            "    if (false) {",
            frozenset({"initialize_program.not_upgrade_authority"})),
+    Mutant("swap_without_vault_key_check", "swap.c",
+           "    if (!pubkey_eq(vault_a->key, (const SolPubkey *)(d + POOL_TOKEN_A_VAULT)) ||\n"
+           "        !pubkey_eq(vault_b->key, (const SolPubkey *)(d + POOL_TOKEN_B_VAULT))) {",
+           "    if (false) {",
+           frozenset({"swap.fake_vault"})),
+    Mutant("deposit_without_lp_mint_key_check", "liquidity.c",
+           "    if (!pubkey_eq(side->lp_mint->key, side->lp_mint_key)) {\n"
+           "        return FAIL(ERR_INVALID_ACCOUNT_DATA, \"LP token mint PDA mismatch\");\n    }\n",
+           "",
+           frozenset({"deposit.fake_lp_mint", "deposit.lp_mints_swapped"})),
     Mutant("system_pause_ignored", "common.c",
            "    if (account->data[SYSTEM_IS_PAUSED]) {",
            "    if (false) {",
@@ -103,7 +113,7 @@ MUTANTS: Final = (
                       "forged.withdraw.lp_account_delegated", "forged.withdraw.destination_delegated",
                       "forged.swap.input_delegated", "forged.swap.output_delegated"})),
 )
-"""The first six are caught by adversarial variants; the others only by forged-state scenarios (a paused system,
+"""The first eight are caught by adversarial variants; the others only by forged-state scenarios (a paused system,
 an owner-only pool and a delegation exist on chain only as forged state)."""
 
 

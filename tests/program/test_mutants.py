@@ -18,11 +18,13 @@ async def test_the_default_campaign_catches_a_build_with_one_check_removed(mutan
     assert not summary.passed
     sent = [incident for incident in summary.incidents if incident["kind"] != "final_check"]
     kinds = [str(incident["operation"].get("kind", "")) for incident in sent]
-    assert all(kind.startswith("adversary:") for kind in kinds), kinds  # honest operations are unaffected
     # (the final check may add program-wide findings: a pool creation let through under pause moved the treasury)
-    caught = [incident for incident, kind in zip(sent, kinds, strict=True)
-              if kind.removeprefix("adversary:") in mutant.caught_by]
-    assert caught, f"{mutant.name}: no incident from {sorted(mutant.caught_by)} among {sorted(set(kinds))}"
+    at = [i for i, kind in enumerate(kinds) if kind.removeprefix("adversary:") in mutant.caught_by]
+    assert at, f"{mutant.name}: no incident from {sorted(mutant.caught_by)} among {sorted(set(kinds))}"
+    # honest operations are unaffected until a variant the build lets through has corrupted the pool (a swap
+    # into a vault the pool never made leaves its real vault short of what the pool tracks)
+    assert all(kind.startswith("adversary:") for kind in kinds[:at[0]]), kinds
+    caught = [sent[i] for i in at]
     details = " ".join(caught[0]["details"])
     assert "must fail with" in details, details  # the expected error, next to what the program did
 
