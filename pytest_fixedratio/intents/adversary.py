@@ -83,9 +83,11 @@ _PROGRAM_DATA_TAG: Final = 3
 _AUTHORITY_TAG, _AUTHORITY = 12, 13
 
 
-def _check(condition: bool, error: ExpectedError, why: str) -> None:
+def _check(condition: bool, error: ExpectedError, why: str | Callable[[], str]) -> None:
+    """Refused with `error` unless `condition`; `why` may be a function, so that a check that passes (most do)
+    does not pay for its message: an address in an f-string costs a base58 encoding."""
     if not condition:
-        raise Fails(error, why)
+        raise Fails(error, why() if callable(why) else why)
 
 
 def _u32(data: bytes, offset: int) -> int:
@@ -117,10 +119,10 @@ class _Program:
         """`check_signer_and_pause`: the user signs, then `load_system_state` (PDA key, data, owner, decodes)
         and the pause flag."""
         _check(self.metas[USER].is_signer, MISSING_SIGNATURE,
-               f"the user {self.key(USER)} is not marked signer")
+               lambda: f"the user {self.key(USER)} is not marked signer")
         system = self.state(SYSTEM_STATE)
         _check(self.key(SYSTEM_STATE) == pdas.system_state(self.program_id)[0], INVALID_ACCOUNT_DATA,
-               f"account {SYSTEM_STATE} {self.key(SYSTEM_STATE)} is not the SystemState PDA")
+               lambda: f"account {SYSTEM_STATE} {self.key(SYSTEM_STATE)} is not the SystemState PDA")
         _check(len(system.data) > 0, E.frt_builtin("UninitializedAccount"), "the SystemState has no data")
         _check(system.owner == self.program_id, INCORRECT_PROGRAM_ID, "the SystemState is not the program's")
         decoded = self.book.read(self.key(SYSTEM_STATE), SystemState, error=INVALID_ACCOUNT_DATA)
@@ -130,9 +132,9 @@ class _Program:
         """`load_pool_state`: program-owned, key = the instruction's pool_id (1034), decodes with non-zero mints
         and ratios."""
         _check(self.state(POOL).owner == self.program_id, INCORRECT_PROGRAM_ID,
-               f"account {POOL} {self.key(POOL)} is not owned by the program")
+               lambda: f"account {POOL} {self.key(POOL)} is not owned by the program")
         _check(self.key(POOL) == pool_id, E.frt(FrtErrorCode.TreasuryValidationFailed),
-               f"account {POOL} {self.key(POOL)} is not the instruction's pool_id {pool_id}")
+               lambda: f"account {POOL} {self.key(POOL)} is not the instruction's pool_id {pool_id}")
         state = self.book.read(self.key(POOL), PoolState, error=INVALID_ACCOUNT_DATA)
         _check(state.token_a_mint != _ZERO and state.token_b_mint != _ZERO
                and state.ratio_a_numerator > 0 and state.ratio_b_denominator > 0, INVALID_ACCOUNT_DATA,
@@ -146,10 +148,10 @@ class _Program:
     def vault(self, index: int, mint: Address) -> None:
         """`validate_vault`: SPL-owned, a token account of the pool PDA holding `mint`."""
         _check(self.state(index).owner == ids.TOKEN_PROGRAM_ID, INCORRECT_PROGRAM_ID,
-               f"vault {self.key(index)} is not owned by SPL Token")
+               lambda: f"vault {self.key(index)} is not owned by SPL Token")
         vault = self.book.read(self.key(index), TokenAccount, error=INVALID_ACCOUNT_DATA)
         _check(vault.owner == self.key(POOL) and vault.mint == mint, INVALID_ACCOUNT_DATA,
-               f"vault {self.key(index)} is not the pool's account of {mint}")
+               lambda: f"vault {self.key(index)} is not the pool's account of {mint}")
 
     def side_accounts(self, state: PoolState, side: Side) -> None:
         """`check_side_accounts`: the side's vault key from the pool state, the vault itself, and the side's LP
@@ -157,14 +159,14 @@ class _Program:
         before, so it is the program's own mint here."""
         index = VAULT_A if side is Side.A else VAULT_B
         _check(self.key(index) == state.vault(side), INVALID_ACCOUNT_DATA,
-               f"account {index} {self.key(index)} is not vault {side} {state.vault(side)}")
+               lambda: f"account {index} {self.key(index)} is not vault {side} {state.vault(side)}")
         self.vault(index, state.mint(side))
         lp_index = ACCOUNT_9 if side is Side.A else ACCOUNT_10
         _check(self.state(lp_index).owner == ids.TOKEN_PROGRAM_ID, INCORRECT_PROGRAM_ID,
-               f"LP mint {self.key(lp_index)} is not owned by SPL Token")
+               lambda: f"LP mint {self.key(lp_index)} is not owned by SPL Token")
         lp_mint = self.book.read(self.key(lp_index), Mint, error=INVALID_ACCOUNT_DATA)
         _check(lp_mint.mint_authority == self.key(POOL), INVALID_ACCOUNT_DATA,
-               f"LP mint {self.key(lp_index)} is not minted by the pool")
+               lambda: f"LP mint {self.key(lp_index)} is not minted by the pool")
 
     def liquidity_open(self, state: PoolState) -> None:
         _check(PoolFlag.LIQUIDITY_PAUSED not in state.flags, E.frt(FrtErrorCode.PoolLiquidityPaused),
@@ -173,16 +175,17 @@ class _Program:
     def rent_sysvar(self, index: int) -> None:
         """`rent_from_account`: the key must be the Rent sysvar's (whose data is then always long enough)."""
         _check(self.key(index) == ids.RENT_SYSVAR_ID, INVALID_ARGUMENT,
-               f"account {index} {self.key(index)} is not the Rent sysvar")
+               lambda: f"account {index} {self.key(index)} is not the Rent sysvar")
 
     def mint_decimals(self, index: int) -> int:
         """`mint_decimals`: no owner check here; data shorter than a mint makes the program panic, and the two
         COption tags and the initialized byte must be valid."""
         data = self.state(index).data
         _check(len(data) >= ids.MINT_LEN, E.frt_builtin("ProgramFailedToComplete"),
-               f"account {index} {self.key(index)} holds {len(data)} bytes, shorter than a mint: the program panics")
+               lambda: f"account {index} {self.key(index)} holds {len(data)} bytes, shorter than a mint: the program "
+                       "panics")
         _check(_u32(data, 0) <= 1 and data[45] <= 1 and _u32(data, 46) <= 1, INVALID_ACCOUNT_DATA,
-               f"account {index} {self.key(index)} does not unpack as a mint")
+               lambda: f"account {index} {self.key(index)} does not unpack as a mint")
         return data[44]
 
     def upgrade_authority(self) -> None:
@@ -195,7 +198,7 @@ class _Program:
             _check(signed, MISSING_SIGNATURE, "the authority is not marked signer (admin-check bypass)")
             return
         _check(self.key(PROGRAM_DATA) == pdas.program_data(self.program_id)[0], INVALID_ACCOUNT_DATA,
-               f"account {PROGRAM_DATA} {self.key(PROGRAM_DATA)} is not the program's ProgramData")
+               lambda: f"account {PROGRAM_DATA} {self.key(PROGRAM_DATA)} is not the program's ProgramData")
         data = program_data.data
         _check(len(data) >= _AUTHORITY and _u32(data, 0) == _PROGRAM_DATA_TAG, INVALID_ACCOUNT_DATA,
                "the ProgramData does not decode")
@@ -203,7 +206,7 @@ class _Program:
         _check(tag == 1 and len(data) >= _AUTHORITY + 32, INVALID_ACCOUNT_DATA,
                "the ProgramData holds no valid upgrade authority")
         _check(self.key(AUTHORITY) == Address(data[_AUTHORITY:_AUTHORITY + 32]), INVALID_ACCOUNT_DATA,
-               f"{self.key(AUTHORITY)} is not the program's upgrade authority")
+               lambda: f"{self.key(AUTHORITY)} is not the program's upgrade authority")
         _check(signed, MISSING_SIGNATURE, "the upgrade authority is not marked signer")
 
     # -- processors --------------------------------------------------------------------------------------------
@@ -213,11 +216,11 @@ class _Program:
         self.rent_sysvar(PROGRAM_RENT)
         self.upgrade_authority()
         _check(self.key(PROGRAM_STATE) == pdas.system_state(self.program_id)[0], INVALID_ACCOUNT_DATA,
-               f"account {PROGRAM_STATE} {self.key(PROGRAM_STATE)} is not the SystemState PDA")
+               lambda: f"account {PROGRAM_STATE} {self.key(PROGRAM_STATE)} is not the SystemState PDA")
         _check(not self.state(PROGRAM_STATE).data, E.frt_builtin("AccountAlreadyInitialized"),
                "the SystemState exists")
         _check(self.key(PROGRAM_TREASURY) == pdas.main_treasury(self.program_id)[0], INVALID_ACCOUNT_DATA,
-               f"account {PROGRAM_TREASURY} {self.key(PROGRAM_TREASURY)} is not the MainTreasury PDA")
+               lambda: f"account {PROGRAM_TREASURY} {self.key(PROGRAM_TREASURY)} is not the MainTreasury PDA")
 
     def initialize_pool(self, data: ixd.InitializePool) -> None:
         """`validate_pool_request`, the fee's payer and treasury checks, then the PDAs of the accounts as passed
@@ -233,9 +236,9 @@ class _Program:
                "a mint or the token program is not classic SPL Token")
         payer = self.key(USER)
         _check(self.book.lamports(payer) >= c.REGISTRATION_FEE, E.frt(FrtErrorCode.InsufficientFeeBalance),
-               f"the creator holds {self.book.lamports(payer)} lamports, the fee is {c.REGISTRATION_FEE}")
+               lambda: f"the creator holds {self.book.lamports(payer)} lamports, the fee is {c.REGISTRATION_FEE}")
         _check(self.key(TREASURY) == pdas.main_treasury(self.program_id)[0],
-               E.frt(FrtErrorCode.TreasuryValidationFailed), f"account {TREASURY} is not the MainTreasury PDA")
+               E.frt(FrtErrorCode.TreasuryValidationFailed), lambda: f"account {TREASURY} is not the MainTreasury PDA")
         _check(self.metas[TREASURY].is_writable, E.frt(FrtErrorCode.FeeValidationFailed),
                "the MainTreasury is passed read-only")
         _check(len(self.state(TREASURY).data) == c.MAIN_TREASURY_LEN, E.frt_builtin("BorshIoError"),
@@ -243,7 +246,7 @@ class _Program:
         derived = PoolAddresses.derive(self.program_id, self.key(MINT_7), self.key(MINT_8), data.ratio_a_numerator,
                                        data.ratio_b_denominator)
         _check(self.key(POOL) == derived.pool, INVALID_ACCOUNT_DATA,
-               f"account {POOL} {self.key(POOL)} is not the pool PDA of these mints and ratios")
+               lambda: f"account {POOL} {self.key(POOL)} is not the pool PDA of these mints and ratios")
         _check(not self.state(POOL).data, E.frt_builtin("AccountAlreadyInitialized"), "the pool exists")
         expected = (derived.token_a_vault, derived.token_b_vault, derived.lp_a_mint, derived.lp_b_mint)
         _check(tuple(self.key(i) for i in POOL_PDAS) == expected, INVALID_ACCOUNT_DATA,
@@ -256,11 +259,11 @@ class _Program:
         state = self.pool_state(data.pool_id)
         self.liquidity_open(state)
         _check(data.deposit_token_mint in (state.token_a_mint, state.token_b_mint), INVALID_INSTRUCTION_DATA,
-               f"the deposit mint {data.deposit_token_mint} is not in the pool")
+               lambda: f"the deposit mint {data.deposit_token_mint} is not in the pool")
         side = state.side_of(data.deposit_token_mint)
         lp_index = ACCOUNT_9 if side is Side.A else ACCOUNT_10
         _check(self.key(lp_index) == state.lp_mint(side), INVALID_ACCOUNT_DATA,
-               f"account {lp_index} {self.key(lp_index)} is not LP mint {side}")
+               lambda: f"account {lp_index} {self.key(lp_index)} is not LP mint {side}")
         source = self.user_token(USER_7)
         _check(source.mint == data.deposit_token_mint, INVALID_INSTRUCTION_DATA,
                "the source account holds another mint than the instruction names")
@@ -268,7 +271,7 @@ class _Program:
         lp = self.user_token(USER_8, error=E.frt(FrtErrorCode.MissingLpTokenAccount))
         _check(lp.mint == state.lp_mint(side), INVALID_ACCOUNT_DATA, "the LP account holds another mint")
         _check(source.amount >= data.amount, E.frt_builtin("InsufficientFunds"),
-               f"the source holds {source.amount}, the deposit is {data.amount}")
+               lambda: f"the source holds {source.amount}, the deposit is {data.amount}")
 
     def withdraw(self, data: ixd.Withdraw) -> None:
         """`validate_withdraw`: everything before the fee (the burn after it is the honest model's)."""
@@ -283,7 +286,7 @@ class _Program:
         _check(destination.mint == data.withdraw_token_mint, INVALID_INSTRUCTION_DATA,
                "the destination holds another mint than the instruction names")
         _check(data.withdraw_token_mint in (state.token_a_mint, state.token_b_mint), INVALID_ARGUMENT,
-               f"the withdrawn mint {data.withdraw_token_mint} is not in the pool")
+               lambda: f"the withdrawn mint {data.withdraw_token_mint} is not in the pool")
         side = state.side_of(data.withdraw_token_mint)
         _check(lp.mint == state.lp_mint(side), INVALID_ACCOUNT_DATA, "the LP account is of another side")
         self.side_accounts(state, side)
@@ -309,9 +312,9 @@ class _Program:
         _check(destination.mint == state.mint(side_out), INVALID_ACCOUNT_DATA,
                "the output account holds another mint")
         _check(source.amount >= data.amount_in, INVALID_ACCOUNT_DATA,
-               f"the input account holds {source.amount}, the swap needs {data.amount_in}")
+               lambda: f"the input account holds {source.amount}, the swap needs {data.amount_in}")
         _check(self.key(TOKEN_PROGRAM) == ids.TOKEN_PROGRAM_ID, INCORRECT_PROGRAM_ID,
-               f"account {TOKEN_PROGRAM} is not the SPL Token program")
+               lambda: f"account {TOKEN_PROGRAM} is not the SPL Token program")
         _check(self.key(ACCOUNT_9) == source.mint and self.key(ACCOUNT_10) == destination.mint,
                INVALID_ACCOUNT_DATA, "accounts 9 and 10 are not the mints of the user's accounts")
 
@@ -351,7 +354,7 @@ class Adversarial(Op):
             raise InvalidArgument(f"{self.name}: the adversary models the phase-1 instructions "
                                   f"{[t.__name__ for t in EXACT_ACCOUNTS]}, not {type(data).__name__}")
         count = len(self.instruction.accounts)
-        _check(count == exact, INVALID_ACCOUNT_DATA, f"{count} accounts, the program takes exactly {exact}")
+        _check(count == exact, INVALID_ACCOUNT_DATA, lambda: f"{count} accounts, the program takes exactly {exact}")
         program = _Program(book, self.instruction)
         if isinstance(data, ixd.Deposit):
             program.deposit(data)
