@@ -73,9 +73,6 @@ class Session:
                  sink: OperationSink | None = None,
                  exclusive: bool = True) -> None:
         self.chain = chain
-        self.writer: AccountWriter | None = chain if isinstance(chain, AccountWriter) else None
-        """The chain where it can set accounts (forged-state scenarios), else None: asked once, since checking a
-        protocol costs tens of microseconds."""
         self.clock = clock
         self.decisions = decisions
         self.seed = seed
@@ -115,26 +112,27 @@ class Session:
         while the forged state is on the chain: this method is not a coroutine, and the chain's reads and the
         send are run to completion on the spot (`_at_once`), which the in-process chain does without ever
         suspending (a chain call that would suspend is a misuse, and raises)."""
-        chain, writer = self.chain, self.writer
-        if writer is None:
+        chain = self.chain
+        if not isinstance(chain, AccountWriter):
             raise InvalidArgument(f"forged-state scenarios need a chain that can set accounts; {type(chain).__name__} "
                                   "cannot (in-process target only)")
-        unwatched = set(forgery.addresses) - set(intent.watch())
+        watch = intent.watch()
+        unwatched = set(forgery.addresses) - set(watch)
         if unwatched:
             raise InvalidArgument(f"{intent.kind} forges accounts its intent does not watch: "
                                   f"{sorted(map(str, unwatched))}")
         original = _at_once(chain.get_accounts(forgery.addresses))
         forged = forgery.forge(original)
         for address, state in forged.items():
-            writer.set_account(address, state)
+            chain.set_account(address, state)
         self.acknowledge(forged)
         started = time.perf_counter()
         receipt = _at_once(chain.send(intent.instructions(), intent.signers, compute_unit_limit=intent.compute_units,
-                                      watch=intent.watch()))
+                                      watch=watch))
         latency_ms = (time.perf_counter() - started) * 1000
         restored = forgery.restore(original, receipt.after)
         for address, state in restored.items():
-            writer.set_account(address, state)
+            chain.set_account(address, state)
         return self._settle(intent, receipt, latency_ms, restored)
 
     def _settle(self, intent: Intent, receipt: Receipt, latency_ms: float,
