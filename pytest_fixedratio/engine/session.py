@@ -73,6 +73,8 @@ class Session:
                  sink: OperationSink | None = None,
                  exclusive: bool = True) -> None:
         self.chain = chain
+        self._writer = chain if isinstance(chain, AccountWriter) else None
+        """The chain where it can set accounts (forged-state scenarios); a protocol check costs too much per send."""
         self.clock = clock
         self.decisions = decisions
         self.seed = seed
@@ -112,10 +114,10 @@ class Session:
         while the forged state is on the chain: this method is not a coroutine, and the chain's reads and the
         send are run to completion on the spot (`_at_once`), which the in-process chain does without ever
         suspending (a chain call that would suspend is a misuse, and raises)."""
-        chain = self.chain
-        if not isinstance(chain, AccountWriter):
-            raise InvalidArgument(f"forged-state scenarios need a chain that can set accounts; {type(chain).__name__} "
-                                  "cannot (in-process target only)")
+        chain = self._writer
+        if chain is None:
+            raise InvalidArgument(f"forged-state scenarios need a chain that can set accounts; "
+                                  f"{type(self.chain).__name__} cannot (in-process target only)")
         watch = intent.watch()
         unwatched = set(forgery.addresses) - set(watch)
         if unwatched:
@@ -130,7 +132,7 @@ class Session:
         receipt = _at_once(chain.send(intent.instructions(), intent.signers, compute_unit_limit=intent.compute_units,
                                       watch=watch))
         latency_ms = (time.perf_counter() - started) * 1000
-        restored = forgery.restore(original, receipt.after)
+        restored = forgery.restore(original, forged, receipt.after)
         for address, state in restored.items():
             chain.set_account(address, state)
         return self._settle(intent, receipt, latency_ms, restored)

@@ -258,9 +258,10 @@ class ClassifiedError:
         return self.label + (f": {self.cause}" if self.cause else "")
 
 
-_FAILED = re.compile(r"^Program (\S+) failed: (.*)$")
-_INVOKE = re.compile(r"^Program (\S+) invoke \[\d+\]$")
-_SUCCESS = re.compile(r"^Program (\S+) success$")
+_EVENT = re.compile(r"Program (\S+) (?:(?P<failed>failed): |invoke \[\d+\]$|(?P<success>success)$)")
+"""A program's failure, invocation or success line; one pattern, so each log line is matched once."""
+_NO_EVENT = ("Program log: ", "Program data: ", "Program return: ")
+"""What a program prints itself, the bulk of the logs: never an event, skipped without a match."""
 
 
 @lru_cache(maxsize=64)
@@ -281,11 +282,16 @@ def innermost_failing_program(logs: Iterable[str]) -> tuple[Address | None, bool
     """
     stack: list[Address] = []
     for line in logs:
-        if (failed := _FAILED.match(line)) and (program := _address(failed.group(1))) is not None:
+        if line.startswith(_NO_EVENT) or (event := _EVENT.match(line)) is None:
+            continue
+        program = _address(event.group(1))
+        if program is None:
+            continue
+        if event.group("failed"):
             return program, True
-        if (invoke := _INVOKE.match(line)) and (program := _address(invoke.group(1))) is not None:
+        if not event.group("success"):
             stack.append(program)
-        elif (success := _SUCCESS.match(line)) and stack and _address(success.group(1)) == stack[-1]:
+        elif stack and program == stack[-1]:
             stack.pop()
     return (stack[-1] if stack else None), False
 

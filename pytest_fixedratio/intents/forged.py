@@ -168,16 +168,20 @@ class Forgery:
         """The forged accounts, from `accounts` (each of `addresses`, as they are before forging)."""
         return self._apply(accounts)[0]
 
-    def restore(self, accounts: AccountMap, after: AccountMap) -> dict[Address, AccountState]:
+    def restore(self, accounts: AccountMap, forged: AccountMap, after: AccountMap) -> dict[Address, AccountState]:
         """The forged accounts as `after` (the transaction's after-state) shows them, every change undone;
-        `accounts` are as `forge` was given them. An account the transaction closed comes back as it was."""
-        _, befores = self._apply(accounts)
-        closed = {address for address in self.addresses if after.get(address) is None}
-        restored = {address: _existing(accounts if address in closed else after, address)
+        `accounts` are as `forge` was given them, `forged` what it returned. An account the transaction closed
+        comes back as it was, and so does one it left exactly as forged (undoing every patch of an unchanged
+        account gives its bytes back: the refused operation, the common case, costs no patch)."""
+        back = {address for address in self.addresses
+                if after.get(address) is None or after.get(address) == forged.get(address)}
+        restored = {address: _existing(accounts if address in back else after, address)
                     for address in self.addresses}
-        for patch, before in reversed(tuple(zip(self.patches, befores, strict=True))):
-            if patch.address not in closed:
-                restored[patch.address] = patch.restore(restored[patch.address], before)
+        if len(back) < len(restored):
+            _, befores = self._apply(accounts)
+            for patch, before in reversed(tuple(zip(self.patches, befores, strict=True))):
+                if patch.address not in back:
+                    restored[patch.address] = patch.restore(restored[patch.address], before)
         return restored
 
     def _apply(self, accounts: AccountMap) -> tuple[dict[Address, AccountState], tuple[AccountState, ...]]:

@@ -112,8 +112,11 @@ def test_a_forgery_undoes_its_patches_in_reverse_and_gives_back_a_closed_account
     forged = forgery.forge({A: token, B: payer})
     assert TokenAccount.decode(forged[A].data) == TokenAccount(A, B, 50, B, delegated_amount=1)
     spent = replace(forged[A], data=replace(TokenAccount.decode(forged[A].data), amount=40).encode())
-    restored = forgery.restore({A: token, B: payer}, {A: spent, B: None})
+    restored = forgery.restore({A: token, B: payer}, forged, {A: spent, B: None})
     assert TokenAccount.decode(restored[A].data) == TokenAccount(A, B, 40) and restored[B] == payer
+    assert forgery.restore({A: token, B: payer}, forged, forged) == {A: token, B: payer}
+    charged = {A: forged[A], B: replace(forged[B], lamports=2)}
+    assert forgery.restore({A: token, B: payer}, forged, charged) == {A: token, B: replace(payer, lamports=10**9 - 5)}
     with pytest.raises(InvalidArgument, match="only an existing account"):
         forgery.forge({A: token, B: None})
 
