@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from pytest_fixedratio.errors import FixedRatioError
 from pytest_fixedratio.settings import OPLOG, REPORT, SETTINGS, Setting
 
+if TYPE_CHECKING:
+    from pytest_fixedratio.engine.campaign import CampaignConfig
+    from pytest_fixedratio.engine.oplog import OperationSink
+    from pytest_fixedratio.engine.progress import ProgressPrinter
+    from pytest_fixedratio.engine.summary import CampaignSummary
+
 T = TypeVar("T")
+_STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 
 DESCRIPTION = (
     "Stress-test the Fixed Ratio Trading (FRT) Solana program: concurrent deposits, withdrawals and swaps "
@@ -35,8 +43,9 @@ def _option(setting: Setting[Any]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pytest_fixedratio.engine.campaign import CampaignConfig, run_campaign
+    from pytest_fixedratio.engine.campaign import CampaignConfig
     from pytest_fixedratio.engine.oplog import JsonlSink
+    from pytest_fixedratio.engine.progress import ProgressPrinter
     from pytest_fixedratio.store.atomic import atomic_write_json
 
     def parse(setting: Setting[T]) -> T:
@@ -45,11 +54,44 @@ def _run(args: argparse.Namespace) -> int:
     config = CampaignConfig(**{s.field: parse(s) for s in SETTINGS if s.field is not None})
     report, oplog = parse(REPORT), parse(OPLOG)
     sink = None if oplog is None else JsonlSink(oplog)
-    summary = asyncio.run(run_campaign(config, sink=sink))
+    printer = ProgressPrinter(sys.stderr)
+    try:
+        summary = asyncio.run(_until_signalled(config, sink, printer))
+    except KeyboardInterrupt:  # a second Ctrl-C while the first one's summary was being made
+        printer.close()
+        print("frt-stress: interrupted twice: stopped without a summary", file=sys.stderr)
+        return 130
+    printer.close()
     print(summary.render())
     if report is not None:
         atomic_write_json(report, summary.to_dict(), mode=0o644)
     return 0 if summary.passed else 1
+
+
+async def _until_signalled(config: CampaignConfig, sink: OperationSink | None,
+                           printer: ProgressPrinter) -> CampaignSummary:
+    """The campaign, ended early by the first SIGINT or SIGTERM with the summary of what ran; a second one is
+    left to its default (Ctrl-C raises KeyboardInterrupt, SIGTERM ends the process)."""
+    from pytest_fixedratio.engine.campaign import run_campaign
+    from pytest_fixedratio.engine.progress import StopRequest
+
+    loop, stop = asyncio.get_running_loop(), StopRequest()
+
+    def on_signal(sig: signal.Signals) -> None:
+        stop.request(sig.name)
+        for handled in _STOP_SIGNALS:
+            loop.remove_signal_handler(handled)
+        printer.close()
+        print(f"frt-stress: {sig.name}: stopping the workers and summarising the part that ran "
+              "(once more to abort)", file=sys.stderr)
+
+    for sig in _STOP_SIGNALS:
+        loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        return await run_campaign(config, sink=sink, stop=stop, progress=printer)
+    finally:
+        for sig in _STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ leaf: it imports neither front end nor the engine, so both can depend on it.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -73,6 +74,20 @@ def _is_optional_path(value: object) -> bool:
     return value is None or isinstance(value, Path)
 
 
+def _is_optional_output(value: object) -> bool:
+    """None, or a file that can be written: not a directory, and the nearest existing directory above it one
+    this process may write to (missing directories are made when the file is written). Checked when the setting
+    is read, so a report is not lost at the end of a run for a mistyped path."""
+    if value is None:
+        return True
+    if not isinstance(value, Path) or value.is_dir() or (value.exists() and not os.access(value, os.W_OK)):
+        return False
+    folder = value.parent
+    while not folder.exists():
+        folder = folder.parent
+    return folder.is_dir() and os.access(folder, os.W_OK)
+
+
 def _is_optional_program(value: object) -> bool:
     return value is None or (isinstance(value, Path) and value.is_file())
 
@@ -114,6 +129,10 @@ CLOCK_MODE = Kind(_one_of(_CLOCKS), _is_bool, "a clock; choose one of: virtual, 
                   "True (the virtual clock) or False (the real clock)")
 BOOLEAN = Kind(_one_of(_BOOLEANS), _is_bool, "true or false", "True or False")
 OPTIONAL_PATH = Kind(_optional_path, _is_optional_path, "a path", "None or a Path", is_path=True)
+OUTPUT_FILE = Kind(_optional_path, _is_optional_output,
+                   "a file this process can write (not a directory; under a directory it may write to)",
+                   "None or the Path of a file this process can write (under a directory it may write to)",
+                   is_path=True)
 PROGRAM_FILE = Kind(_optional_path, _is_optional_program,
                     "a file; pass the path of a built FRT program .so (or leave it empty for the bundled reference "
                     "program)", "None (the bundled reference program) or the Path of a built FRT program .so",
@@ -194,13 +213,13 @@ PROGRAM = Setting("program", "program_path", PROGRAM_FILE, "", "PATH",
                   "an FRT program .so to test instead of the bundled reference program")
 VERIFY_EVERY = Setting("verify_every", "verify_every", POSITIVE_COUNT, "1", "N",
                        "check pool invariants after every N-th operation on a pool")
-REPORT = Setting("report", None, OPTIONAL_PATH, "", "PATH", "also write the campaign summaries as JSON to this file")
+REPORT = Setting("report", None, OUTPUT_FILE, "", "PATH", "also write the campaign summaries as JSON to this file")
 DATA_DIR = Setting("data_dir", "data_dir", OPTIONAL_PATH, "", "PATH",
                    "keep the core wallet (mode 0600) and the saved-pool book here; none keeps nothing",
                    in_session=False)
 TARGET = Setting("target", "target", choice("litesvm"), "litesvm", "TARGET",
                  "the chain the campaign runs on: litesvm (in-process, the program deployed as on a validator)")
-OPLOG = Setting("oplog", None, OPTIONAL_PATH, "", "PATH",
+OPLOG = Setting("oplog", None, OUTPUT_FILE, "", "PATH",
                 "append every operation to this file as JSON lines while the run goes on (memory stays flat)",
                 in_session=False)
 SETTINGS: tuple[Setting[Any], ...] = (DURATION, CLOCK, POOLS, DEPOSITORS, WITHDRAWERS, HOARDING_WITHDRAWERS,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import signal
 import stat
 import subprocess
 import sysconfig
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
+from pytest_fixedratio.chain.litesvm import BUNDLED_PROGRAM
 from pytest_fixedratio.cli import main
 from pytest_fixedratio.settings import SETTINGS
 
@@ -57,6 +61,13 @@ def test_a_short_run_prints_a_summary_and_writes_the_report(tmp_path: Path, caps
     assert all(counts["failed"] == counts["expected"] and (not counts["ok"] or kind.startswith("adversary:forged."))
                for kind, counts in summary["operations"].items() if kind.startswith("adversary:"))
     assert stat.S_IMODE((data_dir / "core_wallet.json").stat().st_mode) == 0o600
+    program = summary["provenance"]
+    assert program["program"] == str(BUNDLED_PROGRAM) and summary["interrupted"] is None
+    assert program["program_sha256"] == hashlib.sha256(BUNDLED_PROGRAM.read_bytes()).hexdigest()
+    assert program["tool"] == f"pytest-fixedratio {version('pytest-fixedratio')}" and program["seed"] == 3
+    assert program["settings"]["duration_s"] == 20 and program["settings"]["data_dir"] == str(data_dir)
+    assert out.startswith(f"{program['tool']} on target litesvm, program {BUNDLED_PROGRAM} "
+                          f"(sha256 {program['program_sha256']})\nsettings: duration_s 20.0, ")
     assert "secret" not in report.read_text() and "private" not in report.read_text()
 
 
@@ -107,8 +118,34 @@ def test_the_operation_log_streams_every_operation_as_a_json_line(tmp_path: Path
     assert all(len(r["signature"]) > 60 for r in records)
 
 
-def test_an_operation_log_that_cannot_be_written_is_refused_before_the_run(capsys: pytest.CaptureFixture[str]
-                                                                           ) -> None:
-    assert main(["run", "--duration", "20s", "--oplog", "/nonexistent/dir/ops.jsonl"]) == 2
+@pytest.mark.parametrize("option", ["--oplog", "--report"])
+@pytest.mark.parametrize("where", ["a_file/out.json", "."])
+def test_an_output_file_that_cannot_be_written_is_refused_before_the_run(option: str, where: str, tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped report path is found before an hour of running, not after it (the run would be lost)."""
+    (tmp_path / "a_file").write_text("")
+    path = tmp_path / where
+    assert main(["run", "--duration", "1h", option, str(path)]) == 2
     captured = capsys.readouterr()
-    assert "cannot write the operation log /nonexistent/dir/ops.jsonl" in captured.err and captured.out == ""
+    assert captured.err == (f"frt-stress: error: {option}: {str(path)!r} is not a file this process can write (not a "
+                            "directory; under a directory it may write to)\n") and captured.out == ""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_ends_the_run_with_the_summary_of_what_ran(sig: signal.Signals, tmp_path: Path) -> None:
+    """Ctrl-C or SIGTERM during a long run: the workers stop, the partial summary is printed and the report
+    written, and the exit status says whether it passed; progress lines came before, on stderr."""
+    report = tmp_path / "summary.json"
+    run = subprocess.Popen([str(FRT_STRESS), "run", "--duration", "10h", "--pools", "1", "--report", str(report)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert run.stderr is not None
+    first = run.stderr.readline()  # the first progress line comes after the first step of chain time
+    run.send_signal(sig)
+    out, err = run.communicate(timeout=120)
+    assert first.startswith("progress: 1/36000 s chain time (0%), ") and first.endswith(" 0 incidents\n")
+    assert run.returncode == 0 and "Traceback" not in err
+    assert f"frt-stress: {sig.name}: stopping the workers and summarising the part that ran" in err
+    assert f"PASSED (interrupted by {sig.name} after " in out
+    summary = json.loads(report.read_text())
+    assert summary["interrupted"] == sig.name and 1 <= summary["virtual_seconds"] < 36000
+    assert summary["operations"]["deposit"]["ok"] > 0

@@ -78,6 +78,15 @@ def _lamports(account: AccountState | None) -> int:
     return 0 if account is None else account.lamports
 
 
+@dataclass(frozen=True, slots=True)
+class ProgramBuild:
+    """Which FRT build a chain runs: where it came from and the sha256 of its ELF, so a summary says what it
+    tested (two runs of one seed differ when their programs do)."""
+
+    source: str
+    sha256: str
+
+
 class Chain(Protocol):
     """A Solana cluster with the FRT program deployed through the upgradeable loader."""
 
@@ -88,6 +97,10 @@ class Chain(Protocol):
     @property
     def upgrade_authority(self) -> Wallet:
         """The program's upgrade authority: the signer FRT's admin instructions check (ProgramData)."""
+
+    @property
+    def program_build(self) -> ProgramBuild:
+        """The FRT build deployed at `program_id`."""
 
     async def send(self, instructions: Sequence[Instruction], signers: Sequence[Wallet], *,
                    payer: Wallet | None = None, compute_unit_limit: int | None = None,

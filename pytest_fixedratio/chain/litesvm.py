@@ -17,6 +17,7 @@ before anything is signed, one ed25519 signature per signer and nothing else (se
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -39,6 +40,7 @@ from pytest_fixedratio.chain.base import (
     AccountMap,
     AccountState,
     ChainError,
+    ProgramBuild,
     Receipt,
 )
 from pytest_fixedratio.chain.convert import (
@@ -97,7 +99,9 @@ class LiteSvmChain:
         self._elapsed_us = 0
         self._set_clock(self._svm.get_clock().slot, unix_timestamp)
         self._airdrop(self._authority.address, AUTHORITY_FUNDING)
-        self._deploy(path.read_bytes())
+        elf = path.read_bytes()
+        self._build = ProgramBuild(str(path), hashlib.sha256(elf).hexdigest())
+        self._deploy(elf)
 
     @property
     def program_id(self) -> Address:
@@ -106,6 +110,10 @@ class LiteSvmChain:
     @property
     def upgrade_authority(self) -> Wallet:
         return self._authority
+
+    @property
+    def program_build(self) -> ProgramBuild:
+        return self._build
 
     @property
     def svm(self) -> LiteSVM:

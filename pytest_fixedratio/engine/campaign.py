@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pytest_fixedratio.chain.abilities import Faucet, TimeTravel
 from pytest_fixedratio.chain.base import Chain
@@ -27,6 +28,7 @@ from pytest_fixedratio.engine.oplog import OperationSink
 from pytest_fixedratio.engine.pool_book import PoolBook, get_or_create_pool
 from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, create_pool, random_spec, working_amount
 from pytest_fixedratio.engine.pools import PoolHandle
+from pytest_fixedratio.engine.progress import Progress, StopRequest
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.engine.summary import CampaignSummary, summarize
 from pytest_fixedratio.errors import InvalidArgument
@@ -36,6 +38,8 @@ from pytest_fixedratio.sol.ids import LAMPORTS_PER_SOL, MINT_LEN, TOKEN_ACCOUNT_
 from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.store.keyfile import load_wallet, save_wallet
 
+STEP_S = 1.0
+"""Seconds of chain time between two looks at a running campaign (its progress, a stop requested)."""
 CORE_FUNDING_BASE = 100_000 * LAMPORTS_PER_SOL
 CORE_FUNDING_PER_POOL = 10 * LAMPORTS_PER_SOL
 """Registration fee, the rent of the pool's accounts, its mints and its workers' token accounts, with room."""
@@ -190,28 +194,60 @@ class Campaign:
             session.add_worker(WorkerKind.ADVERSARY, pool.address, side, initial_amount=working_amount(pool, side),
                                auto_refill=True)
 
-    async def advance(self, seconds: float) -> None:
-        """Let the workers run for `seconds` more (virtual or real)."""
-        await self.session.run_for(seconds)
+    async def advance(self, seconds: float, *, stop: StopRequest | None = None,
+                      progress: Callable[[Progress], None] | None = None) -> None:
+        """Let the workers run for `seconds` more (virtual or real), in steps of `STEP_S`: after each, `progress`
+        hears how far the run has come, and a `stop` requested ends the run there. The steps fall at the same
+        chain times in every run of a seed, so a seeded run still replays operation for operation."""
+        session, clock = self.session, self.clock
+        start, end, wall = clock.now(), clock.now() + seconds, time.perf_counter()
+        while clock.now() < end and not (stop is not None and stop.requested):
+            await session.run_until(min(end, clock.now() + STEP_S))
+            if progress is not None:
+                progress(Progress(clock.now() - start, seconds, time.perf_counter() - wall, session.tally.total,
+                                  len(session.incidents)))
 
-    async def finish(self, wall_seconds: float) -> CampaignSummary:
-        """Stop the workers gracefully, run the final checks, summarise."""
+    async def finish(self, wall_seconds: float, *, interrupted: str | None = None) -> CampaignSummary:
+        """Stop the workers gracefully, run the final checks, summarise (`interrupted`: why the run ended early)."""
         session = self.session
         await session.stop()
         final_findings = await session.final_check()
         session.sink.close()
-        return summarize(session, self.config.seed, self.clock.now(), wall_seconds, final_findings)
+        return summarize(session, self.config.seed, self.clock.now(), wall_seconds, final_findings,
+                         provenance=self.provenance(), interrupted=interrupted)
 
-    async def run(self, before_start: Callable[[Campaign], Awaitable[None]] | None = None) -> CampaignSummary:
-        """setup, `before_start(self)` (a test's chance to act on the set-up chain), start, run, finish."""
+    def provenance(self) -> dict[str, Any]:
+        """What produced the run: the tool's version, the program (its source and sha256), target, seed and every
+        setting, so a summary read later says what it measured."""
+        build = self.chain.program_build
+        settings = {f.name: str(v) if isinstance(v := getattr(self.config, f.name), Path) else v
+                    for f in fields(self.config)}
+        return {"tool": f"pytest-fixedratio {tool_version()}", "program": build.source,
+                "program_sha256": build.sha256, "target": self.config.target, "seed": self.config.seed,
+                "settings": settings}
+
+    async def run(self, before_start: Callable[[Campaign], Awaitable[None]] | None = None, *,
+                  stop: StopRequest | None = None, progress: Callable[[Progress], None] | None = None
+                  ) -> CampaignSummary:
+        """setup, `before_start(self)` (a test's chance to act on the set-up chain), start, run, finish. A `stop`
+        requested (a signal) ends the run at the next step with the summary of what ran."""
         started = time.perf_counter()
         await self.setup()
         if before_start is not None:
             await before_start(self)
         self.session.start()
-        await self.advance(self.config.duration_s)
-        return await self.finish(time.perf_counter() - started)
+        await self.advance(self.config.duration_s, stop=stop, progress=progress)
+        interrupted = None if stop is None else stop.reason
+        return await self.finish(time.perf_counter() - started, interrupted=interrupted)
 
 
-async def run_campaign(config: CampaignConfig, *, sink: OperationSink | None = None) -> CampaignSummary:
-    return await Campaign(config, sink=sink).run()
+def tool_version() -> str:
+    try:
+        return version("pytest-fixedratio")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+async def run_campaign(config: CampaignConfig, *, sink: OperationSink | None = None, stop: StopRequest | None = None,
+                       progress: Callable[[Progress], None] | None = None) -> CampaignSummary:
+    return await Campaign(config, sink=sink).run(stop=stop, progress=progress)

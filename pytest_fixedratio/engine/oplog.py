@@ -68,11 +68,13 @@ class MemorySink:
 
 
 class JsonlSink:
-    """Records appended to `path` as JSON lines (the file is created 0644, appended to if it exists)."""
+    """Records appended to `path` as JSON lines (the file is created 0644 with any missing directory, appended
+    to if it exists)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             self._file: IO[str] | None = path.open("a", encoding="utf-8")
         except OSError as exc:
             raise InvalidArgument(f"cannot write the operation log {path}: {exc.strerror}; pass a writable "

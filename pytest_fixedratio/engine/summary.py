@@ -33,6 +33,10 @@ class CampaignSummary:
     boundaries: dict[str, dict[str, int]] = field(default_factory=dict)
     """The honest operations whose amount was a boundary amount (`engine.boundaries`), by "kind.boundary", counted
     like `operations`."""
+    provenance: dict[str, Any] = field(default_factory=dict)
+    """What produced the run (`Campaign.provenance`): tool version, program and its sha256, target, seed, settings."""
+    interrupted: str | None = None
+    """Why the run ended before its duration (a signal), or None: the figures are those of the part that ran."""
 
     @property
     def passed(self) -> bool:
@@ -53,7 +57,7 @@ class CampaignSummary:
 
     def render(self) -> str:
         ops = self.total_operations
-        lines = [
+        lines = [*self._render_provenance(),
             f"seed {self.seed}: {self.virtual_seconds:.0f} s of chain time in {self.wall_seconds:.1f} s wall, "
             f"{self.pools} pools, {sum(self.workers.values())} workers {self.workers}",
             f"operations: {ops} ({ops / max(self.wall_seconds, 1e-9):.0f}/s wall)",
@@ -71,8 +75,19 @@ class CampaignSummary:
         lines.append(f"incidents: {len(self.incidents)}")
         for incident in self.incidents[:10]:
             lines.append(f"  {incident['kind']} by {incident['worker_id']}: {'; '.join(incident['details'])[:300]}")
-        lines.append("PASSED" if self.passed else "FAILED")
+        verdict = "PASSED" if self.passed else "FAILED"
+        if self.interrupted:
+            verdict += (f" (interrupted by {self.interrupted} after {self.virtual_seconds:.0f} s of chain time: "
+                        "the figures are those of the part that ran)")
+        lines.append(verdict)
         return "\n".join(lines)
+
+    def _render_provenance(self) -> list[str]:
+        p = self.provenance
+        if not p:
+            return []
+        return [f"{p['tool']} on target {p['target']}, program {p['program']} (sha256 {p['program_sha256']})",
+                *_wrap("settings:", [f"{k} {v}" for k, v in p["settings"].items()], "  ")]
 
 
 def _wrap(first: str, cells: list[str], indent: str, width: int = 118) -> list[str]:
@@ -144,7 +159,8 @@ def render_coverage(coverage: Coverage) -> list[str]:
 
 
 def summarize(session: Session, seed: int, virtual_seconds: float, wall_seconds: float,
-              final_findings: list[str]) -> CampaignSummary:
+              final_findings: list[str], *, provenance: dict[str, Any] | None = None,
+              interrupted: str | None = None) -> CampaignSummary:
     total = WorkerStats()
     for stats in session.stats.values():
         total.merge(stats)
@@ -174,4 +190,4 @@ def summarize(session: Session, seed: int, virtual_seconds: float, wall_seconds:
     return CampaignSummary(seed, virtual_seconds, wall_seconds, len(session.pools), dict(workers),
                            {k: dict(v) for k, v in session.tally.operations.items()}, dict(session.tally.errors),
                            totals, verification, incidents, per_worker, session.coverage,
-                           {k: dict(v) for k, v in session.tally.boundaries.items()})
+                           {k: dict(v) for k, v in session.tally.boundaries.items()}, provenance or {}, interrupted)
