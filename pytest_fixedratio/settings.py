@@ -88,6 +88,18 @@ def _is_optional_output(value: object) -> bool:
     return folder.is_dir() and os.access(folder, os.W_OK)
 
 
+def _optional_int(text: str) -> int | None:
+    return int(text) if text.strip() else None
+
+
+def _is_optional_port(value: object) -> bool:
+    return value is None or (_is_int(value) and 0 <= value <= 65535)
+
+
+def _is_host(value: object) -> bool:
+    return isinstance(value, str) and bool(value) and not any(c.isspace() or c in "/@" for c in value)
+
+
 def _is_optional_program(value: object) -> bool:
     return value is None or (isinstance(value, Path) and value.is_file())
 
@@ -133,6 +145,9 @@ OUTPUT_FILE = Kind(_optional_path, _is_optional_output,
                    "a file this process can write (not a directory; under a directory it may write to)",
                    "None or the Path of a file this process can write (under a directory it may write to)",
                    is_path=True)
+PORT = Kind(_optional_int, _is_optional_port, "a TCP port from 0 (any free one) to 65535, or empty for none",
+            "None or a whole number from 0 to 65535")
+HOST = Kind(str.strip, _is_host, "a host address such as 127.0.0.1", "a host address such as 127.0.0.1")
 PROGRAM_FILE = Kind(_optional_path, _is_optional_program,
                     "a file; pass the path of a built FRT program .so (or leave it empty for the bundled reference "
                     "program)", "None (the bundled reference program) or the Path of a built FRT program .so",
@@ -222,9 +237,15 @@ TARGET = Setting("target", "target", choice("litesvm"), "litesvm", "TARGET",
 OPLOG = Setting("oplog", None, OUTPUT_FILE, "", "PATH",
                 "append every operation to this file as JSON lines while the run goes on (memory stays flat)",
                 in_session=False)
+CONTROL_PORT = Setting("control_port", None, PORT, "", "PORT",
+                       "serve the JSON-RPC 2.0 control API on this port while the run goes on (0: any free port)",
+                       in_session=False)
+CONTROL_HOST = Setting("control_host", None, HOST, "127.0.0.1", "HOST",
+                       "the address the control API binds; any but a loopback one needs a token in $FRT_STRESS_TOKEN",
+                       in_session=False)
 SETTINGS: tuple[Setting[Any], ...] = (DURATION, CLOCK, POOLS, DEPOSITORS, WITHDRAWERS, HOARDING_WITHDRAWERS,
                                       SWAPPERS, ADVERSARY_RATE, SEED, PROGRAM, VERIFY_EVERY, TARGET, REPORT, OPLOG,
-                                      DATA_DIR)
+                                      DATA_DIR, CONTROL_PORT, CONTROL_HOST)
 
 
 def check_campaign_fields(values: Mapping[str, Any]) -> None:

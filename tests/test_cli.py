@@ -149,3 +149,41 @@ def test_a_signal_ends_the_run_with_the_summary_of_what_ran(sig: signal.Signals,
     summary = json.loads(report.read_text())
     assert summary["interrupted"] == sig.name and 1 <= summary["virtual_seconds"] < 36000
     assert summary["operations"]["deposit"]["ok"] > 0
+
+
+def test_call_steers_a_run_through_its_control_port() -> None:
+    """`frt-stress run --control-port 0` announces its port; `frt-stress call` creates a worker in it, gets its
+    errors as text with exit status 1, and the run ends on SIGTERM with the worker in its summary."""
+    run = subprocess.Popen([str(FRT_STRESS), "run", "--duration", "10h", "--pools", "1", "--control-port", "0"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert run.stderr is not None
+    announced = run.stderr.readline()
+    assert announced.startswith("frt-stress: control API on http://127.0.0.1:")
+    url = announced.split(" on ", 1)[1].strip()
+
+    def call(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(FRT_STRESS), "call", "--url", url, *args], capture_output=True, text=True,
+                              timeout=60, check=False)
+
+    pool = json.loads(call("list_pools").stdout)["pools"][0]["pool_id"]
+    created = call("create_withdrawal_thread", f"pool_id={pool}", "token_type=B", "share_tokens=true")
+    thread = json.loads(created.stdout)["thread_id"]
+    assert created.returncode == 0 and thread.startswith("wd-")
+    refused = call("get_pool", "pool_id=nope")
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.startswith("frt-stress: error -32602: invalid params: pool_id: no pool 'nope'")
+    run.send_signal(signal.SIGTERM)
+    out, _ = run.communicate(timeout=120)
+    assert run.returncode == 0 and "'withdrawal': 5" in out and "interrupted by SIGTERM" in out
+    unreachable = call("list_pools")
+    assert unreachable.returncode == 2 and "cannot reach the control API at" in unreachable.stderr
+
+
+def test_a_control_port_open_to_other_machines_needs_a_token(capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FRT_STRESS_TOKEN", raising=False)
+    assert main(["run", "--control-port", "0", "--control-host", "0.0.0.0"]) == 2
+    assert capsys.readouterr().err.startswith("frt-stress: error: --control-host 0.0.0.0 is reachable from other "
+                                              "machines: set a bearer token (FRT_STRESS_TOKEN) or bind 127.0.0.1")
+    assert main(["run", "--control-port", "70000"]) == 2
+    assert "--control-port: '70000' is not a TCP port" in capsys.readouterr().err

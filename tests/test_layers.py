@@ -25,9 +25,10 @@ BELOW: dict[str, frozenset[str]] = {
     "verify": frozenset({"errors", "sol", "frt", "chain", "intents"}),
     "settings": frozenset({"errors"}),
     "engine": frozenset({"errors", "sol", "frt", "chain", "intents", "verify", "store", "metrics", "settings"}),
+    "control": frozenset({"errors", "sol", "frt", "engine", "metrics"}),
     "options": frozenset({"errors", "settings", "engine"}),
     "plugin": frozenset({"errors", "settings", "options", "engine", "store"}),
-    "cli": frozenset({"errors", "settings", "engine", "store"}),
+    "cli": frozenset({"errors", "settings", "engine", "store", "control"}),
 }
 """What each top-level package or module may import (besides itself)."""
 

@@ -21,6 +21,7 @@ from pytest_fixedratio.chain.base import Chain
 from pytest_fixedratio.chain.factory import make_chain
 from pytest_fixedratio.engine.bootstrap import ensure_program_initialized
 from pytest_fixedratio.engine.clock import Clock, RealClock, VirtualClock
+from pytest_fixedratio.engine.commands import CommandQueue
 from pytest_fixedratio.engine.core_wallet import Rents
 from pytest_fixedratio.engine.decisions import Decisions
 from pytest_fixedratio.engine.model import WorkerKind
@@ -195,14 +196,18 @@ class Campaign:
                                auto_refill=True)
 
     async def advance(self, seconds: float, *, stop: StopRequest | None = None,
-                      progress: Callable[[Progress], None] | None = None) -> None:
-        """Let the workers run for `seconds` more (virtual or real), in steps of `STEP_S`: after each, `progress`
-        hears how far the run has come, and a `stop` requested ends the run there. The steps fall at the same
-        chain times in every run of a seed, so a seeded run still replays operation for operation."""
+                      progress: Callable[[Progress], None] | None = None, commands: CommandQueue | None = None
+                      ) -> None:
+        """Let the workers run for `seconds` more (virtual or real), in steps of `STEP_S`: after each, the
+        `commands` that came meanwhile are applied, `progress` hears how far the run has come, and a `stop`
+        requested ends the run there. The steps fall at the same chain times in every run of a seed, so a seeded
+        run still replays operation for operation."""
         session, clock = self.session, self.clock
         start, end, wall = clock.now(), clock.now() + seconds, time.perf_counter()
         while clock.now() < end and not (stop is not None and stop.requested):
             await session.run_until(min(end, clock.now() + STEP_S))
+            if commands is not None:
+                await commands.apply(session)
             if progress is not None:
                 progress(Progress(clock.now() - start, seconds, time.perf_counter() - wall, session.tally.total,
                                   len(session.incidents)))
@@ -227,16 +232,21 @@ class Campaign:
                 "settings": settings}
 
     async def run(self, before_start: Callable[[Campaign], Awaitable[None]] | None = None, *,
-                  stop: StopRequest | None = None, progress: Callable[[Progress], None] | None = None
-                  ) -> CampaignSummary:
-        """setup, `before_start(self)` (a test's chance to act on the set-up chain), start, run, finish. A `stop`
-        requested (a signal) ends the run at the next step with the summary of what ran."""
+                  stop: StopRequest | None = None, progress: Callable[[Progress], None] | None = None,
+                  commands: CommandQueue | None = None) -> CampaignSummary:
+        """setup, `before_start(self)` (a test's chance to act on the set-up chain; a control port's to start
+        serving), start, run, finish. A `stop` requested (a signal) ends the run at the next step with the summary
+        of what ran; `commands` (from a control port) are applied between steps until then."""
         started = time.perf_counter()
         await self.setup()
         if before_start is not None:
             await before_start(self)
         self.session.start()
-        await self.advance(self.config.duration_s, stop=stop, progress=progress)
+        try:
+            await self.advance(self.config.duration_s, stop=stop, progress=progress, commands=commands)
+        finally:
+            if commands is not None:
+                commands.close("the run has ended: it takes no more commands")
         interrupted = None if stop is None else stop.reason
         return await self.finish(time.perf_counter() - started, interrupted=interrupted)
 
