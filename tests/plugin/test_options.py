@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 from pytest_fixedratio.engine.campaign import CampaignConfig
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.options import SESSION_SETTINGS, WORKER_SEED_BITS, with_overrides, worker_seed
-from pytest_fixedratio.settings import DATA_DIR, OPLOG, SETTINGS
+from pytest_fixedratio.settings import CONTROL_HOST, CONTROL_PORT, DATA_DIR, OPLOG, SETTINGS
 
 
-def test_a_session_offers_every_setting_but_the_data_dir_and_the_operation_log() -> None:
-    # xdist workers would share one core wallet file and pool book, and write into one operation log
-    assert [s for s in SETTINGS if s not in SESSION_SETTINGS] == [OPLOG, DATA_DIR]
+def test_a_session_offers_every_setting_but_the_data_dir_the_operation_log_and_the_control_port() -> None:
+    # xdist workers would share one core wallet file and pool book, write into one operation log and contend for
+    # one port
+    assert [s for s in SETTINGS if s not in SESSION_SETTINGS] == [OPLOG, DATA_DIR, CONTROL_PORT, CONTROL_HOST]
 
 
 @given(st.integers(min_value=0, max_value=2**64), st.integers(min_value=0, max_value=63))
