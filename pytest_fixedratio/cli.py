@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from pytest_fixedratio.engine.summary import CampaignSummary
 
 T = TypeVar("T")
-TOKEN_ENV: Final = "FRT_STRESS_TOKEN"
-"""The control API's bearer token (an environment variable: a command line shows in ps)."""
 _STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 
 DESCRIPTION = (
@@ -68,14 +66,16 @@ def _run(args: argparse.Namespace) -> int:
 
     config = CampaignConfig(**{s.field: parse(s) for s in SETTINGS if s.field is not None})
     report, oplog = parse(REPORT), parse(OPLOG)
-    port, host, token = parse(CONTROL_PORT), parse(CONTROL_HOST), os.environ.get(TOKEN_ENV, "")
+    port, host = parse(CONTROL_PORT), parse(CONTROL_HOST)
+    control = None
     if port is not None:
+        from pytest_fixedratio.control.client import TOKEN_ENV
         from pytest_fixedratio.control.server import Control, check_bind
 
-        check_bind(host, token)
+        control = Control(host, port, os.environ.get(TOKEN_ENV, ""))
+        check_bind(host, control.token)
     sink = None if oplog is None else JsonlSink(oplog)
     printer = ProgressPrinter(sys.stderr)
-    control = None if port is None else Control(host, port, token)
     try:
         summary = asyncio.run(_until_signalled(config, sink, printer, control))
     except KeyboardInterrupt:  # a second Ctrl-C while the first one's summary was being made
@@ -129,7 +129,7 @@ def _announce(printer: ProgressPrinter) -> Callable[[str], None]:
 
 
 def _call(args: argparse.Namespace) -> int:
-    from pytest_fixedratio.control.client import call, parse_params
+    from pytest_fixedratio.control.client import TOKEN_ENV, call, parse_params
 
     answer = call(args.url, args.method, parse_params(args.params), token=os.environ.get(TOKEN_ENV, ""))
     if "error" in answer:

@@ -14,6 +14,9 @@ from typing import Any, Final
 
 from pytest_fixedratio.errors import InvalidArgument
 
+TOKEN_ENV: Final = "FRT_STRESS_TOKEN"
+"""The control API's bearer token, for the server and this client (an environment variable: a command line
+shows in ps)."""
 TIMEOUT_S: Final = 60.0
 """A command waits for the next step of the run; an empty or a delete sends transactions."""
 _ids = itertools.count(1)

@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from pytest_fixedratio.control.client import TOKEN_ENV
 from pytest_fixedratio.control.jsonrpc import INVALID_REQUEST, Dispatcher, error_response
 from pytest_fixedratio.control.service import ControlService
 from pytest_fixedratio.engine.campaign import Campaign, tool_version
@@ -129,7 +130,7 @@ def check_bind(host: str, token: str) -> None:
     """A port reachable from elsewhere than this machine needs a token."""
     if not _loopback(host) and not token:
         raise InvalidArgument(f"--control-host {host} is reachable from other machines: set a bearer token "
-                              "(FRT_STRESS_TOKEN) or bind 127.0.0.1")
+                              f"({TOKEN_ENV}) or bind 127.0.0.1")
 
 
 def _loopback(host: str) -> bool:

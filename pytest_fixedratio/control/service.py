@@ -27,7 +27,7 @@ from pytest_fixedratio.engine.commands import CommandQueue, RunEnded
 from pytest_fixedratio.engine.model import WorkerKind, WorkerStatus
 from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.runner import WorkerRunner
-from pytest_fixedratio.engine.session import Session
+from pytest_fixedratio.engine.session import Session, SwapWorkerExists
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.metrics.histogram import Histogram
 from pytest_fixedratio.sol.address import Address
@@ -201,7 +201,10 @@ class ControlService:
                                         share=share)
             return {"thread_id": runner.worker_id, "wallet_address": str(runner.address), "status": "created"}
 
-        return await self._command(create)
+        try:
+            return await self._command(create)
+        except SwapWorkerExists as exc:
+            raise RpcError(SWAP_WORKER_EXISTS, str(exc)) from None
 
     async def create_deposit_thread(self, params: CreateDepositParams) -> dict[str, Any]:
         return await self._create(WorkerKind.DEPOSIT, params.pool_id, Side(params.token_type.upper()),
@@ -213,10 +216,7 @@ class ControlService:
                                   share=params.share_tokens)
 
     async def create_swap_thread(self, params: CreateSwapParams) -> dict[str, Any]:
-        pool, side = self._pool(params.pool_id).address, Side.A if params.direction == "a_to_b" else Side.B
-        if any(w.kind is WorkerKind.SWAP and w.config.pool == pool and w.side is side
-               for w in self.session.workers.values()):
-            raise RpcError(SWAP_WORKER_EXISTS, f"pool {params.pool_id} has a {params.direction} swap worker already")
+        side = Side.A if params.direction == "a_to_b" else Side.B
         return await self._create(WorkerKind.SWAP, params.pool_id, side, initial_amount=params.initial_amount)
 
     async def start_thread(self, params: ThreadParams) -> dict[str, Any]:

@@ -67,6 +67,10 @@ def _at_once(call: Coroutine[Any, Any, T]) -> T:
     raise InvalidArgument("the chain suspended a call that must complete at once (forged state on the chain)")
 
 
+class SwapWorkerExists(InvalidArgument):
+    """A pool has one swap worker per direction (the control API answers this with its own code, -1001)."""
+
+
 class Session:
     def __init__(self, chain: Chain, clock: Clock, decisions: DecisionSource, *, seed: int | None,
                  core_wallet: Wallet, core_decisions: DecisionSource, rents: Rents, verify_every: int = 1,
@@ -270,7 +274,7 @@ class Session:
         if kind is WorkerKind.SWAP and any(
             w.kind is WorkerKind.SWAP and w.config.pool == pool and w.side is side for w in self.workers.values()
         ):
-            raise InvalidArgument(f"pool {pool} already has a swap worker for input side {side}")
+            raise SwapWorkerExists(f"pool {pool} already has a swap worker for input side {side}")
         worker_id = self._new_worker_id(kind)
         config = WorkerConfig(worker_id, kind, pool, side, initial_amount, auto_refill, share)
         decisions = self.decisions.child(worker_id)
