@@ -113,7 +113,7 @@ async def _until_signalled(config: CampaignConfig, sink: OperationSink | None, p
         campaign = Campaign(config, sink=sink)
         if control is None:
             return await campaign.run(stop=stop, progress=printer)
-        async with control.serve_during(campaign, _announce(printer)) as (hook, commands):
+        async with control.serve_during(campaign, _announce(printer), stop) as (hook, commands):
             return await campaign.run(hook, stop=stop, progress=printer, commands=commands)
     finally:
         for sig in _STOP_SIGNALS:

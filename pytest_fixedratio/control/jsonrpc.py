@@ -32,6 +32,8 @@ SERVICE_UNAVAILABLE: Final = -32000
 """The run cannot take the command now (it has ended, or is not set up)."""
 SWAP_WORKER_EXISTS: Final = -1001
 """create_swap_thread for a pool and direction that has a swap worker already (service-features.md 1.2)."""
+POOL_NOT_FOUND: Final = -1002
+"""mint_and_send_tokens for a pool this run does not manage."""
 WORKER_IN_ERROR: Final = -1003
 """empty_thread on a worker in error state."""
 MAX_BATCH: Final = 100

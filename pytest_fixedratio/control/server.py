@@ -28,6 +28,7 @@ from pytest_fixedratio.control.service import ControlService
 from pytest_fixedratio.engine.campaign import Campaign, tool_version
 from pytest_fixedratio.engine.commands import CommandQueue
 from pytest_fixedratio.engine.model import WorkerStatus
+from pytest_fixedratio.engine.progress import StopRequest
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.errors import InvalidArgument
 
@@ -151,14 +152,15 @@ class Control:
     token: str
 
     @asynccontextmanager
-    async def serve_during(self, campaign: Campaign, announce: Callable[[str], None]
+    async def serve_during(self, campaign: Campaign, announce: Callable[[str], None], stop: StopRequest
                            ) -> AsyncIterator[tuple[Callable[[Campaign], Awaitable[None]], CommandQueue]]:
         """(a `Campaign.run` hook that starts serving once the session is set up, the queue of its commands); the
-        port closes when the block ends."""
+        port closes when the block ends. stop_service requests `stop`."""
         commands = CommandQueue()
         async with AsyncExitStack() as stack:
             async def start(running: Campaign) -> None:
-                service = ControlService(running.session, commands, version=tool_version())
+                service = ControlService(running.session, commands, version=tool_version(), stop=stop,
+                                         book=running.book)
                 app = make_app(Dispatcher(service.methods()), running.session, token=self.token)
                 port = await stack.enter_async_context(serving(app, self.host, self.port))
                 announce(f"control API on http://{self.host}:{port}/api/jsonrpc")

@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import Field
 
 from pytest_fixedratio.control.jsonrpc import (
+    POOL_NOT_FOUND,
     SERVICE_UNAVAILABLE,
     SWAP_WORKER_EXISTS,
     WORKER_IN_ERROR,
@@ -25,12 +26,19 @@ from pytest_fixedratio.control.jsonrpc import (
 )
 from pytest_fixedratio.engine.commands import CommandQueue, RunEnded
 from pytest_fixedratio.engine.model import WorkerKind, WorkerStatus
+from pytest_fixedratio.engine.outcome import Outcome
+from pytest_fixedratio.engine.pool_book import PoolBook, create_and_record
+from pytest_fixedratio.engine.pool_factory import PoolSpec, random_spec
 from pytest_fixedratio.engine.pools import PoolHandle
+from pytest_fixedratio.engine.progress import StopRequest
 from pytest_fixedratio.engine.runner import WorkerRunner
 from pytest_fixedratio.engine.session import Session, SwapWorkerExists
 from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.frt.state import TokenAccount
 from pytest_fixedratio.metrics.histogram import Histogram
 from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.ids import LAMPORTS_PER_SOL
+from pytest_fixedratio.sol.pda import associated_token_address
 
 T = TypeVar("T")
 U64_MAX = 2**64 - 1
@@ -75,6 +83,29 @@ class StopAllParams(PoolParams):
     include_swaps: bool = False
 
 
+class CreatePoolParams(Params):
+    ratio: str = Field(description='"1:X" or "X:1" in display units: 1 token A = X token B, or X token A = 1 token B '
+                                   '(whole numbers, one side 1)', pattern=r"^\s*[0-9]+\s*:\s*[0-9]+\s*$")
+    token_a_decimals: int = Field(9, ge=0, le=9)
+    token_b_decimals: int = Field(6, ge=0, le=9)
+
+
+class AirdropParams(Params):
+    lamports: int | None = Field(None, ge=1, le=U64_MAX)
+    sol_amount: float | None = Field(None, gt=0, le=U64_MAX / LAMPORTS_PER_SOL)
+
+
+class FundParams(ThreadParams):
+    funding_type: Literal["sol", "token_a", "token_b", "lp_tokens"]
+    amount: int = Field(ge=1, le=U64_MAX)
+
+
+class MintAndSendParams(PoolParams):
+    token_type: Literal["A", "B", "a", "b"]
+    recipient_address: str = Field(description="a wallet address, base58; its token account is created if missing")
+    amount: int = Field(ge=1, le=U64_MAX)
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The service
 
@@ -82,10 +113,15 @@ class StopAllParams(PoolParams):
 class ControlService:
     """The methods, bound to one session and the queue its run drains."""
 
-    def __init__(self, session: Session, commands: CommandQueue, *, version: str) -> None:
+    def __init__(self, session: Session, commands: CommandQueue, *, version: str, stop: StopRequest | None = None,
+                 book: PoolBook | None = None) -> None:
+        """`stop` is what stop_service requests; `book` records the pools created here (a data directory's)."""
         self.session = session
         self.commands = commands
         self.version = version
+        self.stop = stop
+        self.book = book
+        self._pool_specs = session.decisions.child("control-pools")
 
     def methods(self) -> list[Method]:
         methods = [
@@ -111,6 +147,18 @@ class ControlService:
                    "Stop, empty, close the worker's accounts, return its SOL, forget it."),
             Method("stop_all_pool_threads", StopAllParams, self.stop_all_pool_threads,
                    "Stop a pool's running workers (swap workers only with include_swaps)."),
+            Method("create_pool", CreatePoolParams, self.create_pool,
+                   "A new pool with two new mints (the core wallet their authority), managed by this run."),
+            Method("create_pool_random", NoParams, self.create_pool_random,
+                   "A new pool of random decimals (0-9) and whole-number ratio, tradable both ways."),
+            Method("fund_thread", FundParams, self.fund_thread,
+                   "Give a worker SOL, tokens (minted) or LP tokens (deposited by the core wallet for it)."),
+            Method("mint_and_send_tokens", MintAndSendParams, self.mint_and_send_tokens,
+                   "Mint a pool's token A or B to any address; -1002 for a pool this run does not manage."),
+            Method("airdrop_sol", AirdropParams, self.airdrop_sol,
+                   "SOL for the core wallet from the target's faucet (lamports or sol_amount; 1 SOL by default)."),
+            Method("stop_service", NoParams, self.stop_service,
+                   "Stop the run: workers stop gracefully, the summary is written, the process exits 0."),
             Method("pause_run", NoParams, self.pause_run, "Workers finish their cycle and take no new one."),
             Method("resume_run", NoParams, self.resume_run, "Workers go on after pause_run."),
             Method("core_wallet_status", NoParams, self.core_wallet_status, "The core wallet's address and SOL."),
@@ -164,6 +212,32 @@ class ControlService:
                 "lp_mint_a": str(addresses.lp_a_mint), "lp_mint_b": str(addresses.lp_b_mint),
                 "flags": int(state.flags), "total_token_a_liquidity": state.total_token_a_liquidity,
                 "total_token_b_liquidity": state.total_token_b_liquidity}
+
+    async def create_pool(self, params: CreatePoolParams) -> dict[str, Any]:
+        return await self._create_pool(_spec_of(params))
+
+    async def create_pool_random(self, _: NoParams) -> dict[str, Any]:
+        return await self._create_pool(random_spec(self._pool_specs))
+
+    async def _create_pool(self, spec: PoolSpec) -> dict[str, Any]:
+        pool, signature = await self._command(lambda session: create_and_record(session, spec, self.book))
+        return {**_pool_summary(pool), "ratio_display": spec.label, "creation_signature": signature,
+                "status": "created"}
+
+    async def mint_and_send_tokens(self, params: MintAndSendParams) -> dict[str, Any]:
+        try:
+            pool = self._pool(params.pool_id)
+        except RpcError:
+            raise RpcError(POOL_NOT_FOUND, f"pool {params.pool_id} not found: list_pools names the pools of this "
+                                           "run") from None
+        recipient = _address(params.recipient_address, "recipient_address")
+        mint = pool.addresses.mint(Side(params.token_type.upper()))
+        outcome = await self._command(lambda session: session.core.mint_to(mint, recipient, params.amount,
+                                                                           kind="mint_and_send", pool=pool.address))
+        return {"transaction_signature": outcome.receipt.signature, "pool_id": params.pool_id,
+                "token_mint": str(mint), "token_type": params.token_type.upper(),
+                "recipient_address": str(recipient), "amount_minted": params.amount,
+                "network_fee_paid": outcome.receipt.fee}
 
     # -- workers --------------------------------------------------------------------------------------
     async def list_threads(self, params: ListThreadsParams) -> dict[str, Any]:
@@ -255,6 +329,47 @@ class ControlService:
         await self._command(lambda session: session.stop(chosen))
         return {"pool_id": params.pool_id, "stopped": len(chosen), "thread_ids": chosen}
 
+    async def fund_thread(self, params: FundParams) -> dict[str, Any]:
+        runner = self._worker(params.thread_id)
+        pool = self.session.pools[runner.config.pool].addresses
+        owner, amount = runner.address, params.amount
+        if params.funding_type == "sol":
+            async def fund(session: Session) -> tuple[Outcome, int]:
+                outcome = await session.core.send_sol(owner, amount, kind="fund_sol")
+                return outcome, await session.chain.get_balance(owner)
+        else:
+            side = runner.side if params.funding_type == "lp_tokens" else Side(params.funding_type[-1].upper())
+            mint = pool.lp_mint(side) if params.funding_type == "lp_tokens" else pool.mint(side)
+
+            async def fund(session: Session) -> tuple[Outcome, int]:
+                outcome = await (session.core.fund_lp(pool, side, owner, amount) if mint == pool.lp_mint(side)
+                                 else session.core.mint_to(mint, owner, amount, kind="fund_token", pool=pool.pool))
+                return outcome, await _token_balance(session, associated_token_address(owner, mint))
+
+        outcome, balance = await self._command(fund)
+        return {"thread_id": runner.worker_id, "funding_type": params.funding_type, "amount": amount,
+                "signature": outcome.receipt.signature, "new_balance": balance}
+
+    # -- the service ----------------------------------------------------------------------------------
+    async def airdrop_sol(self, params: AirdropParams) -> dict[str, Any]:
+        if params.lamports is not None and params.sol_amount is not None:
+            raise RpcError(-32602, "invalid params: lamports, sol_amount: give one of them, not both")
+        lamports = params.lamports if params.lamports is not None else \
+            LAMPORTS_PER_SOL if params.sol_amount is None else round(params.sol_amount * LAMPORTS_PER_SOL)
+        if lamports < 1:
+            raise RpcError(-32602, f"invalid params: sol_amount: {params.sol_amount} SOL is less than one lamport")
+        core = self.session.core.address
+        balance = await self._command(lambda session: session.airdrop_core(lamports))
+        return {"wallet_address": str(core), "lamports": lamports, "sol_amount": lamports / LAMPORTS_PER_SOL,
+                "new_balance_lamports": balance, "status": "success"}
+
+    async def stop_service(self, _: NoParams) -> dict[str, Any]:
+        if self.stop is None:
+            raise RpcError(SERVICE_UNAVAILABLE, "this run was not started with a way to stop it over the API")
+        self.stop.request("stop_service")
+        return {"message": "stopping: workers finish their cycle, then the summary is written and the process "
+                           "exits", "status": "acknowledged"}
+
     # -- the run --------------------------------------------------------------------------------------
     async def pause_run(self, _: NoParams) -> dict[str, Any]:
         async def pause(session: Session) -> None:
@@ -288,11 +403,33 @@ class ControlService:
             "total_operations": session.tally.total, "errors": dict(session.tally.errors),
             "latency_ms": {"count": latency.count, "p50": latency.percentile(0.5), "p95": latency.percentile(0.95),
                            "p99": latency.percentile(0.99)},
+            "by_kind": session.by_kind.to_dict(),
             "verification": {"checks": log.total_checks, "violations": log.total_violations},
             "incidents": len(session.incidents),
             "workers": {status.value: sum(w.status is status for w in session.workers.values())
                         for status in WorkerStatus},
         }
+
+
+def _spec_of(params: CreatePoolParams) -> PoolSpec:
+    """The pool "1:X" or "X:1" asks for: whole numbers, one side 1 (service-features.md 1.3)."""
+    left, right = (int(part) for part in params.ratio.split(":"))
+    if 1 not in (left, right) or 0 in (left, right):
+        raise RpcError(-32602, f"invalid params: ratio: {params.ratio!r} must be \"1:X\" or \"X:1\" with X a "
+                               "whole number of at least 1")
+    return PoolSpec(params.token_a_decimals, params.token_b_decimals, f"{left}:{right}")
+
+
+def _address(text: str, name: str) -> Address:
+    try:
+        return Address.from_base58(text)
+    except ValueError:
+        raise RpcError(-32602, f"invalid params: {name}: {text!r} is not a base58 address of 32 bytes") from None
+
+
+async def _token_balance(session: Session, account: Address) -> int:
+    state = await session.chain.get_account(account)
+    return 0 if state is None else TokenAccount.decode(state.data).amount
 
 
 def _pool_summary(pool: PoolHandle) -> dict[str, Any]:

@@ -132,6 +132,8 @@ class Campaign:
         self.clock: Clock = self._clock()
         self.sink = sink
         self._session: Session | None = None
+        self.book: PoolBook | None = None
+        """The data directory's saved pools, once set up (None without a data directory)."""
 
     def _clock(self) -> Clock:
         if not self.config.virtual_clock:
@@ -170,7 +172,7 @@ class Campaign:
             await chain.airdrop(session.core.address, core_funding(
                 config.pools, config.pools * config.workers_per_pool, config.duration_s))
         await ensure_program_initialized(session, adversarial=config.adversary_rate > 0)
-        book = None if config.data_dir is None else PoolBook.load(config.data_dir)
+        book = self.book = None if config.data_dir is None else PoolBook.load(config.data_dir)
         if book is not None:
             await book.validate_all(chain)
         spec_decisions = self.decisions.child("pool-specs")

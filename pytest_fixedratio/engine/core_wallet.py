@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.errors import FixedRatioError
+from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.intents.ops import Op
-from pytest_fixedratio.intents.wallet_ops import CreateAta, CreateMint, MintTo, SolTransfer
+from pytest_fixedratio.intents.pool_ops import Deposit
+from pytest_fixedratio.intents.wallet_ops import CreateAta, CreateMint, MintTo, SolTransfer, TokenTransfer
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.sol.pda import associated_token_address
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
     from pytest_fixedratio.engine.outcome import Outcome
 
 CORE = "core"
+FUND_LP_COMPUTE_UNITS = 340_000
+"""A deposit's budget (310,000) with room for the mint and the transfer around it."""
 ATAS_PER_TRANSACTION = 8
 """ATA creations batched into one transaction (each adds four accounts; a transaction holds 1232 bytes)."""
 
@@ -61,8 +66,9 @@ class CoreWallet:
         return self.wallet.address
 
     async def _execute(self, kind: str, ops: Sequence[Op], *, extra_signers: Sequence[Wallet] = (),
-                       amount: int = 0, pool: Address | None = None) -> Outcome:
-        intent = Intent(kind, CORE, tuple(ops), (self.wallet, *extra_signers), amount=amount, pool=pool)
+                       amount: int = 0, pool: Address | None = None, compute_units: int | None = None) -> Outcome:
+        intent = Intent(kind, CORE, tuple(ops), (self.wallet, *extra_signers), amount=amount, pool=pool,
+                        compute_units=compute_units)
         async with self._lock:
             outcome = await self.executor.execute(intent)
         if not outcome.ok:
@@ -99,6 +105,18 @@ class CoreWallet:
         await self.ensure_atas([(owner, mint)])
         ata = associated_token_address(owner, mint)
         return await self._execute(kind, [MintTo(mint, ata, self.address, amount)], amount=amount, pool=pool)
+
+    async def fund_lp(self, pool: PoolAddresses, side: Side, owner: Address, amount: int) -> Outcome:
+        """`amount` LP tokens of `side` for `owner` (fund_thread). Only the pool mints LP tokens, one per token
+        deposited, so in one transaction the core mints the token to itself, deposits it and sends the LP tokens
+        on; it pays the pool's deposit fee."""
+        token, lp = pool.mint(side), pool.lp_mint(side)
+        await self.ensure_atas([(self.address, token), (self.address, lp), (owner, lp)])
+        own_lp = associated_token_address(self.address, lp)
+        ops = [MintTo(token, associated_token_address(self.address, token), self.address, amount),
+               Deposit(pool, self.address, side, amount),
+               TokenTransfer(own_lp, associated_token_address(owner, lp), self.address, amount)]
+        return await self._execute("fund_lp", ops, amount=amount, pool=pool.pool, compute_units=FUND_LP_COMPUTE_UNITS)
 
     async def send_sol(self, to: Address, lamports: int, *, kind: str = "sol_topup") -> Outcome:
         return await self._execute(kind, [SolTransfer(self.address, to, lamports)], amount=lamports)

@@ -466,13 +466,21 @@ def _records_of(document: object) -> list[PoolRecord]:
 # The engine's entry point
 
 
+async def create_and_record(session: Session, spec: PoolSpec, book: PoolBook | None) -> tuple[PoolHandle, str]:
+    """A new pool made from `spec` (never a saved one: asked for a pool, a user gets a new one), recorded in
+    `book` when there is one; with InitializePool's signature."""
+    handle, signature = await create_pool_signed(session, spec)
+    if book is not None:
+        book.add(PoolRecord.created(handle, spec, signature, book.now()))
+    return handle, signature
+
+
 async def get_or_create_pool(session: Session, spec: PoolSpec, book: PoolBook) -> PoolHandle:
     """A saved pool made from `spec` that still validates (and is not yet managed by `session`), else a new
     pool, recorded in `book` once InitializePool succeeded and its state read back as asked."""
     handle = await book.reuse(session.chain, spec, mint_authority=session.core.address, exclude=session.pools.keys())
     if handle is None:
-        handle, signature = await create_pool_signed(session, spec)
-        book.add(PoolRecord.created(handle, spec, signature, book.now()))
+        handle, _ = await create_and_record(session, spec, book)
     else:
         await session.track_pool(handle, created=False)
     return handle

@@ -18,12 +18,12 @@ import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
-from pytest_fixedratio.chain.abilities import AccountWriter
+from pytest_fixedratio.chain.abilities import AccountWriter, Faucet
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Chain, Receipt
 from pytest_fixedratio.engine import economy
 from pytest_fixedratio.engine.clock import Clock, VirtualClock
 from pytest_fixedratio.engine.context import Peer, WorkerContext
-from pytest_fixedratio.engine.core_wallet import CoreWallet, Rents
+from pytest_fixedratio.engine.core_wallet import CoreWallet, CoreWalletError, Rents
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.incidents import Incident
 from pytest_fixedratio.engine.model import WorkerConfig, WorkerKind, WorkerStatus
@@ -39,8 +39,10 @@ from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.pdas import pool_watch_list
 from pytest_fixedratio.frt.state import PoolState
+from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX
 from pytest_fixedratio.intents.forged import Forgery
 from pytest_fixedratio.intents.intent import Intent
+from pytest_fixedratio.metrics.by_kind import ByKind
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.verify.coverage import Coverage, instruction_of
@@ -88,6 +90,8 @@ class Session:
         self.tally = Tally()
         self.coverage = Coverage()
         """Every FRT transaction by (instruction, outcome): which documented checks the run exercised."""
+        self.by_kind = ByKind(ADVERSARY_PREFIX)
+        """Latency and compute units of every transaction, by kind (the control port's get_stats)."""
         self.core = CoreWallet(self, core_wallet, core_decisions, rents)
         self.pools: dict[Address, PoolHandle] = {}
         self.workers: dict[str, WorkerRunner] = {}
@@ -159,6 +163,7 @@ class Session:
         )
         self.tally.add(record)
         self.coverage.record(intent.kind, verification.error)
+        self.by_kind.record(intent.kind, latency_ms, receipt.compute_units)
         self.sink.write(record)
         outcome = Outcome(record, receipt, verification, latency_ms)
         self._account(intent, outcome)
@@ -225,6 +230,17 @@ class Session:
         if amount:
             await self.core.send_sol(address, amount)
         return amount
+
+    async def airdrop_core(self, lamports: int) -> int:
+        """SOL for the core wallet from the chain's faucet; its new balance. The credit is no transaction, so
+        the verifier and the view are told of it (`acknowledge`)."""
+        if not isinstance(self.chain, Faucet):
+            raise CoreWalletError(f"the {type(self.chain).__name__} target has no faucet: fund the core wallet "
+                                  f"{self.core.address} from another wallet")
+        await self.chain.airdrop(self.core.address, lamports)
+        account = await self.chain.get_account(self.core.address)
+        self.acknowledge({self.core.address: account})
+        return 0 if account is None else account.lamports
 
     # ------------------------------------------------------------------ pools
     def adopt_pool(self, pool: PoolHandle) -> None:

@@ -22,6 +22,10 @@ from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.engine.commands import CommandQueue
 from pytest_fixedratio.engine.progress import StopRequest
 from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.frt.state import TokenAccount
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.sol.pda import associated_token_address
 from tests.control.test_jsonrpc import PAYLOAD, assert_conformant
 
 TOKEN = "t0ken-for-tests"
@@ -54,8 +58,8 @@ async def _serve(token: str = "") -> AsyncIterator[Port]:
     stop = StopRequest()
     control = Control("127.0.0.1", 0, token)
     bound: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    async with control.serve_during(campaign, lambda line: bound.set_result(line.rsplit(":", 1)[1])) as (hook,
-                                                                                                         commands):
+    async with control.serve_during(campaign, lambda line: bound.set_result(line.rsplit(":", 1)[1]),
+                                    stop) as (hook, commands):
         run = asyncio.create_task(campaign.run(hook, stop=stop, commands=commands))
         port = (await bound).partition("/")[0]
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -115,7 +119,73 @@ async def test_the_service_answers_its_application_errors(port: Port) -> None:
     assert stopped["stopped"] == 9 and all(t.startswith(("dep", "wd", "adv")) for t in stopped["thread_ids"])
     discovered = await port.result("rpc.discover")
     names = {m["name"] for m in discovered["methods"]}  # OpenRPC leaves rpc.discover itself implicit
-    assert len(names) == 19 and {"create_deposit_thread", "get_stats"} <= names and "rpc.discover" not in names
+    assert len(names) == 25 and {"create_deposit_thread", "get_stats"} <= names and "rpc.discover" not in names
+
+
+@pytest.mark.asyncio
+async def test_pools_are_created_and_workers_funded_over_the_port(port: Port) -> None:
+    created = await port.result("create_pool", ratio="1000:1", token_a_decimals=0, token_b_decimals=9)
+    assert created["status"] == "created" and created["creation_signature"]
+    assert {created["token_a_decimals"], created["token_b_decimals"]} == {0, 9}
+    random = await port.result("create_pool_random")
+    assert 0 <= random["token_a_decimals"] <= 9 and 0 <= random["token_b_decimals"] <= 9
+    pools = await port.result("list_pools")
+    assert pools["total_count"] == 3 and {created["pool_id"], random["pool_id"]} <= {
+        p["pool_id"] for p in pools["pools"]}
+    for bad, param in (({"ratio": "2:3"}, "ratio"), ({"ratio": "1:x"}, "ratio"),
+                       ({"ratio": "1:2", "token_a_decimals": 10}, "token_a_decimals"), ({}, "ratio")):
+        refused = await port.call("create_pool", **bad)
+        assert refused["error"]["code"] == -32602 and param in refused["error"]["message"], refused
+
+    pool_id = created["pool_id"]
+    withdrawer = (await port.result("create_withdrawal_thread", pool_id=pool_id, token_type="A"))["thread_id"]
+    for funding_type, amount in (("sol", 3 * 10**9), ("token_b", 5_000), ("lp_tokens", 777)):
+        funded = await port.result("fund_thread", thread_id=withdrawer, funding_type=funding_type, amount=amount)
+        assert funded["signature"] and funded["new_balance"] >= amount, funded
+    assert (await port.result("fund_thread", thread_id=withdrawer, funding_type="lp_tokens",
+                              amount=223))["new_balance"] == 1_000
+    await port.result("start_thread", thread_id=withdrawer)
+    for _ in range(200):  # the LP tokens funded are what the withdrawer can withdraw
+        stats = await port.result("get_thread_stats", thread_id=withdrawer)
+        if stats["counters"]["successes"]:
+            break
+        await asyncio.sleep(0.01)
+    assert stats["counters"]["successes"] >= 1
+    bad_fund = await port.call("fund_thread", thread_id=withdrawer, funding_type="lp", amount=0)
+    assert {d["param"] for d in bad_fund["error"]["data"]} == {"funding_type", "amount"}
+
+    recipient = Wallet.generate().address
+    sent = await port.result("mint_and_send_tokens", pool_id=pool_id, token_type="b", recipient_address=str(recipient),
+                             amount=123)
+    assert sent["amount_minted"] == 123 and sent["network_fee_paid"] == 5_000 and sent["token_type"] == "B"
+    account = await port.campaign.chain.get_account(associated_token_address(recipient, Address.from_base58(
+        sent["token_mint"])))
+    assert account is not None and TokenAccount.decode(account.data).amount == 123
+    unknown = await port.call("mint_and_send_tokens", pool_id=str(recipient), token_type="A",
+                              recipient_address=str(recipient), amount=1)
+    assert unknown["error"]["code"] == -1002
+    not_an_address = await port.call("mint_and_send_tokens", pool_id=pool_id, token_type="A",
+                                     recipient_address="0OIl", amount=1)
+    assert "recipient_address" in not_an_address["error"]["message"]
+
+
+@pytest.mark.asyncio
+async def test_airdrops_stats_by_kind_and_stop_service(port: Port) -> None:
+    airdrop = await port.result("airdrop_sol", sol_amount=2.5)
+    assert airdrop["lamports"] == 2_500_000_000 and airdrop["new_balance_lamports"] > 2_500_000_000
+    assert (await port.result("airdrop_sol"))["lamports"] == 10**9
+    both = await port.call("airdrop_sol", lamports=1, sol_amount=1.0)
+    assert both["error"]["code"] == -32602 and "not both" in both["error"]["message"]
+    by_kind = (await port.result("get_stats"))["by_kind"]
+    assert by_kind["deposit"]["count"] > 0 and by_kind["deposit"]["compute_units"]["p50"] > 1_000
+    assert by_kind["adversary"]["latency_ms"]["max"] > 0
+    assert (await port.result("stop_service"))["status"] == "acknowledged"
+    for _ in range(200):  # the run ends at its next step: commands are refused from then on
+        answer = await port.call("pause_run")
+        if "error" in answer:
+            break
+        await asyncio.sleep(0.01)
+    assert answer["error"]["code"] == -32000 and port.campaign.clock.now() < 36_000
 
 
 @pytest.mark.asyncio
