@@ -220,9 +220,9 @@ class ControlService:
         return await self._create_pool(random_spec(self._pool_specs))
 
     async def _create_pool(self, spec: PoolSpec) -> dict[str, Any]:
-        pool, signature = await self._command(lambda session: create_and_record(session, spec, self.book))
-        return {**_pool_summary(pool), "ratio_display": spec.label, "creation_signature": signature,
-                "status": "created"}
+        created = await self._command(lambda session: create_and_record(session, spec, self.book))
+        return {**_pool_summary(created.handle), "ratio_display": spec.label,
+                "creation_signature": created.signature, "status": "created"}
 
     async def mint_and_send_tokens(self, params: MintAndSendParams) -> dict[str, Any]:
         try:

@@ -75,9 +75,14 @@ class CoreWallet:
             raise CoreWalletError(f"core wallet {kind} failed: {outcome.receipt.failure} {outcome.receipt.logs[-3:]}")
         return outcome
 
-    async def create_mint(self, decimals: int) -> Address:
-        """A new SPL mint with `decimals`, this wallet as mint authority and no freeze authority."""
-        mint = Wallet.from_seed(self.decisions.secret_seed())
+    def new_mint_key(self) -> Wallet:
+        """The key of a mint to create (from this wallet's stream: a seeded run makes the same mints)."""
+        return Wallet.from_seed(self.decisions.secret_seed())
+
+    async def create_mint(self, decimals: int, mint: Wallet | None = None) -> Address:
+        """A new SPL mint with `decimals` at `mint`'s address (a new key when None), this wallet as mint
+        authority and no freeze authority."""
+        mint = self.new_mint_key() if mint is None else mint
         await self._execute("create_mint", [CreateMint(self.address, mint.address, decimals, self.address,
                                                        self.rents.mint)], extra_signers=[mint], amount=decimals)
         return mint.address

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol, TypedDict, TypeVar
 
 from pytest_fixedratio.chain.base import AccountState, ChainError
-from pytest_fixedratio.engine.pool_factory import PoolSpec, create_pool_signed
+from pytest_fixedratio.engine.pool_factory import CreatedPool, PoolSpec, create_pool_signed
 from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
@@ -32,11 +32,14 @@ from pytest_fixedratio.frt.ratio import normalize_ratio, parse_rate
 from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import ZERO, Address
+from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.store.atomic import StateFileError, atomic_write_json, read_json
+from pytest_fixedratio.store.keyfile import load_wallet, save_wallet
 
 SCHEMA_VERSION: Final = 1
 BOOK_FILE: Final = "pools.json"
 DELETED_DIR: Final = "deleted"
+KEYS_DIR: Final = "keys"
 IDENTITY_FLAGS: Final = PoolFlag.SIMPLE_RATIO | c.CREATION_FLAGS_MASK
 """Flags fixed when the pool is created; the others (pauses, withdrawal protection) change during its life."""
 IDENTITY_FIELDS: Final = (
@@ -376,9 +379,27 @@ class PoolBook:
         atomic_write_json(self.path, {"schema_version": SCHEMA_VERSION,
                                       "pools": {str(pool): r.to_dict() for pool, r in self._records.items()}})
 
-    def add(self, record: PoolRecord) -> None:
+    def add(self, record: PoolRecord, mint_keys: tuple[Wallet, Wallet] | None = None) -> None:
+        """Keep `record` (and its mint keys, 0600, to make the pool again on a new in-process chain)."""
+        if mint_keys is not None:
+            for number, key in enumerate(mint_keys, 1):
+                save_wallet(key, self._mint_key_path(record.pool, number))
         self._records[record.pool] = record
         self.save()
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / KEYS_DIR
+
+    def _mint_key_path(self, pool: Address, number: int) -> Path:
+        return self.keys_dir / f"pool_{pool}_mint{number}.json"
+
+    def mint_keys(self, pool: Address) -> tuple[Wallet, Wallet] | None:
+        """The keys of the pool's token 1 and token 2 mints (its spec's order), if kept."""
+        paths = [self._mint_key_path(pool, number) for number in (1, 2)]
+        if not all(path.exists() for path in paths):
+            return None
+        return load_wallet(paths[0]), load_wallet(paths[1])
 
     def matching(self, spec: PoolSpec) -> list[PoolRecord]:
         return [record for record in self._records.values() if record.serves(spec)]
@@ -466,13 +487,28 @@ def _records_of(document: object) -> list[PoolRecord]:
 # The engine's entry point
 
 
-async def create_and_record(session: Session, spec: PoolSpec, book: PoolBook | None) -> tuple[PoolHandle, str]:
+async def create_and_record(session: Session, spec: PoolSpec, book: PoolBook | None) -> CreatedPool:
     """A new pool made from `spec` (never a saved one: asked for a pool, a user gets a new one), recorded in
-    `book` when there is one; with InitializePool's signature."""
-    handle, signature = await create_pool_signed(session, spec)
+    `book`, with its mint keys, when there is one."""
+    created = await create_pool_signed(session, spec)
     if book is not None:
-        book.add(PoolRecord.created(handle, spec, signature, book.now()))
-    return handle, signature
+        book.add(PoolRecord.created(created.handle, spec, created.signature, book.now()), created.mint_keys)
+    return created
+
+
+async def recreate_pool(session: Session, record: PoolRecord, book: PoolBook) -> PoolHandle:
+    """The recorded pool made again, at the same addresses, on a chain that is new (the in-process target of a
+    service restarting): the same spec, mints from the kept keys, the same core wallet and program."""
+    keys = book.mint_keys(record.pool)
+    if keys is None:
+        raise InvalidArgument(f"pool {record.pool} cannot be made again: its mint keys are not in "
+                              f"{book.keys_dir}; it was made before they were kept")
+    created = await create_pool_signed(session, record.spec, keys)
+    if created.handle.address != record.pool:
+        raise InvalidArgument(f"pool {record.pool} made again lands at {created.handle.address}: the program or "
+                              "the core wallet differ from the ones that made it")
+    book.add(replace(record, creation_signature=created.signature, created_at=book.now()))
+    return created.handle
 
 
 async def get_or_create_pool(session: Session, spec: PoolSpec, book: PoolBook) -> PoolHandle:
@@ -480,7 +516,7 @@ async def get_or_create_pool(session: Session, spec: PoolSpec, book: PoolBook) -
     pool, recorded in `book` once InitializePool succeeded and its state read back as asked."""
     handle = await book.reuse(session.chain, spec, mint_authority=session.core.address, exclude=session.pools.keys())
     if handle is None:
-        handle, _ = await create_and_record(session, spec, book)
+        handle = (await create_and_record(session, spec, book)).handle
     else:
         await session.track_pool(handle, created=False)
     return handle

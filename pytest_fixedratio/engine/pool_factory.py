@@ -22,6 +22,7 @@ from pytest_fixedratio.frt.state import PoolState
 from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.intents.pool_ops import InitializePool
 from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.keys import Wallet
 
 MAX_WORKING_AMOUNT = frt_math.U64_MAX // 100_000
 """Cap on one worker's initial amount: refills mint it again and again, and a mint's supply is a u64."""
@@ -84,17 +85,28 @@ def is_tradable(spec: PoolSpec) -> bool:
     return True
 
 
+@dataclass(frozen=True, slots=True)
+class CreatedPool:
+    handle: PoolHandle
+    signature: str
+    """InitializePool's (what `pool_book.PoolRecord` keeps)."""
+    mint_keys: tuple[Wallet, Wallet]
+    """The keys of the spec's token 1 and token 2 mints: with them the same pool can be made again on a new
+    in-process chain (a service restarting), at the same addresses."""
+
+
 async def create_pool(session: Session, spec: PoolSpec) -> PoolHandle:
     """Two fresh mints, InitializePool paid by the core wallet, then a read-back of the state."""
-    handle, _ = await create_pool_signed(session, spec)
-    return handle
+    return (await create_pool_signed(session, spec)).handle
 
 
-async def create_pool_signed(session: Session, spec: PoolSpec) -> tuple[PoolHandle, str]:
-    """`create_pool`, also giving InitializePool's signature (what `pool_book.PoolRecord` keeps). The pool is
-    managed and watched by the session from its creation on."""
+async def create_pool_signed(session: Session, spec: PoolSpec, mint_keys: tuple[Wallet, Wallet] | None = None
+                             ) -> CreatedPool:
+    """`create_pool` with its mints at `mint_keys`' addresses (new keys when None), giving what was made. The
+    pool is managed and watched by the session from its creation on."""
     core, chain = session.core, session.chain
-    mint1, mint2 = await core.create_mint(spec.decimals_1), await core.create_mint(spec.decimals_2)
+    keys = (core.new_mint_key(), core.new_mint_key()) if mint_keys is None else mint_keys
+    mint1, mint2 = await core.create_mint(spec.decimals_1, keys[0]), await core.create_mint(spec.decimals_2, keys[1])
     ratio = normalize_ratio(mint1, spec.decimals_1, mint2, spec.decimals_2, spec.rate)
     addresses = pdas.PoolAddresses.derive(chain.program_id, ratio.token_a, ratio.token_b, ratio.ratio_a,
                                           ratio.ratio_b)
@@ -115,7 +127,7 @@ async def create_pool_signed(session: Session, spec: PoolSpec) -> tuple[PoolHand
         raise PoolCreationFailed(f"pool {addresses.pool} ({spec.label}) reads back as {state}, expected {expected}")
     handle = PoolHandle(addresses, ratio.decimals_a, ratio.decimals_b, state)
     await session.track_pool(handle, created=True)
-    return handle, outcome.receipt.signature
+    return CreatedPool(handle, outcome.receipt.signature, keys)
 
 
 WORKING_UNITS = 10_000

@@ -284,17 +284,26 @@ class Session:
         return f"{kind.id_prefix}-{suffix:08x}"
 
     def add_worker(self, kind: WorkerKind, pool: Address, side: Side, *, initial_amount: int = 0,
-                   auto_refill: bool = False, share: bool = True) -> WorkerRunner:
+                   auto_refill: bool = False, share: bool = True, worker_id: str | None = None,
+                   wallet: Wallet | None = None, stats: WorkerStats | None = None) -> WorkerRunner:
+        """A new worker, created and not started. `worker_id`, `wallet` and `stats` bring back a stored worker
+        (a service restarting); otherwise the id is new, the wallet derived from the seed in a seeded run and
+        random in any other, and the statistics empty."""
+        if worker_id is not None and worker_id in self.workers:
+            raise InvalidArgument(f"worker {worker_id} exists in this session already")
         if pool not in self.pools:
             raise InvalidArgument(f"pool {pool} is not managed by this session; create or import it first")
         if kind is WorkerKind.SWAP and any(
             w.kind is WorkerKind.SWAP and w.config.pool == pool and w.side is side for w in self.workers.values()
         ):
             raise SwapWorkerExists(f"pool {pool} already has a swap worker for input side {side}")
-        worker_id = self._new_worker_id(kind)
+        worker_id = self._new_worker_id(kind) if worker_id is None else worker_id
         config = WorkerConfig(worker_id, kind, pool, side, initial_amount, auto_refill, share)
         decisions = self.decisions.child(worker_id)
-        wallet = Wallet.from_seed(decisions.secret_seed()) if self.seed is not None else Wallet.generate()
+        if wallet is None:
+            wallet = Wallet.from_seed(decisions.secret_seed()) if self.seed is not None else Wallet.generate()
+        if stats is not None:
+            self.stats[worker_id] = stats
         stats = self.stats.setdefault(worker_id, WorkerStats())
         runner = WorkerRunner(WorkerContext(self, config, wallet, decisions, stats), TASKS[kind](), self.clock,
                               self.record_crash)

@@ -23,11 +23,13 @@ from pytest_fixedratio.engine.pool_book import (
     DELETED_DIR,
     PoolBook,
     PoolRecord,
+    create_and_record,
     get_or_create_pool,
+    recreate_pool,
 )
 from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, PoolSpec
 from pytest_fixedratio.engine.session import Session
-from pytest_fixedratio.errors import DecodeError
+from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt.constants import PoolFlag, RatioType
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.ratio import normalize_ratio, parse_rate
@@ -214,6 +216,28 @@ async def test_a_fresh_chain_drops_and_backs_up_every_saved_pool(tmp_path: Path,
         f"pool_{r.pool}_{START + timedelta(seconds=tick):%Y-%m-%d_%H-%M-%S}-000000.json"
         for tick, r in enumerate(dropped, start=1))
     assert all(os.stat(p).st_mode & 0o777 == 0o600 for p in files)
+
+
+@pytest.mark.asyncio
+async def test_a_new_in_process_chain_gets_the_recorded_pools_again_at_the_same_addresses(tmp_path: Path) -> None:
+    first = await _campaign(1)
+    book = PoolBook.load(tmp_path, now=Ticks())
+    made = [await create_and_record(first.session, spec, book) for spec in (EXTREME_SPECS[0], EXTREME_SPECS[2])]
+    keys = sorted((tmp_path / "keys").iterdir())
+    assert len(keys) == 4 and all(os.stat(p).st_mode & 0o777 == 0o600 for p in keys)
+    again = await _campaign(1)  # the same program and core wallet, a chain that never saw the pools
+    reloaded = PoolBook.load(tmp_path, now=Ticks())
+    handles = [await recreate_pool(again.session, record, reloaded) for record in reloaded.records]
+    by_address = {m.handle.address: m.handle.state for m in made}
+    assert {h.address: h.state for h in handles} == by_address
+    assert set(again.session.pools) == {m.handle.address for m in made}
+    other = await _campaign(2)  # another program id: the pool cannot land where it was
+    with pytest.raises(InvalidArgument, match="lands at"):
+        await recreate_pool(other.session, reloaded.records[0], reloaded)
+    for path in keys:
+        path.unlink()
+    with pytest.raises(InvalidArgument, match="mint keys are not in"):
+        await recreate_pool(await _campaign(1), reloaded.records[0], reloaded)
 
 
 def _by_pool(record: PoolRecord) -> bytes:
