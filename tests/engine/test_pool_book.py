@@ -237,7 +237,7 @@ async def test_a_new_in_process_chain_gets_the_recorded_pools_again_at_the_same_
     for path in keys:
         path.unlink()
     with pytest.raises(InvalidArgument, match="mint keys are not in"):
-        await recreate_pool(await _campaign(1), reloaded.records[0], reloaded)
+        await recreate_pool((await _campaign(1)).session, reloaded.records[0], reloaded)
 
 
 def _by_pool(record: PoolRecord) -> bytes:
