@@ -9,7 +9,7 @@ returns when its command has run.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import Field
 
@@ -83,6 +83,15 @@ class StopAllParams(PoolParams):
     include_swaps: bool = False
 
 
+class ThreadSessionsParams(ThreadParams):
+    limit: int | None = Field(None, ge=1, le=1000, description="the newest N; all kept when omitted")
+
+
+class WorkerSessionSource(Protocol):
+    def recent(self, worker_id: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """Finished worker-session reports of `worker_id`, newest first."""
+
+
 class CreatePoolParams(Params):
     ratio: str = Field(description='"1:X" or "X:1" in display units: 1 token A = X token B, or X token A = 1 token B '
                                    '(whole numbers, one side 1)', pattern=r"^\s*[0-9]+\s*:\s*[0-9]+\s*$")
@@ -114,9 +123,11 @@ class ControlService:
     """The methods, bound to one session and the queue its run drains."""
 
     def __init__(self, session: Session, commands: CommandQueue, *, version: str, stop: StopRequest | None = None,
-                 book: PoolBook | None = None) -> None:
-        """`stop` is what stop_service requests; `book` records the pools created here (a data directory's)."""
+                 book: PoolBook | None = None, worker_sessions: WorkerSessionSource | None = None) -> None:
+        """`stop` is what stop_service requests; `book` records the pools created here (a data directory's);
+        `worker_sessions` answers get_thread_sessions."""
         self.session = session
+        self.worker_sessions = worker_sessions
         self.commands = commands
         self.version = version
         self.stop = stop
@@ -133,6 +144,8 @@ class ControlService:
             Method("get_thread", ThreadParams, self.get_thread, "One worker: configuration and statistics."),
             Method("get_thread_status", ThreadParams, self.get_thread, "Alias of get_thread (the design's name)."),
             Method("get_thread_stats", ThreadParams, self.get_thread_stats, "One worker's statistics."),
+            Method("get_thread_sessions", ThreadSessionsParams, self.get_thread_sessions,
+                   "A worker's sessions (each start to stop): verification totals, balances, pool data."),
             Method("create_deposit_thread", CreateDepositParams, self.create_deposit_thread,
                    "A deposit worker on one side of a pool (created, not started)."),
             Method("create_withdrawal_thread", CreateWithdrawalParams, self.create_withdrawal_thread,
@@ -265,6 +278,12 @@ class ControlService:
 
     async def get_thread_stats(self, params: ThreadParams) -> dict[str, Any]:
         return self._worker(params.thread_id).stats.to_dict(self.session.clock.now())
+
+    async def get_thread_sessions(self, params: ThreadSessionsParams) -> dict[str, Any]:
+        reports = [] if self.worker_sessions is None else self.worker_sessions.recent(params.thread_id, params.limit)
+        if not reports:
+            self._worker(params.thread_id)  # an unknown id is an error; a worker never stopped has none yet
+        return {"thread_id": params.thread_id, "sessions": [_session_entry(r) for r in reports]}
 
     async def _create(self, kind: WorkerKind, pool_id: str, side: Side, *, initial_amount: int = 0,
                       auto_refill: bool = False, share: bool = True) -> dict[str, Any]:
@@ -409,6 +428,19 @@ class ControlService:
             "workers": {status.value: sum(w.status is status for w in session.workers.values())
                         for status in WorkerStatus},
         }
+
+
+def _session_entry(report: dict[str, Any]) -> dict[str, Any]:
+    """One worker session as get_thread_sessions lists it (service-features.md 1.4), with the full report."""
+    info, totals = report["session_info"], report["verification_totals"]
+    return {"start_time": info["start_time"], "end_time": info["end_time"],
+            "duration_seconds": info["duration_seconds"],
+            "verification_summary": {
+                "successful_operations": totals["operation_counts"]["successes"],
+                "total_tokens_processed": totals["token_flows"]["tokens_in"],
+                "total_fees_paid": totals["fee_tracking"]["total_sol_spent"],
+                "pool_verification_passed": report["pool_verification_data"]["pool_verification_passed"]},
+            "report": report}
 
 
 def _spec_of(params: CreatePoolParams) -> PoolSpec:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from pytest_fixedratio.chain.abilities import Faucet, TimeTravel
 from pytest_fixedratio.chain.base import Chain
@@ -32,12 +32,24 @@ from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.progress import Progress, StopRequest
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.engine.summary import CampaignSummary, summarize
+from pytest_fixedratio.engine.worker_sessions import WorkerSessions
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.settings import check_campaign_fields
 from pytest_fixedratio.sol.ids import LAMPORTS_PER_SOL, MINT_LEN, TOKEN_ACCOUNT_LEN
 from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.store.keyfile import load_wallet, save_wallet
+
+
+class Recorder(Protocol):
+    """Keeps a run as it goes (`engine.persistence` backs it with the data directory's store)."""
+
+    def step(self, session: Session, finished: list[dict[str, Any]]) -> None:
+        """A step boundary: every worker parked; `finished`: the worker sessions that closed since the last."""
+
+    def finished(self, summary: CampaignSummary) -> None:
+        """The run has ended with `summary`."""
+
 
 STEP_S = 1.0
 """Seconds of chain time between two looks at a running campaign (its progress, a stop requested)."""
@@ -121,8 +133,9 @@ class Campaign:
     """One campaign: `setup` builds the session, pools and workers; `run` drives them and summarises."""
 
     def __init__(self, config: CampaignConfig, *, sink: OperationSink | None = None,
-                 chain: Callable[..., Chain] = make_chain) -> None:
-        """`chain` makes the chain (`make_chain`'s signature); tests pass a target of their own."""
+                 chain: Callable[..., Chain] = make_chain, recorder: Recorder | None = None) -> None:
+        """`chain` makes the chain (`make_chain`'s signature); tests pass a target of their own. `recorder` hears
+        of every step boundary and of the end (a store keeping the run)."""
         self.config = config
         self.decisions = Decisions(config.seed)
         self.chain: Chain = chain(
@@ -134,6 +147,8 @@ class Campaign:
         self._session: Session | None = None
         self.book: PoolBook | None = None
         """The data directory's saved pools, once set up (None without a data directory)."""
+        self.worker_sessions = WorkerSessions()
+        self.recorder: Recorder | None = recorder
 
     def _clock(self) -> Clock:
         if not self.config.virtual_clock:
@@ -210,6 +225,7 @@ class Campaign:
             await session.run_until(min(end, clock.now() + STEP_S))
             if commands is not None:
                 await commands.apply(session)
+            await self._observe()
             if progress is not None:
                 progress(Progress(clock.now() - start, seconds, time.perf_counter() - wall, session.tally.total,
                                   len(session.incidents)))
@@ -218,10 +234,20 @@ class Campaign:
         """Stop the workers gracefully, run the final checks, summarise (`interrupted`: why the run ended early)."""
         session = self.session
         await session.stop()
+        await self._observe(stop_reason=f"run ended ({interrupted})" if interrupted else "run ended")
         final_findings = await session.final_check()
         session.sink.close()
-        return summarize(session, self.config.seed, self.clock.now(), wall_seconds, final_findings,
-                         provenance=self.provenance(), interrupted=interrupted)
+        summary = summarize(session, self.config.seed, self.clock.now(), wall_seconds, final_findings,
+                            provenance=self.provenance(), interrupted=interrupted)
+        if self.recorder is not None:
+            self.recorder.finished(summary)
+        return summary
+
+    async def _observe(self, *, stop_reason: str | None = None) -> None:
+        """A step boundary: worker sessions opened and closed, and the recorder told."""
+        finished = await self.worker_sessions.observe(self.session, stop_reason=stop_reason)
+        if self.recorder is not None:
+            self.recorder.step(self.session, finished)
 
     def provenance(self) -> dict[str, Any]:
         """What produced the run: the tool's version, the program (its source and sha256), target, seed and every
@@ -244,6 +270,7 @@ class Campaign:
         if before_start is not None:
             await before_start(self)
         self.session.start()
+        await self._observe()
         try:
             await self.advance(self.config.duration_s, stop=stop, progress=progress, commands=commands)
         finally:

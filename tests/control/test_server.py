@@ -97,6 +97,20 @@ async def test_a_worker_is_created_started_seen_working_emptied_and_deleted(port
     listed = await port.result("list_threads", pool_id=pool_id, thread_type="deposit")
     assert thread in [t["thread_id"] for t in listed["threads"]] and listed["total_count"] == 5
     assert (await port.result("stop_thread", thread_id=thread))["status"] == "stopped"
+    for _ in range(200):  # the window closes at the next step boundary
+        sessions = (await port.result("get_thread_sessions", thread_id=thread, limit=5))["sessions"]
+        if sessions:
+            break
+        await asyncio.sleep(0.01)
+    [window] = sessions
+    summary, report = window["verification_summary"], window["report"]
+    assert summary["successful_operations"] >= 3 and summary["pool_verification_passed"] is True
+    assert summary["total_tokens_processed"] == report["verification_totals"]["token_flows"]["tokens_in"] > 0
+    balances = report["balance_verification"]
+    assert balances["balances_reconciled"] is True and balances["start"]["token_b"] == 0
+    assert balances["end"]["lp_b"] + balances["end"]["token_b"] > 0
+    assert report["session_info"]["stop_reason"] == "stopped" and window["duration_seconds"] > 0
+    assert report["pool_verification_data"]["expected_vault_b_change"] == summary["total_tokens_processed"]
     emptied = await port.result("empty_thread", thread_id=thread)
     assert emptied["empty_operation"]["operation_successful"] is True
     assert (await port.result("delete_thread", thread_id=thread))["status"] == "deleted"
@@ -119,7 +133,7 @@ async def test_the_service_answers_its_application_errors(port: Port) -> None:
     assert stopped["stopped"] == 9 and all(t.startswith(("dep", "wd", "adv")) for t in stopped["thread_ids"])
     discovered = await port.result("rpc.discover")
     names = {m["name"] for m in discovered["methods"]}  # OpenRPC leaves rpc.discover itself implicit
-    assert len(names) == 25 and {"create_deposit_thread", "get_stats"} <= names and "rpc.discover" not in names
+    assert len(names) == 26 and {"create_deposit_thread", "get_stats"} <= names and "rpc.discover" not in names
 
 
 @pytest.mark.asyncio
