@@ -8,21 +8,41 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from pytest_fixedratio.errors import FixedRatioError
-from pytest_fixedratio.settings import CONTROL_HOST, CONTROL_PORT, OPLOG, REPORT, SETTINGS, Setting
+from pytest_fixedratio.settings import (
+    CLOCK,
+    CONTROL_HOST,
+    CONTROL_PORT,
+    DATA_DIR,
+    OPLOG,
+    PROGRAM,
+    REPORT,
+    SEED,
+    SETTINGS,
+    TARGET,
+    VERIFY_EVERY,
+    Setting,
+)
 
 if TYPE_CHECKING:
     from pytest_fixedratio.control.server import Control
-    from pytest_fixedratio.engine.campaign import CampaignConfig
-    from pytest_fixedratio.engine.oplog import OperationSink
+    from pytest_fixedratio.engine.campaign import Campaign
     from pytest_fixedratio.engine.progress import ProgressPrinter
     from pytest_fixedratio.engine.summary import CampaignSummary
+    from pytest_fixedratio.store.database import Store
 
 T = TypeVar("T")
 _STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
+SERVE_SETTINGS: Final[tuple[Setting[Any], ...]] = (CLOCK, SEED, PROGRAM, VERIFY_EVERY, TARGET, DATA_DIR, CONTROL_PORT,
+                                                   CONTROL_HOST)
+SERVE_DEFAULTS: Final = {"clock": "real"}
+"""A service runs in real time unless told otherwise: its users steer it by hand."""
+SERVE_PORT: Final = 8080
 
 DESCRIPTION = (
     "Stress-test the Fixed Ratio Trading (FRT) Solana program: concurrent deposits, withdrawals and swaps "
@@ -38,6 +58,22 @@ def build_parser() -> argparse.ArgumentParser:
     for setting in SETTINGS:
         run.add_argument(_option(setting), dest=setting.name, help=setting.option_help(setting.default),
                          **setting.option_kwargs(setting.default))
+    serve = commands.add_parser("serve", help="run as a service steered over its control API; state is kept",
+                                description="Run as a long-lived service: pools and workers are created, "
+                                            "started and stopped over the JSON-RPC control API (frt-stress call), "
+                                            "and kept in the data directory's store; a restart brings them back. "
+                                            "SIGTERM or Ctrl-C stop the workers, store the session and exit 0.")
+    for setting in SERVE_SETTINGS:
+        default = SERVE_DEFAULTS.get(setting.name, setting.default)
+        serve.add_argument(_option(setting), dest=setting.name, help=setting.option_help(default),
+                           **setting.option_kwargs(default))
+    report = commands.add_parser("report", help="list the stored sessions of a data directory, or print one",
+                                 description="Without SESSION, list the sessions stored in the data directory, "
+                                             "newest first; with it, print that session's report as JSON.")
+    report.add_argument("session", metavar="SESSION", nargs="?")
+    report.add_argument("--data-dir", default="", metavar="PATH",
+                        help="the data directory (default $XDG_STATE_HOME/frt-stress)")
+    report.add_argument("--limit", type=int, default=None, metavar="N", help="list the newest N only")
     call = commands.add_parser("call", help="call a method of a run's control API (JSON-RPC 2.0)",
                                description="Call METHOD of the control API of `frt-stress run --control-port` and "
                                            "print its result as JSON. Each PARAM is name=value; a value that "
@@ -56,7 +92,7 @@ def _option(setting: Setting[Any]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pytest_fixedratio.engine.campaign import CampaignConfig
+    from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
     from pytest_fixedratio.engine.oplog import JsonlSink
     from pytest_fixedratio.engine.progress import ProgressPrinter
     from pytest_fixedratio.store.atomic import atomic_write_json
@@ -76,12 +112,14 @@ def _run(args: argparse.Namespace) -> int:
         check_bind(host, control.token)
     sink = None if oplog is None else JsonlSink(oplog)
     printer = ProgressPrinter(sys.stderr)
-    try:
-        summary = asyncio.run(_until_signalled(config, sink, printer, control))
-    except KeyboardInterrupt:  # a second Ctrl-C while the first one's summary was being made
-        printer.close()
-        print("frt-stress: interrupted twice: stopped without a summary", file=sys.stderr)
-        return 130
+    with _store(config.data_dir) as store:
+        try:
+            summary = asyncio.run(_until_signalled(lambda: Campaign(config, sink=sink, store=store), printer,
+                                                   control))
+        except KeyboardInterrupt:  # a second Ctrl-C while the first one's summary was being made
+            printer.close()
+            print("frt-stress: interrupted twice: stopped without a summary", file=sys.stderr)
+            return 130
     printer.close()
     print(summary.render())
     if report is not None:
@@ -89,12 +127,25 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if summary.passed else 1
 
 
-async def _until_signalled(config: CampaignConfig, sink: OperationSink | None, printer: ProgressPrinter,
-                           control: Control | None) -> CampaignSummary:
-    """The campaign, ended early by the first SIGINT or SIGTERM with the summary of what ran; a second one is
-    left to its default (Ctrl-C raises KeyboardInterrupt, SIGTERM ends the process). With `control`, the control
-    API serves from the end of the set-up to the end of the run."""
-    from pytest_fixedratio.engine.campaign import Campaign
+@contextmanager
+def _store(data_dir: Path | None) -> Iterator[Store | None]:
+    """The data directory's store, open (and locked) for the block, its notices said; None without one."""
+    if data_dir is None:
+        yield None
+        return
+    from pytest_fixedratio.store.database import Store
+
+    with Store.open(data_dir) as store:
+        for notice in store.notices:
+            print(f"frt-stress: {notice}", file=sys.stderr)
+        yield store
+
+
+async def _until_signalled(make: Callable[[], Campaign], printer: ProgressPrinter, control: Control | None
+                           ) -> CampaignSummary:
+    """The campaign `make` gives, ended early by the first SIGINT or SIGTERM (or stop_service) with the summary
+    of what ran; a second signal is left to its default (Ctrl-C raises KeyboardInterrupt, SIGTERM ends the
+    process). With `control`, the control API serves from the end of the set-up to the end of the run."""
     from pytest_fixedratio.engine.progress import StopRequest
 
     loop, stop = asyncio.get_running_loop(), StopRequest()
@@ -110,14 +161,27 @@ async def _until_signalled(config: CampaignConfig, sink: OperationSink | None, p
     for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, on_signal, sig)
     try:
-        campaign = Campaign(config, sink=sink)
+        campaign = make()
         if control is None:
-            return await campaign.run(stop=stop, progress=printer)
+            return await campaign.run(_said(printer), stop=stop, progress=printer)
         async with control.serve_during(campaign, _announce(printer), stop) as (hook, commands):
-            return await campaign.run(hook, stop=stop, progress=printer, commands=commands)
+            return await campaign.run(_said(printer, hook), stop=stop, progress=printer, commands=commands)
     finally:
         for sig in _STOP_SIGNALS:
             loop.remove_signal_handler(sig)
+
+
+def _said(printer: ProgressPrinter, then: Callable[[Campaign], Awaitable[None]] | None = None
+          ) -> Callable[[Campaign], Awaitable[None]]:
+    """A `Campaign.run` hook: say what the set-up found in the store, then `then`."""
+    async def said(campaign: Campaign) -> None:
+        announce = _announce(printer)
+        for line in campaign.restored:
+            announce(line)
+        if then is not None:
+            await then(campaign)
+
+    return said
 
 
 def _announce(printer: ProgressPrinter) -> Callable[[str], None]:
@@ -126,6 +190,57 @@ def _announce(printer: ProgressPrinter) -> Callable[[str], None]:
         print(f"frt-stress: {line}", file=sys.stderr, flush=True)
 
     return announce
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from pytest_fixedratio.control.client import TOKEN_ENV
+    from pytest_fixedratio.control.server import Control, check_bind
+    from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
+    from pytest_fixedratio.engine.progress import ProgressPrinter
+
+    def parse(setting: Setting[T]) -> T:
+        return setting.parse(getattr(args, setting.name), _option(setting))
+
+    data_dir = parse(DATA_DIR) or default_data_dir()
+    config = CampaignConfig.for_service(data_dir=data_dir, **{s.field: parse(s) for s in SERVE_SETTINGS
+                                                               if s.field is not None and s is not DATA_DIR})
+    host, port = parse(CONTROL_HOST), parse(CONTROL_PORT)
+    control = Control(host, SERVE_PORT if port is None else port, os.environ.get(TOKEN_ENV, ""))
+    check_bind(host, control.token)
+    printer = ProgressPrinter(sys.stderr)
+    with _store(data_dir) as store:
+        print(f"frt-stress: serving from {data_dir}", file=sys.stderr)
+        summary = asyncio.run(_until_signalled(lambda: Campaign(config, store=store, service=True), printer,
+                                               control))
+    printer.close()
+    print(summary.render())
+    return 0
+
+
+def default_data_dir() -> Path:
+    """Where a service keeps its state when not told: $XDG_STATE_HOME/frt-stress (~/.local/state/frt-stress)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "frt-stress"
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pytest_fixedratio.store.database import Store
+
+    data_dir = DATA_DIR.parse(args.data_dir, "--data-dir") or default_data_dir()
+    with Store.open(data_dir, read_only=True) as store:
+        if args.session is not None:
+            print(json.dumps(store.get_session(args.session), indent=2))
+            return 0
+        rows = store.list_sessions(args.limit)
+    if not rows:
+        print(f"no sessions stored in {data_dir}")
+    for row in rows:
+        ended = "open" if row.ended_at is None else f"{row.status} {row.ended_at:%Y-%m-%d %H:%M:%S}"
+        counts = row.summary.get("operation_counts", {})
+        total = counts.get("total_operations") if isinstance(counts, dict) else None
+        print(f"{row.session_id}  started {row.started_at:%Y-%m-%d %H:%M:%S}  {ended}"
+              + ("" if total is None else f"  {total} operations"))
+    return 0
 
 
 def _call(args: argparse.Namespace) -> int:
@@ -147,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return _call(args) if args.command == "call" else _run(args)
+        return {"call": _call, "serve": _serve, "report": _report}.get(args.command, _run)(args)
     except FixedRatioError as exc:  # a bad setting or the harness's own, explained failure: no traceback, exit 2
         print(f"frt-stress: error: {exc}", file=sys.stderr)
         return 2

@@ -4,6 +4,8 @@ An in-process chain can do all of them; a validator none, and each caller states
 - `AccountWriter` (overwrite an account outside any transaction): tests that fake a third party or a fault;
   without it such a test is skipped with the reason.
 - `TimeTravel` (move the Clock sysvar): the virtual clock; without it the run uses real time.
+- `Ephemeral` (the chain is new at every start): a restarting service makes its pools again; without it,
+  stored pools are looked up and validated.
 - `Faucet` (credit lamports from nowhere): funding the core wallet; without it the core wallet must be funded
   beforehand (a key file holding SOL), and the run checks its balance instead.
 Receipts' before/after account states come from every target: in-process they are read around the
@@ -29,6 +31,15 @@ class AccountWriter(Protocol):
 class TimeTravel(Protocol):
     async def advance_clock(self, seconds: float) -> None:
         """Let `seconds` of chain time pass (timestamp and slot move)."""
+
+
+@runtime_checkable
+class Ephemeral(Protocol):
+    """A chain that lives and dies with this process (the in-process target): new at every start, so a service
+    restarting on it makes its stored pools again instead of finding them. Without it a chain is taken to
+    outlive the service, and stored pools are validated against it."""
+
+    ephemeral: bool
 
 
 @runtime_checkable

@@ -82,6 +82,9 @@ _Result = TransactionMetadata | FailedTransactionMetadata | SimulatedTransaction
 class LiteSvmChain:
     """`Chain` on an embedded LiteSVM, with an FRT build deployed through the upgradeable loader."""
 
+    ephemeral = True
+    """It lives in this process: new at every start (`abilities.Ephemeral`)."""
+
     def __init__(self, program_path: Path | None = None, *, program: Wallet | None = None,
                  upgrade_authority: Wallet | None = None, unix_timestamp: int = GENESIS_UNIX_TIMESTAMP
                  ) -> None:

@@ -160,7 +160,8 @@ class Control:
         async with AsyncExitStack() as stack:
             async def start(running: Campaign) -> None:
                 service = ControlService(running.session, commands, version=tool_version(), stop=stop,
-                                         book=running.book, worker_sessions=running.worker_sessions)
+                                         book=running.book,
+                                         worker_sessions=running.recorder or running.worker_sessions)
                 app = make_app(Dispatcher(service.methods()), running.session, token=self.token)
                 port = await stack.enter_async_context(serving(app, self.host, self.port))
                 announce(f"control API on http://{self.host}:{port}/api/jsonrpc")

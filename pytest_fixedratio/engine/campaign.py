@@ -9,12 +9,14 @@ gracefully and summarises. With the virtual clock the run is reproducible operat
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from pytest_fixedratio.chain.abilities import Faucet, TimeTravel
 from pytest_fixedratio.chain.base import Chain
@@ -25,7 +27,8 @@ from pytest_fixedratio.engine.commands import CommandQueue
 from pytest_fixedratio.engine.core_wallet import Rents
 from pytest_fixedratio.engine.decisions import Decisions
 from pytest_fixedratio.engine.model import WorkerKind
-from pytest_fixedratio.engine.oplog import OperationSink
+from pytest_fixedratio.engine.oplog import FanOut, OperationSink
+from pytest_fixedratio.engine.persistence import StoreRecorder, restore
 from pytest_fixedratio.engine.pool_book import PoolBook, get_or_create_pool
 from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, create_pool, random_spec, working_amount
 from pytest_fixedratio.engine.pools import PoolHandle
@@ -38,18 +41,8 @@ from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.settings import check_campaign_fields
 from pytest_fixedratio.sol.ids import LAMPORTS_PER_SOL, MINT_LEN, TOKEN_ACCOUNT_LEN
 from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.store.database import Store
 from pytest_fixedratio.store.keyfile import load_wallet, save_wallet
-
-
-class Recorder(Protocol):
-    """Keeps a run as it goes (`engine.persistence` backs it with the data directory's store)."""
-
-    def step(self, session: Session, finished: list[dict[str, Any]]) -> None:
-        """A step boundary: every worker parked; `finished`: the worker sessions that closed since the last."""
-
-    def finished(self, summary: CampaignSummary) -> None:
-        """The run has ended with `summary`."""
-
 
 STEP_S = 1.0
 """Seconds of chain time between two looks at a running campaign (its progress, a stop requested)."""
@@ -62,7 +55,7 @@ CORE_FUNDING_PER_WORKER_HOUR = 100 * LAMPORTS_PER_SOL
 
 def core_funding(pools: int, workers: int, duration_s: float) -> int:
     """What the core wallet is given for a run of this size: it funds every pool and tops up every worker."""
-    hours = max(duration_s, 3600.0) / 3600
+    hours = 1.0 if math.isinf(duration_s) else max(duration_s, 3600.0) / 3600  # a service asks for more: airdrop_sol
     return CORE_FUNDING_BASE + pools * CORE_FUNDING_PER_POOL + int(workers * hours * CORE_FUNDING_PER_WORKER_HOUR)
 
 
@@ -116,6 +109,12 @@ class CampaignConfig:
         check_campaign_fields({f.name: getattr(self, f.name) for f in fields(self) if f.name not in self._UNCHECKED})
 
     @classmethod
+    def for_service(cls, *, data_dir: Path, **settings: Any) -> CampaignConfig:
+        """A config for `frt-stress serve`: it runs until stopped (an infinite duration) and creates no pools of
+        its own (they come from its store and its control API)."""
+        return _ServiceConfig(duration_s=math.inf, pools=0, data_dir=data_dir, **settings)
+
+    @classmethod
     def for_stepping(cls, *, pools: int, seed: int) -> CampaignConfig:
         """A config for a test that calls `Campaign.setup`, `advance` and `finish` itself instead of `run`: it has
         no duration (0), and `pools` may be 0 for a funded chain with the program initialised and nothing else."""
@@ -129,13 +128,26 @@ class _SteppedConfig(CampaignConfig):
     _UNCHECKED = frozenset({"duration_s", "pools"})
 
 
+class _ServiceConfig(_SteppedConfig):
+    """See `CampaignConfig.for_service`."""
+
+    __slots__ = ()
+
+
 class Campaign:
     """One campaign: `setup` builds the session, pools and workers; `run` drives them and summarises."""
 
     def __init__(self, config: CampaignConfig, *, sink: OperationSink | None = None,
-                 chain: Callable[..., Chain] = make_chain, recorder: Recorder | None = None) -> None:
-        """`chain` makes the chain (`make_chain`'s signature); tests pass a target of their own. `recorder` hears
-        of every step boundary and of the end (a store keeping the run)."""
+                 chain: Callable[..., Chain] = make_chain, store: Store | None = None, service: bool = False
+                 ) -> None:
+        """`chain` makes the chain (`make_chain`'s signature); tests pass a target of their own. `store` is the
+        open store of `config.data_dir` (which needs one): it keeps the core wallet's key file, the pools, and
+        the run as it goes. A `service` (`frt-stress serve`) brings back the stored pools and workers at set-up
+        and makes worker keys at random; a run derives them from the seed (a reproducible in-process run) and
+        reuses stored pools only where its specs ask for them."""
+        if (config.data_dir is None) != (store is None):
+            raise InvalidArgument("a data directory comes with its open store: pass store=Store.open(data_dir) "
+                                  "with config.data_dir, or neither")
         self.config = config
         self.decisions = Decisions(config.seed)
         self.chain: Chain = chain(
@@ -143,12 +155,18 @@ class Campaign:
             program=Wallet.from_seed(self.decisions.child("program").secret_seed()),
             upgrade_authority=Wallet.from_seed(self.decisions.child("authority").secret_seed()))
         self.clock: Clock = self._clock()
+        self.store = store
+        self.recorder: StoreRecorder | None = None
+        """Keeps the run in the store once set up."""
         self.sink = sink
+        self.service = service
+        self.restored: list[str] = []
+        """What set-up found in the store and did about it (sessions left open, pools and workers brought back),
+        as lines for the user."""
         self._session: Session | None = None
         self.book: PoolBook | None = None
         """The data directory's saved pools, once set up (None without a data directory)."""
         self.worker_sessions = WorkerSessions()
-        self.recorder: Recorder | None = recorder
 
     def _clock(self) -> Clock:
         if not self.config.virtual_clock:
@@ -165,30 +183,40 @@ class Campaign:
         return self._session
 
     def _core_wallet(self) -> Wallet:
-        """Stored at data_dir/core_wallet.json (0600) when a data directory is given, else from the seed. The
-        wallet and the mints draw from separate streams, so a stored wallet does not shift the mint keys."""
-        seeded = Wallet.from_seed(self.decisions.child("core").child("wallet").secret_seed())
-        if self.config.data_dir is None:
-            return seeded
-        path = self.config.data_dir / "core_wallet.json"
+        """From the seed without a store; with one, its key file data_dir/core_wallet.json (0600), made at
+        random the first time (a seed is no secret). The wallet and the mints draw from separate streams, so a
+        stored wallet does not shift the mint keys."""
+        if self.store is None:
+            return Wallet.from_seed(self.decisions.child("core").child("wallet").secret_seed())
+        path = self.store.data_dir / "core_wallet.json"
         if path.exists():
             return load_wallet(path)
-        save_wallet(seeded, path)
-        return seeded
+        wallet = Wallet.generate()
+        save_wallet(wallet, path)
+        return wallet
 
     async def setup(self) -> None:
         config, chain = self.config, self.chain
         rents = Rents(await chain.rent_exempt_minimum(TOKEN_ACCOUNT_LEN), await chain.rent_exempt_minimum(MINT_LEN))
-        session = self._session = Session(chain, self.clock, self.decisions, seed=config.seed,
+        sinks = [s for s in (self.sink,) if s is not None]
+        if self.store is not None:
+            self.recorder = StoreRecorder(self.store, self.provenance())
+            sinks.append(self.recorder)
+            self.restored.extend(self.recorder.notices)
+        session = self._session = Session(chain, self.clock, self.decisions,
+                                          seed=None if self.service else config.seed,
                                           core_wallet=self._core_wallet(),
                                           core_decisions=self.decisions.child("core").child("mints"), rents=rents,
-                                          verify_every=config.verify_every, sink=self.sink)
+                                          verify_every=config.verify_every,
+                                          sink=sinks[0] if len(sinks) == 1 else FanOut(sinks) if sinks else None)
         if isinstance(chain, Faucet):
             await chain.airdrop(session.core.address, core_funding(
                 config.pools, config.pools * config.workers_per_pool, config.duration_s))
         await ensure_program_initialized(session, adversarial=config.adversary_rate > 0)
-        book = self.book = None if config.data_dir is None else PoolBook.load(config.data_dir)
-        if book is not None:
+        book = self.book = None if self.store is None else PoolBook.open(self.store)
+        if book is not None and self.store is not None and self.service:
+            self.restored.extend(await restore(session, self.store, book))
+        elif book is not None:
             await book.validate_all(chain)
         spec_decisions = self.decisions.child("pool-specs")
         for index in range(config.pools):
@@ -223,6 +251,7 @@ class Campaign:
         start, end, wall = clock.now(), clock.now() + seconds, time.perf_counter()
         while clock.now() < end and not (stop is not None and stop.requested):
             await session.run_until(min(end, clock.now() + STEP_S))
+            await asyncio.sleep(0)  # the event loop's turn (a control port, a signal), even with no worker running
             if commands is not None:
                 await commands.apply(session)
             await self._observe()
@@ -233,6 +262,7 @@ class Campaign:
     async def finish(self, wall_seconds: float, *, interrupted: str | None = None) -> CampaignSummary:
         """Stop the workers gracefully, run the final checks, summarise (`interrupted`: why the run ended early)."""
         session = self.session
+        running = [w.worker_id for w in session.workers.values() if w.running]
         await session.stop()
         await self._observe(stop_reason=f"run ended ({interrupted})" if interrupted else "run ended")
         final_findings = await session.final_check()
@@ -240,6 +270,9 @@ class Campaign:
         summary = summarize(session, self.config.seed, self.clock.now(), wall_seconds, final_findings,
                             provenance=self.provenance(), interrupted=interrupted)
         if self.recorder is not None:
+            self.recorder.step(session, [])
+            if self.service:
+                self.recorder.resume_later(running)
             self.recorder.finished(summary)
         return summary
 
@@ -269,7 +302,8 @@ class Campaign:
         await self.setup()
         if before_start is not None:
             await before_start(self)
-        self.session.start()
+        if not self.service:  # a service's workers run as they did before its restart
+            self.session.start()
         await self._observe()
         try:
             await self.advance(self.config.duration_s, stop=stop, progress=progress, commands=commands)

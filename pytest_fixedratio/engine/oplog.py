@@ -54,6 +54,21 @@ class NullSink:
         pass
 
 
+class FanOut:
+    """Several sinks as one (a JSONL file and the store, say); none is a `NullSink`."""
+
+    def __init__(self, sinks: list[OperationSink]) -> None:
+        self.sinks = sinks
+
+    def write(self, record: OperationRecord) -> None:
+        for sink in self.sinks:
+            sink.write(record)
+
+    def close(self) -> None:
+        for sink in self.sinks:
+            sink.close()
+
+
 @dataclass
 class MemorySink:
     """Every record in memory: for tests and short runs only."""

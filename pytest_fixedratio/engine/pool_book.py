@@ -1,4 +1,4 @@
-"""The saved-pool book: the pools this harness created, kept in ``<data_dir>/pools.json`` and reused only exactly.
+"""The saved-pool book: the pools this harness created, kept in the data directory's store and reused only exactly.
 
 The original service reused any saved pool with the same decimals whatever its ratio, called a pool alive when
 *any* account sat at its address, and once deleted its records because an RPC call failed (service-features.md
@@ -12,7 +12,7 @@ mints of the recorded decimals. A record that fails this is stale: it leaves the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -33,11 +33,10 @@ from pytest_fixedratio.frt.state import AccountLayout, Mint, PoolState
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import ZERO, Address
 from pytest_fixedratio.sol.keys import Wallet
-from pytest_fixedratio.store.atomic import StateFileError, atomic_write_json, read_json
+from pytest_fixedratio.store.atomic import StateFileError, atomic_write_json
 from pytest_fixedratio.store.keyfile import load_wallet, save_wallet
 
 SCHEMA_VERSION: Final = 1
-BOOK_FILE: Final = "pools.json"
 DELETED_DIR: Final = "deleted"
 KEYS_DIR: Final = "keys"
 IDENTITY_FLAGS: Final = PoolFlag.SIMPLE_RATIO | c.CREATION_FLAGS_MASK
@@ -339,49 +338,55 @@ async def inspect(chain: AccountReader, record: PoolRecord) -> Validation:
 # The book
 
 
-class PoolBook:
-    """The records of one data dir. Every change is written through to ``pools.json`` (mode 0600, atomic).
+class PoolShelf(Protocol):
+    """Where a book keeps its records: the data directory's store (`store.database.Store`)."""
 
-    One book per data dir and process (service-features.md 6.4); `lock` serialises its async users.
+    @property
+    def data_dir(self) -> Path: ...
+
+    def load_pools(self) -> list[dict[str, Any]]: ...
+
+    def save_pools(self, records: Sequence[Mapping[str, Any]]) -> None: ...
+
+
+class PoolBook:
+    """The records of one data dir, kept in its store; every change is written through.
+
+    One book per data dir and process (the store's lock sees to it); `lock` serialises its async users.
     """
 
-    def __init__(self, data_dir: Path, records: Iterable[PoolRecord] = (), *,
+    def __init__(self, shelf: PoolShelf, records: Iterable[PoolRecord] = (), *,
                  now: Callable[[], datetime] = utc_now) -> None:
-        self.data_dir = data_dir
+        self.shelf = shelf
+        self.data_dir = shelf.data_dir
         self.now = now
         self.lock = asyncio.Lock()
         self._records = {record.pool: record for record in records}
-
-    @property
-    def path(self) -> Path:
-        return self.data_dir / BOOK_FILE
 
     @property
     def records(self) -> tuple[PoolRecord, ...]:
         return tuple(self._records.values())
 
     @classmethod
-    def load(cls, data_dir: Path, *, now: Callable[[], datetime] = utc_now) -> PoolBook:
-        """The book saved in `data_dir`; empty when it has no ``pools.json`` (nor a backup of one).
-
-        An unreadable file falls back to its ``.backup``; when neither parses, or the JSON is not a book of
-        this schema version, `StateFileError` is raised and the file is left as it is for a human to look at.
-        """
-        path = data_dir / BOOK_FILE
-        document = read_json(path, default={"schema_version": SCHEMA_VERSION, "pools": {}})
-        try:
-            records = _records_of(document)
-        except DecodeError as exc:
-            raise StateFileError(f"{path} is not a pool book: {exc}") from None
-        return cls(data_dir, records, now=now)
+    def open(cls, shelf: PoolShelf, *, now: Callable[[], datetime] = utc_now) -> PoolBook:
+        """The book kept in `shelf`. A record that does not decode raises `StateFileError` naming it; nothing
+        is changed, for a human to look at."""
+        records = []
+        for entry in shelf.load_pools():
+            try:
+                records.append(PoolRecord.from_dict(entry))
+            except DecodeError as exc:
+                raise StateFileError(f"the store in {shelf.data_dir} holds a pool record that is not one: {exc}; "
+                                     f"it was left as it is") from None
+        return cls(shelf, records, now=now)
 
     def save(self) -> None:
-        atomic_write_json(self.path, {"schema_version": SCHEMA_VERSION,
-                                      "pools": {str(pool): r.to_dict() for pool, r in self._records.items()}})
+        self.shelf.save_pools([r.to_dict() for r in self._records.values()])
 
     def add(self, record: PoolRecord, mint_keys: tuple[Wallet, Wallet] | None = None) -> None:
         """Keep `record` (and its mint keys, 0600, to make the pool again on a new in-process chain)."""
         if mint_keys is not None:
+            self.keys_dir.mkdir(mode=0o700, exist_ok=True)
             for number, key in enumerate(mint_keys, 1):
                 save_wallet(key, self._mint_key_path(record.pool, number))
         self._records[record.pool] = record
@@ -466,23 +471,6 @@ class PoolBook:
         return path
 
 
-def _records_of(document: object) -> list[PoolRecord]:
-    book = _object(document, "the book", ("schema_version", "pools"))
-    version = _field(book, "schema_version", int)
-    if version != SCHEMA_VERSION:
-        raise DecodeError(f"schema_version is {version}; this harness reads version {SCHEMA_VERSION}")
-    records = []
-    for key, entry in _field(book, "pools", dict).items():
-        try:
-            record = PoolRecord.from_dict(entry)
-        except DecodeError as exc:
-            raise DecodeError(f"pools[{key!r}]: {exc}") from None
-        if str(record.pool) != key:
-            raise DecodeError(f"pools[{key!r}] holds pool {record.pool}")
-        records.append(record)
-    return records
-
-
 # ---------------------------------------------------------------------------------------------------------
 # The engine's entry point
 
@@ -509,6 +497,25 @@ async def recreate_pool(session: Session, record: PoolRecord, book: PoolBook) ->
                               "the core wallet differ from the ones that made it")
     book.add(replace(record, creation_signature=created.signature, created_at=book.now()))
     return created.handle
+
+
+async def adopt_saved(session: Session, book: PoolBook) -> list[PoolRecord]:
+    """Every saved pool that validates on the session's chain (one that outlives the service), managed by the
+    session again; the stale ones dropped (backed up) and returned. An unreachable chain adopts nothing and
+    drops nothing."""
+    dropped = []
+    async with book.lock:
+        for record in book.records:
+            validation = await inspect(session.chain, record)
+            book._settle(validation)
+            if validation.verdict is Verdict.UNREACHABLE:
+                break
+            if validation.verdict is Verdict.STALE:
+                dropped.append(record)
+            elif validation.state is not None:
+                await session.track_pool(record.to_handle(validation.state), created=False)
+        book.save()
+    return dropped
 
 
 async def get_or_create_pool(session: Session, spec: PoolSpec, book: PoolBook) -> PoolHandle:

@@ -8,6 +8,7 @@ part that ran, as at its planned end.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,9 +31,13 @@ class Progress:
     incidents: int
 
     def render(self) -> str:
-        share = self.chain_seconds / self.duration_s if self.duration_s > 0 else 1.0
         rate = self.operations / self.wall_seconds if self.wall_seconds > 0 else 0.0
-        return (f"{self.chain_seconds:.0f}/{self.duration_s:.0f} s chain time ({share:.0%}), "
+        if math.isinf(self.duration_s):  # a service: it runs until stopped
+            done = f"{self.chain_seconds:.0f} s chain time"
+        else:
+            share = self.chain_seconds / self.duration_s if self.duration_s > 0 else 1.0
+            done = f"{self.chain_seconds:.0f}/{self.duration_s:.0f} s chain time ({share:.0%})"
+        return (f"{done}, "
                 f"{self.wall_seconds:.0f} s wall, {self.operations:,} operations ({rate:,.0f}/s), "
                 f"{self.incidents} incident{'' if self.incidents == 1 else 's'}")
 

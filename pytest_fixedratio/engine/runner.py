@@ -107,6 +107,13 @@ class WorkerRunner:
         if self.task is not None and not self.task.done():
             self.clock.wake(self.task)
 
+    def restore_status(self, status: WorkerStatus, reason: str) -> None:
+        """The status a stored worker had before a restart, when it was not running: stopped, or in error
+        (`reason` says why it is), so it does not run again by itself."""
+        if status in (WorkerStatus.STOPPED, WorkerStatus.ERROR):
+            self.status = status
+            self.error_reason = reason if status is WorkerStatus.ERROR else ""
+
     def fail(self, reason: str) -> None:
         """An unexpected failure of one of this worker's transactions: it stops with status error."""
         self.status = WorkerStatus.ERROR

@@ -1,1 +1,1 @@
-"""Persistence: atomic JSON files for state, sessions and reports, and wallet key files."""
+"""Persistence: the SQLite store of a data directory, atomic JSON files, and wallet key files."""

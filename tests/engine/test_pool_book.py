@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +19,6 @@ from pytest_fixedratio.chain.base import AccountState, ChainError
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.engine.oplog import MemorySink, OperationRecord
 from pytest_fixedratio.engine.pool_book import (
-    BOOK_FILE,
     DELETED_DIR,
     PoolBook,
     PoolRecord,
@@ -37,6 +36,7 @@ from pytest_fixedratio.frt.state import Mint, PoolState
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import ZERO, Address
 from pytest_fixedratio.store.atomic import StateFileError
+from pytest_fixedratio.store.database import Store
 from tests.frt.strategies import addresses, u8s, u64s
 
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -105,8 +105,14 @@ def _backups(data_dir: Path) -> list[Any]:
     return [json.loads(p.read_text()) for p in sorted((data_dir / DELETED_DIR).glob("pool_*.json"))]
 
 
-async def _book_with_pools(data_dir: Path, session: Session, *specs: PoolSpec) -> PoolBook:
-    book = PoolBook.load(data_dir, now=Ticks())
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path) as opened:
+        yield opened
+
+
+async def _book_with_pools(store: Store, session: Session, *specs: PoolSpec) -> PoolBook:
+    book = PoolBook.open(store, now=Ticks())
     for spec in specs:
         await get_or_create_pool(session, spec, book)
     return book
@@ -116,26 +122,24 @@ async def _book_with_pools(data_dir: Path, session: Session, *specs: PoolSpec) -
 
 
 @pytest.mark.asyncio
-async def test_saved_pools_are_validated_and_reused_on_the_same_chain(tmp_path: Path) -> None:
+async def test_saved_pools_are_validated_and_reused_on_the_same_chain(store: Store) -> None:
     campaign = await _campaign()
     session = campaign.session
-    book = await _book_with_pools(tmp_path, session, EXTREME_SPECS[0], DEFAULT_SPEC)
+    book = await _book_with_pools(store, session, EXTREME_SPECS[0], DEFAULT_SPEC)
     created = {r.spec: r for r in book.records}
     assert _pools_created(session) == 2 and set(created) == {EXTREME_SPECS[0], DEFAULT_SPEC}
-    assert os.stat(tmp_path / BOOK_FILE).st_mode & 0o777 == 0o600
-    saved = json.loads((tmp_path / BOOK_FILE).read_text())
-    assert saved["schema_version"] == 1
-    entry = saved["pools"][str(created[DEFAULT_SPEC].pool)]
+    saved = {entry["pool"]: entry for entry in store.load_pools()}
+    entry = saved[str(created[DEFAULT_SPEC].pool)]
     assert entry["spec"] == {"decimals_1": 9, "decimals_2": 6, "rate": "1000", "flags": 0}
     assert entry["flags"] == ["SIMPLE_RATIO"] and entry["last_validated"] is None
     assert {entry["decimals_a"], entry["decimals_b"]} == {9, 6}
     initialize = next(r for r in _log(session) if r.kind == "initialize_pool" and r.pool == entry["pool"])
     assert entry["creation_signature"] == initialize.signature
 
-    reloaded = PoolBook.load(tmp_path, now=Ticks())
+    reloaded = PoolBook.open(store, now=Ticks())
     kept, dropped = await reloaded.validate_all(campaign.chain)
     assert dropped == [] and {r.pool for r in kept} == {r.pool for r in created.values()}
-    assert all(r.last_validated is not None for r in PoolBook.load(tmp_path).records)  # persisted
+    assert all(r.last_validated is not None for r in PoolBook.open(store).records)  # persisted
 
     again = _restarted(session)
     for spec, record in created.items():
@@ -147,9 +151,9 @@ async def test_saved_pools_are_validated_and_reused_on_the_same_chain(tmp_path: 
 
 
 @pytest.mark.asyncio
-async def test_a_pool_already_managed_is_not_handed_out_twice(tmp_path: Path) -> None:
+async def test_a_pool_already_managed_is_not_handed_out_twice(store: Store) -> None:
     campaign = await _campaign()
-    book = await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC, DEFAULT_SPEC)
+    book = await _book_with_pools(store, campaign.session, DEFAULT_SPEC, DEFAULT_SPEC)
     assert _pools_created(campaign.session) == 2 and len(book.records) == 2
 
 
@@ -161,34 +165,34 @@ async def test_a_pool_already_managed_is_not_handed_out_twice(tmp_path: Path) ->
     PoolSpec(9, 6, "1000:1"),            # the inverse rate
     PoolSpec(9, 6, "1000", flags=EXACT),  # other creation flags
 ], ids=lambda spec: spec.label)
-async def test_a_spec_with_other_terms_gets_a_new_pool(tmp_path: Path, other: PoolSpec) -> None:
+async def test_a_spec_with_other_terms_gets_a_new_pool(store: Store, other: PoolSpec) -> None:
     campaign = await _campaign()
-    book = await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC)
+    book = await _book_with_pools(store, campaign.session, DEFAULT_SPEC)
     saved = book.records[0]
     again = _restarted(campaign.session)
     handle = await get_or_create_pool(again, other, book)
     assert handle.address != saved.pool and _pools_created(campaign.session) == 2
-    assert {r.spec for r in PoolBook.load(tmp_path).records} == {DEFAULT_SPEC, other}
+    assert {r.spec for r in PoolBook.open(store).records} == {DEFAULT_SPEC, other}
     assert (await get_or_create_pool(again, DEFAULT_SPEC, book)).address == saved.pool
     assert _pools_created(campaign.session) == 2
 
 
 @pytest.mark.asyncio
-async def test_the_same_rate_written_another_way_reuses_the_pool(tmp_path: Path) -> None:
+async def test_the_same_rate_written_another_way_reuses_the_pool(store: Store) -> None:
     campaign = await _campaign()
-    book = await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC)
+    book = await _book_with_pools(store, campaign.session, DEFAULT_SPEC)
     handle = await get_or_create_pool(_restarted(campaign.session), PoolSpec(9, 6, "1:1000"), book)
     assert handle.address == book.records[0].pool and _pools_created(campaign.session) == 1
 
 
 @pytest.mark.asyncio
-async def test_a_pool_whose_mints_another_wallet_controls_is_kept_but_not_reused(tmp_path: Path) -> None:
+async def test_a_pool_whose_mints_another_wallet_controls_is_kept_but_not_reused(store: Store) -> None:
     campaign = await _campaign()
-    book = await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC)
+    book = await _book_with_pools(store, campaign.session, DEFAULT_SPEC)
     saved = book.records[0]
     assert await book.reuse(campaign.chain, DEFAULT_SPEC, mint_authority=ZERO) is None
-    assert book.records == PoolBook.load(tmp_path).records and book.records[0].pool == saved.pool
-    assert not (tmp_path / DELETED_DIR).exists()
+    assert book.records == PoolBook.open(store).records and book.records[0].pool == saved.pool
+    assert not (store.data_dir / DELETED_DIR).exists()
 
 
 # ---------------------------------------------------------------------------------------------------- stale pools
@@ -199,19 +203,19 @@ async def test_a_pool_whose_mints_another_wallet_controls_is_kept_but_not_reused
     (1, "has no account"),              # the same program id, a chain that never saw the pools
     (2, "recorded for program"),        # another program id
 ])
-async def test_a_fresh_chain_drops_and_backs_up_every_saved_pool(tmp_path: Path, seed: int, reason: str) -> None:
+async def test_a_fresh_chain_drops_and_backs_up_every_saved_pool(store: Store, seed: int, reason: str) -> None:
     first = await _campaign(1)
-    await _book_with_pools(tmp_path, first.session, EXTREME_SPECS[0], DEFAULT_SPEC, EXTREME_SPECS[4])
-    saved = PoolBook.load(tmp_path).records
+    await _book_with_pools(store, first.session, EXTREME_SPECS[0], DEFAULT_SPEC, EXTREME_SPECS[4])
+    saved = PoolBook.open(store).records
     fresh = await _campaign(seed)
-    book = PoolBook.load(tmp_path, now=Ticks())
+    book = PoolBook.open(store, now=Ticks())
     kept, dropped = await book.validate_all(fresh.chain)
     assert kept == [] and sorted(dropped, key=_by_pool) == sorted(saved, key=_by_pool)
-    assert PoolBook.load(tmp_path).records == ()
-    backups = _backups(tmp_path)
+    assert PoolBook.open(store).records == ()
+    backups = _backups(store.data_dir)
     assert sorted(b["record"]["pool"] for b in backups) == sorted(str(r.pool) for r in saved)
     assert all(any(reason in why for why in b["reasons"]) for b in backups)
-    files = list((tmp_path / DELETED_DIR).iterdir())
+    files = list((store.data_dir / DELETED_DIR).iterdir())
     assert sorted(p.name for p in files) == sorted(
         f"pool_{r.pool}_{START + timedelta(seconds=tick):%Y-%m-%d_%H-%M-%S}-000000.json"
         for tick, r in enumerate(dropped, start=1))
@@ -219,14 +223,14 @@ async def test_a_fresh_chain_drops_and_backs_up_every_saved_pool(tmp_path: Path,
 
 
 @pytest.mark.asyncio
-async def test_a_new_in_process_chain_gets_the_recorded_pools_again_at_the_same_addresses(tmp_path: Path) -> None:
+async def test_a_new_in_process_chain_gets_the_recorded_pools_again_at_the_same_addresses(store: Store) -> None:
     first = await _campaign(1)
-    book = PoolBook.load(tmp_path, now=Ticks())
+    book = PoolBook.open(store, now=Ticks())
     made = [await create_and_record(first.session, spec, book) for spec in (EXTREME_SPECS[0], EXTREME_SPECS[2])]
-    keys = sorted((tmp_path / "keys").iterdir())
+    keys = sorted((store.data_dir / "keys").iterdir())
     assert len(keys) == 4 and all(os.stat(p).st_mode & 0o777 == 0o600 for p in keys)
     again = await _campaign(1)  # the same program and core wallet, a chain that never saw the pools
-    reloaded = PoolBook.load(tmp_path, now=Ticks())
+    reloaded = PoolBook.open(store, now=Ticks())
     handles = [await recreate_pool(again.session, record, reloaded) for record in reloaded.records]
     by_address = {m.handle.address: m.handle.state for m in made}
     assert {h.address: h.state for h in handles} == by_address
@@ -312,39 +316,39 @@ async def _chain_garbage(campaign: Campaign, record: PoolRecord) -> PoolRecord:
     (_chain_owner, f"is owned by {ids.SYSTEM_PROGRAM_ID}"),
     (_chain_garbage, "does not decode"),
 ], ids=lambda value: getattr(value, "__name__", "reason"))
-async def test_a_record_the_chain_contradicts_is_dropped(tmp_path: Path, tamper: Tamper, reason: str) -> None:
+async def test_a_record_the_chain_contradicts_is_dropped(store: Store, tamper: Tamper, reason: str) -> None:
     campaign = await _campaign()
-    await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC, EXTREME_SPECS[0])
-    book = PoolBook.load(tmp_path, now=Ticks())
+    await _book_with_pools(store, campaign.session, DEFAULT_SPEC, EXTREME_SPECS[0])
+    book = PoolBook.open(store, now=Ticks())
     target, other = sorted(book.records, key=lambda r: r.spec != DEFAULT_SPEC)
     tampered = await tamper(campaign, target)
-    book = PoolBook(tmp_path, [tampered, other], now=Ticks())
+    book = PoolBook(store, [tampered, other], now=Ticks())
     kept, dropped = await book.validate_all(campaign.chain)
     assert [r.pool for r in kept] == [other.pool] and dropped == [tampered]
-    [backup] = _backups(tmp_path)
+    [backup] = _backups(store.data_dir)
     assert backup["record"] == tampered.to_dict()
     assert any(reason in why for why in backup["reasons"]), backup["reasons"]
-    assert [r.pool for r in PoolBook.load(tmp_path).records] == [other.pool]
+    assert [r.pool for r in PoolBook.open(store).records] == [other.pool]
 
 
 @pytest.mark.asyncio
-async def test_a_paused_pool_is_still_the_same_pool(tmp_path: Path) -> None:
+async def test_a_paused_pool_is_still_the_same_pool(store: Store) -> None:
     campaign = await _campaign()
-    book = await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC)
+    book = await _book_with_pools(store, campaign.session, DEFAULT_SPEC)
     await _chain_paused(campaign, book.records[0])
     kept, dropped = await book.validate_all(campaign.chain)
     assert dropped == [] and len(kept) == 1
 
 
 @pytest.mark.asyncio
-async def test_a_stale_candidate_is_dropped_when_reuse_finds_it(tmp_path: Path) -> None:
+async def test_a_stale_candidate_is_dropped_when_reuse_finds_it(store: Store) -> None:
     campaign = await _campaign()
-    book = await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC)
+    book = await _book_with_pools(store, campaign.session, DEFAULT_SPEC)
     stale = await _chain_ratio(campaign, book.records[0])
     handle = await get_or_create_pool(_restarted(campaign.session), DEFAULT_SPEC, book)
     assert handle.address != stale.pool and _pools_created(campaign.session) == 2
-    assert [r.pool for r in PoolBook.load(tmp_path).records] == [handle.address]
-    assert [b["record"]["pool"] for b in _backups(tmp_path)] == [str(stale.pool)]
+    assert [r.pool for r in PoolBook.open(store).records] == [handle.address]
+    assert [b["record"]["pool"] for b in _backups(store.data_dir)] == [str(stale.pool)]
 
 
 # ---------------------------------------------------------------------------------------------------- transport
@@ -353,28 +357,28 @@ async def test_a_stale_candidate_is_dropped_when_reuse_finds_it(tmp_path: Path) 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("error", [ChainError("rpc down"), ConnectionRefusedError(111, "refused"),
                                    TimeoutError("timed out")], ids=lambda e: type(e).__name__)
-async def test_an_unreadable_chain_keeps_every_record(tmp_path: Path, error: Exception) -> None:
+async def test_an_unreadable_chain_keeps_every_record(store: Store, error: Exception) -> None:
     campaign = await _campaign()
-    await _book_with_pools(tmp_path, campaign.session, EXTREME_SPECS[0], DEFAULT_SPEC)
-    before = PoolBook.load(tmp_path).records
+    await _book_with_pools(store, campaign.session, EXTREME_SPECS[0], DEFAULT_SPEC)
+    before = PoolBook.open(store).records
     unreadable = UnreadableChain(campaign.chain.program_id, error)
-    book = PoolBook.load(tmp_path, now=Ticks())
+    book = PoolBook.open(store, now=Ticks())
     kept, dropped = await book.validate_all(unreadable)
     assert dropped == [] and kept == list(before) and unreadable.reads == 1  # asked once, not once per record
     assert await book.reuse(unreadable, DEFAULT_SPEC, mint_authority=campaign.session.core.address) is None
-    assert PoolBook.load(tmp_path).records == before and not (tmp_path / DELETED_DIR).exists()
+    assert PoolBook.open(store).records == before and not (store.data_dir / DELETED_DIR).exists()
     kept, dropped = await book.validate_all(campaign.chain)
     assert dropped == [] and len(kept) == 2
 
 
 @pytest.mark.asyncio
-async def test_a_bug_in_the_chain_is_not_taken_for_an_outage(tmp_path: Path) -> None:
+async def test_a_bug_in_the_chain_is_not_taken_for_an_outage(store: Store) -> None:
     campaign = await _campaign()
-    await _book_with_pools(tmp_path, campaign.session, DEFAULT_SPEC)
-    book = PoolBook.load(tmp_path)
+    await _book_with_pools(store, campaign.session, DEFAULT_SPEC)
+    book = PoolBook.open(store)
     with pytest.raises(KeyError):
         await book.validate_all(UnreadableChain(campaign.chain.program_id, KeyError("bug")))
-    assert PoolBook.load(tmp_path).records == book.records
+    assert PoolBook.open(store).records == book.records
 
 
 # ---------------------------------------------------------------------------------------------------- the file
@@ -393,46 +397,28 @@ def _record(program: Address, mint1: Address, mint2: Address, spec: PoolSpec) ->
 OFFLINE = _record(Address(b"p" * 32), Address(b"\x01" * 32), Address(b"\x02" * 32), DEFAULT_SPEC)
 
 
-def test_no_file_is_an_empty_book_and_loading_writes_nothing(tmp_path: Path) -> None:
-    assert PoolBook.load(tmp_path / "data").records == ()
-    assert not (tmp_path / "data").exists()
-
-
-def test_a_damaged_file_raises_and_is_left_alone(tmp_path: Path) -> None:
-    PoolBook(tmp_path, [OFFLINE]).save()
-    (tmp_path / BOOK_FILE).write_text('{"schema_version": 1, "pools": {')
-    with pytest.raises(StateFileError, match="unreadable"):
-        PoolBook.load(tmp_path)
-    assert (tmp_path / BOOK_FILE).read_text() == '{"schema_version": 1, "pools": {'
-
-
-def test_a_damaged_file_falls_back_to_its_backup(tmp_path: Path) -> None:
-    PoolBook(tmp_path, [OFFLINE]).save()
-    PoolBook(tmp_path, []).save()  # the one-record book is now pools.json.backup
-    (tmp_path / BOOK_FILE).write_text("\0garbage")
-    assert PoolBook.load(tmp_path).records == (OFFLINE,)
+def test_an_empty_store_is_an_empty_book(store: Store) -> None:
+    assert PoolBook.open(store).records == ()
+    PoolBook(store, [OFFLINE]).save()
+    assert PoolBook.open(store).records == (OFFLINE,)
 
 
 def _entry(**changes: object) -> dict[str, object]:
     return {**OFFLINE.to_dict(), **changes}
 
 
-@pytest.mark.parametrize(("document", "complaint"), [
-    ([], "must be a JSON object"),
-    ({"schema_version": 2, "pools": {}}, "schema_version is 2"),
-    ({"schema_version": 1}, "missing fields ['pools']"),
-    ({"schema_version": 1, "pools": {"x": _entry()}}, "holds pool"),
-    ({"schema_version": 1, "pools": {str(OFFLINE.pool): _entry(ratio_a=True)}}, "ratio_a must be a JSON int"),
-    ({"schema_version": 1, "pools": {str(OFFLINE.pool): _entry(flags=["PAUSED"])}}, "'PAUSED' is not one of"),
-    ({"schema_version": 1, "pools": {str(OFFLINE.pool): _entry(created_at="2025-03-01T12:00:00")}}, "no UTC"),
-    ({"schema_version": 1, "pools": {str(OFFLINE.pool): _entry(poolId="x")}}, "unknown fields ['poolId']"),
-    ({"schema_version": 1, "pools": {str(OFFLINE.pool): _entry(pool="0OIl")}}, "pool: "),
+@pytest.mark.parametrize(("entry", "complaint"), [
+    (_entry(ratio_a=True), "ratio_a must be a JSON int"),
+    (_entry(flags=["PAUSED"]), "'PAUSED' is not one of"),
+    (_entry(created_at="2025-03-01T12:00:00"), "no UTC"),
+    (_entry(poolId="x"), "unknown fields ['poolId']"),
 ], ids=lambda value: value if isinstance(value, str) else "")
-def test_a_file_that_is_not_a_book_raises(tmp_path: Path, document: object, complaint: str) -> None:
-    (tmp_path / BOOK_FILE).write_text(json.dumps(document))
-    with pytest.raises(StateFileError, match="is not a pool book") as raised:
-        PoolBook.load(tmp_path)
-    assert complaint in str(raised.value)
+def test_a_stored_record_that_is_not_one_raises_and_is_left_alone(store: Store, entry: dict[str, object],
+                                                                   complaint: str) -> None:
+    store.save_pools([entry])
+    with pytest.raises(StateFileError, match="holds a pool record that is not one") as raised:
+        PoolBook.open(store)
+    assert complaint in str(raised.value) and store.load_pools() == [entry]
 
 
 # ---------------------------------------------------------------------------------------------------- properties

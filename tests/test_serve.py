@@ -1,0 +1,200 @@
+"""`frt-stress serve` as users run it: a real subprocess steered with `frt-stress call` over a real socket,
+stopped with SIGTERM and started again, and killed with SIGKILL at random moments under load.
+
+The service runs on the virtual clock here, so a few wall seconds hold minutes of chain time.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sysconfig
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_fixedratio.engine.session import POOL_KINDS
+from pytest_fixedratio.store.database import DATABASE_FILE, Store
+
+FRT_STRESS = Path(sysconfig.get_path("scripts")) / "frt-stress"
+STARTUP_S = 60.0
+ANNOUNCED = re.compile(r"control API on (http://127\.0\.0\.1:\d+/api/jsonrpc)")
+
+
+@dataclass
+class Service:
+    process: subprocess.Popen[str]
+    url: str
+    log: Path
+
+    def call(self, method: str, **params: Any) -> Any:
+        """`frt-stress call METHOD name=value ...`: the result, parsed; a failed call fails the test."""
+        args = [f"{name}={json.dumps(value) if not isinstance(value, str) else value}"
+                for name, value in params.items()]
+        done = subprocess.run([str(FRT_STRESS), "call", "--url", self.url, method, *args], capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def stop(self) -> tuple[int, str]:
+        """SIGTERM, as systemd stops it: (exit status, what it printed on stdout)."""
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=120)
+        return self.process.returncode, out
+
+
+def start(data_dir: Path, log: Path, started: list[Service]) -> Service:
+    """`frt-stress serve` on a free port, once it answers (kept in `started`)."""
+    with log.open("w") as err:
+        process = subprocess.Popen([str(FRT_STRESS), "serve", "--data-dir", str(data_dir), "--control-port", "0",
+                                    "--clock", "virtual"], stdout=subprocess.PIPE, stderr=err, text=True)
+    deadline = time.monotonic() + STARTUP_S
+    while time.monotonic() < deadline:
+        found = ANNOUNCED.search(log.read_text())
+        if found:
+            started.append(Service(process, found.group(1), log))
+            return started[-1]
+        assert process.poll() is None, log.read_text()
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError(f"no control API within {STARTUP_S} s: {log.read_text()}")
+
+
+@pytest.fixture
+def started(tmp_path: Path) -> Iterator[list[Service]]:
+    """The services a test started: any still running when it ends is killed."""
+    services: list[Service] = []
+    yield services
+    for service in services:
+        if service.process.poll() is None:
+            service.process.kill()
+        service.process.communicate(timeout=30)  # reaps it and closes its pipe
+
+
+def _ids(service: Service) -> dict[str, str]:
+    return {t["thread_id"]: t["status"] for t in service.call("get_all_threads")["threads"]}
+
+
+def test_a_scripted_session_survives_a_restart(started: list[Service], tmp_path: Path) -> None:
+    service_dir = tmp_path / "data"
+    first = start(service_dir, tmp_path / "first.log", started)
+    pool = first.call("create_pool", ratio="1:1000", token_a_decimals=9, token_b_decimals=6)["pool_id"]
+    created = [first.call("create_deposit_thread", pool_id=pool, initial_amount=10**12, auto_refill=True),
+               first.call("create_withdrawal_thread", pool_id=pool, token_type="A"),
+               first.call("create_swap_thread", pool_id=pool, direction="b_to_a", initial_amount=10**9)]
+    ids = [c["thread_id"] for c in created]
+    for thread in ids:
+        assert first.call("start_thread", thread_id=thread)["status"] == "running"
+    before = first.call("get_stats")["total_operations"]
+    for _ in range(100):
+        stats = first.call("get_stats")
+        if stats["operations"].get("withdraw", {}).get("ok", 0) and stats["total_operations"] > before:
+            break
+    assert stats["total_operations"] > before and stats["operations"]["deposit"]["ok"] > 0
+    spare = first.call("create_deposit_thread", pool_id=pool, token_type="B", initial_amount=10**6)["thread_id"]
+    first.call("start_thread", thread_id=spare)
+    for _ in range(100):
+        if first.call("get_thread_stats", thread_id=spare)["counters"]["successes"]:
+            break
+    first.call("stop_thread", thread_id=spare)
+    emptied = first.call("empty_thread", thread_id=spare)["empty_operation"]
+    assert emptied["kind"] == "deposit_empty" and emptied["post_empty_balances"]["sol"] < 10**9
+    assert first.call("delete_thread", thread_id=spare)["status"] == "deleted"
+    counts = {t: first.call("get_thread_stats", thread_id=t)["counters"]["attempts"] for t in ids}
+    status, out = first.stop()
+    assert status == 0 and "PASSED" in out
+    assert "SIGTERM" in first.log.read_text()
+
+    second = start(service_dir, tmp_path / "second.log", started)
+    said = second.log.read_text()
+    assert "making the 1 stored pool(s) again at their addresses" in said
+    assert "3 stored worker(s) back, 3 running again" in said
+    assert [p["pool_id"] for p in second.call("list_pools")["pools"]] == [pool]
+    assert _ids(second) == dict.fromkeys(ids, "running")
+    for thread in ids:
+        again = second.call("get_thread_stats", thread_id=thread)["counters"]["attempts"]
+        assert again >= counts[thread] > 0  # kept, and growing again
+        [window, *_] = second.call("get_thread_sessions", thread_id=thread)["sessions"]
+        assert window["report"]["session_info"]["stop_reason"].startswith("run ended (SIGTERM)")
+        assert window["verification_summary"]["pool_verification_passed"] is True
+    while_serving = subprocess.run([str(FRT_STRESS), "report", "--data-dir", str(service_dir)], capture_output=True,
+                                   text=True, timeout=60, check=True).stdout  # a reader beside the running owner
+    assert "  open" in while_serving.splitlines()[0] and " ended " in while_serving.splitlines()[1]
+    status, _ = second.stop()
+    assert status == 0
+    listed = subprocess.run([str(FRT_STRESS), "report", "--data-dir", str(service_dir)], capture_output=True,
+                            text=True, timeout=60, check=True).stdout.splitlines()
+    assert len(listed) == 2 and all(" ended " in line for line in listed)
+    newest = listed[0].split()[0]
+    shown = json.loads(subprocess.run([str(FRT_STRESS), "report", "--data-dir", str(service_dir), newest],
+                                      capture_output=True, text=True, timeout=60, check=True).stdout)
+    assert shown["session_info"]["stop_reason"] == "SIGTERM" and shown["pool_verification_data"][
+        "pool_verification_passed"] is True
+
+
+def test_report_on_a_directory_without_a_store_says_so(tmp_path: Path) -> None:
+    done = subprocess.run([str(FRT_STRESS), "report", "--data-dir", str(tmp_path)], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 2 and f"no store at {tmp_path}/state.sqlite3" in done.stderr
+
+
+def _reconcile(data_dir: Path) -> dict[str, int]:
+    """Each stored worker's attempts against the operation log: a pool operation that succeeded, or any of its
+    transactions that failed, is one attempt (`Session._account`). Returns the attempts by worker."""
+    with Store.open(data_dir) as store:
+        stats = store.load_stats()
+        workers = [w.worker_id for w in store.load_workers()]
+    db = sqlite3.connect(data_dir / DATABASE_FILE)
+    try:
+        logged = dict(db.execute(
+            f"SELECT actor, SUM(CASE WHEN ok = 0 OR kind IN ({','.join('?' * len(POOL_KINDS))}) THEN 1 ELSE 0 END) "
+            "FROM oplog WHERE state = 'done' GROUP BY actor", sorted(POOL_KINDS)))
+        # Not the signature: on the in-process chain the blockhash does not move, so an identical operation of a
+        # worker has an identical signature. A record is its session and number.
+        doubled = db.execute("SELECT COUNT(*) FROM (SELECT 1 FROM oplog GROUP BY session_id, number "
+                             "HAVING COUNT(*) > 1)").fetchone()[0]
+    finally:
+        db.close()
+    assert doubled == 0
+    attempts = {w: stats[w]["counters"]["attempts"] if w in stats else 0 for w in workers}
+    assert attempts == {w: logged.get(w, 0) for w in workers}
+    return attempts
+
+
+def test_kill_9_under_load_leaves_a_store_that_opens_and_reconciles(started: list[Service], tmp_path: Path) -> None:
+    """20 times: start (bringing back the workers, running), let it work for a random moment, SIGKILL. After
+    each, the store opens (locks released, nothing torn) and every worker's statistics count exactly its
+    operations in the log, none twice; attempts never go down across kills."""
+    chooser = random.Random(20261205)
+    service_dir = tmp_path / "data"
+    service = start(service_dir, tmp_path / "0.log", started)
+    pool = service.call("create_pool", ratio="1:1000")["pool_id"]
+    for create in (dict(method="create_deposit_thread", initial_amount=10**12, auto_refill=True),
+                   dict(method="create_withdrawal_thread"), dict(method="create_swap_thread", initial_amount=10**9)):
+        params = {k: v for k, v in create.items() if k != "method"}
+        thread = service.call(str(create["method"]), pool_id=pool, **params)["thread_id"]
+        service.call("start_thread", thread_id=thread)
+    previous: dict[str, int] = {}
+    for kill in range(20):
+        time.sleep(chooser.uniform(0.0, 1.5))
+        service.process.kill()
+        service.process.communicate(timeout=30)
+        attempts = _reconcile(service_dir)
+        assert all(attempts[w] >= n for w, n in previous.items()), (kill, previous, attempts)
+        previous = attempts
+        service = start(service_dir, tmp_path / f"{kill + 1}.log", started)
+    assert sum(previous.values()) > 0
+    status, _ = service.stop()
+    assert status == 0
+    _reconcile(service_dir)
+    with Store.open(service_dir) as store:
+        sessions = store.list_sessions()
+    assert len(sessions) == 21 and sum(s.status == "interrupted" for s in sessions) == 20
