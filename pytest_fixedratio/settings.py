@@ -230,7 +230,8 @@ VERIFY_EVERY = Setting("verify_every", "verify_every", POSITIVE_COUNT, "1", "N",
                        "check pool invariants after every N-th operation on a pool")
 REPORT = Setting("report", None, OUTPUT_FILE, "", "PATH", "also write the campaign summaries as JSON to this file")
 DATA_DIR = Setting("data_dir", "data_dir", OPTIONAL_PATH, "", "PATH",
-                   "keep the core wallet (mode 0600) and the saved-pool book here; none keeps nothing",
+                   "keep the run here: core wallet and worker keys (0600), pools, workers, statistics, the "
+                   "operation log and sessions (one SQLite database); none keeps nothing",
                    in_session=False)
 TARGET = Setting("target", "target", choice("litesvm"), "litesvm", "TARGET",
                  "the chain the campaign runs on: litesvm (in-process, the program deployed as on a validator)")

@@ -16,6 +16,7 @@ import pytest
 from pytest_fixedratio.chain.litesvm import BUNDLED_PROGRAM
 from pytest_fixedratio.cli import main
 from pytest_fixedratio.settings import SETTINGS
+from pytest_fixedratio.store.database import Store
 
 FRT_STRESS = Path(sysconfig.get_path("scripts")) / "frt-stress"
 
@@ -135,9 +136,9 @@ def test_an_output_file_that_cannot_be_written_is_refused_before_the_run(option:
 def test_a_signal_ends_the_run_with_the_summary_of_what_ran(sig: signal.Signals, tmp_path: Path) -> None:
     """Ctrl-C or SIGTERM during a long run: the workers stop, the partial summary is printed and the report
     written, and the exit status says whether it passed; progress lines came before, on stderr."""
-    report = tmp_path / "summary.json"
-    run = subprocess.Popen([str(FRT_STRESS), "run", "--duration", "10h", "--pools", "1", "--report", str(report)],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    report, data_dir = tmp_path / "summary.json", tmp_path / "data"
+    run = subprocess.Popen([str(FRT_STRESS), "run", "--duration", "10h", "--pools", "1", "--report", str(report),
+                            "--data-dir", str(data_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert run.stderr is not None
     first = run.stderr.readline()  # the first progress line comes after the first step of chain time
     run.send_signal(sig)
@@ -149,6 +150,12 @@ def test_a_signal_ends_the_run_with_the_summary_of_what_ran(sig: signal.Signals,
     summary = json.loads(report.read_text())
     assert summary["interrupted"] == sig.name and 1 <= summary["virtual_seconds"] < 36000
     assert summary["operations"]["deposit"]["ok"] > 0
+    with Store.open(data_dir, read_only=True) as store:  # the session is stored too, with every operation
+        [session] = store.list_sessions()
+        stored = store.get_session(session.session_id)
+        operations = store.count_operations(session.session_id)
+    assert session.status == "ended" and stored["session_info"]["stop_reason"] == sig.name
+    assert operations == stored["verification_totals"]["operation_counts"]["total_operations"] > 0
 
 
 def test_call_steers_a_run_through_its_control_port() -> None:

@@ -81,8 +81,9 @@ class CampaignConfig:
     verify_every: int = 1
     """Check the pool invariants after every N-th operation on a pool (1: after each)."""
     data_dir: Path | None = None
-    """Where the core wallet (0600) and the saved-pool book live; None keeps nothing. On the in-process chain,
-    which is new every run, saved pools are found stale and dropped (backed up under deleted/)."""
+    """The data directory (its store is passed to `Campaign`): core wallet, pools, workers, the operation log and
+    sessions; None keeps nothing. A run on the in-process chain, which is new every run, finds saved pools stale
+    and drops them (backed up under deleted/); a service makes them again (`engine.persistence.restore`)."""
     target: str = "litesvm"
 
     @property
