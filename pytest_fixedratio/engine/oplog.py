@@ -11,31 +11,10 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Protocol
 
 from pytest_fixedratio.errors import InvalidArgument
-
-
-@dataclass(frozen=True, slots=True)
-class OperationRecord:
-    """One line of the operation log (plain data: compared across runs and written as JSONL)."""
-
-    number: int
-    at: float
-    actor: str
-    kind: str
-    pool: str
-    amount: int
-    ok: bool
-    signature: str
-    error: str = ""
-    expected_error: bool = False
-    findings: tuple[str, ...] = ()
-    boundary: str = ""
-    """The boundary amount (`engine.boundaries`) the amount is: "limit", "over_liquidity" ...; "" if drawn uniformly."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
+from pytest_fixedratio.store.rows import OperationRecord
 
 
 class OperationSink(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pytest_fixedratio.chain.base import Receipt
-from pytest_fixedratio.engine.oplog import OperationRecord
+from pytest_fixedratio.store.rows import OperationRecord
 from pytest_fixedratio.verify.verifier import Verification
 
 

@@ -21,13 +21,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pytest_fixedratio.chain.abilities import Ephemeral
 from pytest_fixedratio.engine.model import WorkerKind, WorkerStatus
-from pytest_fixedratio.engine.oplog import OperationRecord
 from pytest_fixedratio.engine.pool_book import PoolBook, adopt_saved, recreate_pool
 from pytest_fixedratio.engine.stats import WorkerStats
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.store.database import Store
-from pytest_fixedratio.store.rows import ErrorRow, SessionStatus, WorkerRow
+from pytest_fixedratio.store.rows import ErrorRow, OperationRecord, SessionStatus, WorkerRow
 
 if TYPE_CHECKING:
     from pytest_fixedratio.engine.runner import WorkerRunner

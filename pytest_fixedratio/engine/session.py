@@ -27,7 +27,7 @@ from pytest_fixedratio.engine.core_wallet import CoreWallet, CoreWalletError, Re
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.incidents import Incident
 from pytest_fixedratio.engine.model import WorkerConfig, WorkerKind, WorkerStatus
-from pytest_fixedratio.engine.oplog import NullSink, OperationRecord, OperationSink, Tally
+from pytest_fixedratio.engine.oplog import NullSink, OperationSink, Tally
 from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.engine.pools import PoolGone, PoolHandle
 from pytest_fixedratio.engine.runner import WorkerRunner
@@ -45,6 +45,7 @@ from pytest_fixedratio.intents.intent import Intent
 from pytest_fixedratio.metrics.by_kind import ByKind
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.store.rows import OperationRecord
 from pytest_fixedratio.verify.coverage import Coverage, instruction_of
 from pytest_fixedratio.verify.reader import read_global
 from pytest_fixedratio.verify.snapshot import describe_account

@@ -1,8 +1,8 @@
 """The rows the store hands out and takes in, and the conversions of their values to SQLite's.
 
-The store sits below the engine (docs/architecture.md), so it cannot name the engine's types: an operation is
-anything shaped like `engine.oplog.OperationRecord` (`OperationLike`), and worker kinds, sides and statuses are
-the engine's enum values as plain text.
+The store sits below the engine (docs/architecture.md), so it cannot name the engine's types: worker kinds,
+sides and statuses are the engine's enum values as plain text. The operation log's record is defined here, and
+the engine writes it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from pytest_fixedratio.errors import InvalidArgument
 
@@ -20,38 +20,10 @@ U64_MAX: Final = 2**64 - 1
 JsonObject = dict[str, Any]
 
 
-class OperationLike(Protocol):
-    """One transaction as the engine's operation log records it (`engine.oplog.OperationRecord` is one)."""
-
-    @property
-    def number(self) -> int: ...
-    @property
-    def at(self) -> float: ...
-    @property
-    def actor(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def pool(self) -> str: ...
-    @property
-    def amount(self) -> int: ...
-    @property
-    def ok(self) -> bool: ...
-    @property
-    def signature(self) -> str: ...
-    @property
-    def error(self) -> str: ...
-    @property
-    def expected_error(self) -> bool: ...
-    @property
-    def findings(self) -> tuple[str, ...]: ...
-    @property
-    def boundary(self) -> str: ...
-
-
 @dataclass(frozen=True, slots=True)
-class OperationRow:
-    """A finished operation read back from the log (the fields of `OperationLike`)."""
+class OperationRecord:
+    """One line of the operation log: one transaction the harness sent and how it ended (plain data, compared
+    across runs, streamed by the engine's sinks, stored and read back here)."""
 
     number: int
     at: float
@@ -65,6 +37,10 @@ class OperationRow:
     expected_error: bool = False
     findings: tuple[str, ...] = ()
     boundary: str = ""
+    """The boundary amount (`engine.boundaries`) the amount is: "limit", "over_liquidity" ...; "" if drawn uniformly."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,7 @@ from pytest_fixedratio.store.keyfile import load_wallet, save_wallet
 from pytest_fixedratio.store.rows import (
     ErrorRow,
     JsonObject,
-    OperationLike,
-    OperationRow,
+    OperationRecord,
     PendingOperation,
     SessionRow,
     SessionStatus,
@@ -179,7 +178,7 @@ class Tables:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    def resolve(self, row_id: int, record: OperationLike) -> None:
+    def resolve(self, row_id: int, record: OperationRecord) -> None:
         """Record the outcome of the pending row `row_id`: for a transaction sent outside any step, whose
         statistics are not part of a `commit_step`."""
         cursor = self._db.execute(_RESOLVE + " AND signature = ?", (*_done_values(record), row_id, record.signature))
@@ -187,15 +186,15 @@ class Tables:
             raise InvalidArgument(f"row {row_id} is not a pending operation with signature {record.signature}; "
                                   f"pass the id log_pending returned for it")
 
-    def append_operations(self, session_id: str, records: Iterable[OperationLike]) -> None:
+    def append_operations(self, session_id: str, records: Iterable[OperationRecord]) -> None:
         """Log a batch of finished operations in one transaction (resolving pending rows of the same signature)."""
         with self._transaction() as db:
             _require_open_session(db, session_id)
             _write_operations(db, session_id, records)
 
-    def load_operations(self, session_id: str) -> list[OperationRow]:
+    def load_operations(self, session_id: str) -> list[OperationRecord]:
         """The finished operations of a session, in their order of execution."""
-        return [OperationRow(number, at, actor, kind, pool, int(amount), bool(ok), signature, error,
+        return [OperationRecord(number, at, actor, kind, pool, int(amount), bool(ok), signature, error,
                              bool(expected), tuple(json.loads(findings)), boundary)
                 for number, at, actor, kind, pool, amount, ok, signature, error, expected, findings, boundary
                 in self._db.execute(f"SELECT {_DONE_COLUMNS} FROM oplog WHERE session_id = ? AND state = 'done' "
@@ -214,9 +213,9 @@ class Tables:
                     "SELECT id, session_id, signature, at, actor, kind, pool, amount FROM oplog "
                     "WHERE state = 'pending' ORDER BY id")]
 
-    def commit_step(self, session_id: str, operations: Sequence[OperationLike], stats: Mapping[str, Mapping[str, Any]],
-                    errors: Sequence[ErrorRow], workers_status: Mapping[str, str], *,
-                    worker_sessions: Sequence[Mapping[str, Any]] = ()) -> None:
+    def commit_step(self, session_id: str, operations: Sequence[OperationRecord],
+                    stats: Mapping[str, Mapping[str, Any]], errors: Sequence[ErrorRow],
+                    workers_status: Mapping[str, str], *, worker_sessions: Sequence[Mapping[str, Any]] = ()) -> None:
         """Write one step in one transaction: its operations (resolving pending rows of the same signature),
         the actors' statistics (replacing theirs), their errors (keeping the last `errors_kept` per worker),
         the reports of the worker sessions that ended in it, and the workers' new statuses (workers that must
@@ -303,13 +302,13 @@ def pool_rows(records: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, str]
     return list(rows.values())
 
 
-def _done_values(record: OperationLike) -> tuple[object, ...]:
+def _done_values(record: OperationRecord) -> tuple[object, ...]:
     return (record.number, record.at, record.actor, record.kind, record.pool, u64_text(record.amount, "amount"),
             record.ok, record.signature, record.error, record.expected_error, json_text(list(record.findings)),
             record.boundary)
 
 
-def _write_operations(db: sqlite3.Connection, session_id: str, records: Iterable[OperationLike]) -> None:
+def _write_operations(db: sqlite3.Connection, session_id: str, records: Iterable[OperationRecord]) -> None:
     """Insert finished operations; one whose signature is pending in the session resolves that row instead."""
     pending = dict(db.execute("SELECT signature, id FROM oplog WHERE session_id = ? AND state = 'pending'",
                               (session_id,)))

@@ -100,6 +100,8 @@ async def test_a_worker_is_created_started_seen_working_emptied_and_deleted(port
     thread = created["thread_id"]
     assert created["status"] == "created" and "private" not in json.dumps(created)
     assert (await port.result("start_thread", thread_id=thread))["status"] == "running"
+    status = await port.result("get_thread_status", thread_id=thread)
+    assert status["config"]["thread_type"] == "deposit" and status["config"]["status"] == "running"
     before = (await port.result("get_stats"))["total_operations"]
     for _ in range(200):  # the run goes on between calls: wait for the new worker's first deposits
         stats = await port.result("get_thread_stats", thread_id=thread)
@@ -199,6 +201,8 @@ async def test_pools_are_created_and_workers_funded_over_the_port(port: Port) ->
 
 @pytest.mark.asyncio
 async def test_airdrops_stats_by_kind_and_stop_service(port: Port) -> None:
+    core = await port.result("core_wallet_status")
+    assert core["public_key"] == str(port.campaign.session.core.address) and core["current_sol_balance_lamports"] > 0
     airdrop = await port.result("airdrop_sol", sol_amount=2.5)
     assert airdrop["lamports"] == 2_500_000_000 and airdrop["new_balance_lamports"] > 2_500_000_000
     assert (await port.result("airdrop_sol"))["lamports"] == 10**9

@@ -13,11 +13,12 @@ from pytest_fixedratio.engine.boundaries import liquidity_boundaries, swap_bound
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.engine.decisions import DEPOSIT_MAX_FRACTION, SWAP_MAX_FRACTION
 from pytest_fixedratio.engine.model import WorkerKind
-from pytest_fixedratio.engine.oplog import MemorySink, OperationRecord
+from pytest_fixedratio.engine.oplog import MemorySink
 from pytest_fixedratio.engine.pool_factory import PoolSpec, create_pool, working_amount
 from pytest_fixedratio.engine.summary import CampaignSummary
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.constants import PoolFlag, Side
+from pytest_fixedratio.store.rows import OperationRecord
 
 RATIOS = st.integers(1, 10**9)
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pytest_fixedratio.chain.abilities import AccountWriter
 from pytest_fixedratio.chain.base import AccountState, ChainError
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
-from pytest_fixedratio.engine.oplog import MemorySink, OperationRecord
+from pytest_fixedratio.engine.oplog import MemorySink
 from pytest_fixedratio.engine.pool_book import (
     DELETED_DIR,
     PoolBook,
@@ -37,6 +37,7 @@ from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import ZERO, Address
 from pytest_fixedratio.store.atomic import StateFileError
 from pytest_fixedratio.store.database import Store
+from pytest_fixedratio.store.rows import OperationRecord
 from tests.frt.strategies import addresses, u8s, u64s
 
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.engine import context
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.engine.model import WorkerKind, WorkerStatus
-from pytest_fixedratio.engine.oplog import MemorySink, OperationRecord
+from pytest_fixedratio.engine.oplog import MemorySink
 from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, create_pool, working_amount
 from pytest_fixedratio.engine.session import Command, Session
 from pytest_fixedratio.frt import pdas
@@ -23,6 +23,7 @@ from pytest_fixedratio.frt.state import MainTreasuryState
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.store.rows import OperationRecord
 
 
 @pytest.mark.asyncio

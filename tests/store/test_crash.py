@@ -22,7 +22,7 @@ import itertools, random, sys
 from datetime import UTC, datetime
 from pathlib import Path
 from pytest_fixedratio.store.database import Store
-from pytest_fixedratio.store.rows import ErrorRow, OperationRow
+from pytest_fixedratio.store.rows import ErrorRow, OperationRecord
 
 actors = {ACTORS!r}
 with Store.open(Path(sys.argv[1])) as store:
@@ -30,7 +30,7 @@ with Store.open(Path(sys.argv[1])) as store:
     session = store.open_session(datetime.now(UTC), {{}})
     print("running", flush=True)
     for step in itertools.count():
-        batch = [OperationRow(step * 1000 + i, float(step), random.choice(actors), "deposit", "pool1", 2**64 - 1,
+        batch = [OperationRecord(step * 1000 + i, float(step), random.choice(actors), "deposit", "pool1", 2**64 - 1,
                               True, f"sig{{step}}.{{i}}") for i in range(random.randrange(1, 500))]
         for row in batch:
             ops[row.actor] = ops.get(row.actor, 0) + 1

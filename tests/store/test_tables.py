@@ -14,12 +14,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pytest_fixedratio.engine.oplog import OperationRecord
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.sol.address import b58encode
 from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.store.database import Store
-from pytest_fixedratio.store.rows import U64_MAX, ErrorRow, OperationRow, SessionStatus, WorkerRow
+from pytest_fixedratio.store.rows import U64_MAX, ErrorRow, OperationRecord, SessionStatus, WorkerRow
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -32,7 +31,7 @@ json_values = st.recursive(
 json_objects = st.dictionaries(texts, json_values, max_size=4)
 addresses = st.binary(min_size=32, max_size=32).map(b58encode)
 operations = st.builds(
-    OperationRow, number=st.integers(0, 2**62), at=st.floats(0, 1e9), actor=texts, kind=texts, pool=texts,
+    OperationRecord, number=st.integers(0, 2**62), at=st.floats(0, 1e9), actor=texts, kind=texts, pool=texts,
     amount=st.integers(0, U64_MAX), ok=st.booleans(), signature=texts, error=texts, expected_error=st.booleans(),
     findings=st.lists(texts, max_size=3).map(tuple), boundary=texts,
 )
@@ -48,8 +47,8 @@ def fresh_store(factory: pytest.TempPathFactory) -> Store:
     return Store.open(factory.mktemp("data"))
 
 
-def op(number: int, actor: str = "dep_1", signature: str = "", amount: int = 5) -> OperationRow:
-    return OperationRow(number, float(number), actor, "deposit", "pool1", amount, True, signature or f"sig{number}")
+def op(number: int, actor: str = "dep_1", signature: str = "", amount: int = 5) -> OperationRecord:
+    return OperationRecord(number, float(number), actor, "deposit", "pool1", amount, True, signature or f"sig{number}")
 
 
 def worker(worker_id: str, initial_amount: int = 1000) -> WorkerRow:
@@ -168,7 +167,7 @@ def test_an_amount_beyond_u64_is_refused(store: Store, amount: int) -> None:
 
 @given(batches=st.lists(st.lists(operations, max_size=5), max_size=3))
 def test_operations_round_trip_in_execution_order(tmp_path_factory: pytest.TempPathFactory,
-                                                  batches: list[list[OperationRow]]) -> None:
+                                                  batches: list[list[OperationRecord]]) -> None:
     with fresh_store(tmp_path_factory) as store:
         session = store.open_session(T0, {})
         for batch in batches:
@@ -182,7 +181,7 @@ def test_the_engines_operation_records_are_stored(store: Store) -> None:
                              ("finding",), "limit")
     session = store.open_session(T0, {})
     store.append_operations(session, [record])
-    assert store.load_operations(session) == [OperationRow(**record.to_dict())]
+    assert store.load_operations(session) == [OperationRecord(**record.to_dict())]
 
 
 def test_a_pending_operation_is_resolved_once(store: Store) -> None:
