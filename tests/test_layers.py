@@ -20,7 +20,7 @@ BELOW: dict[str, frozenset[str]] = {
     "metrics": frozenset({"errors"}),
     "frt": frozenset({"errors", "sol"}),
     "store": frozenset({"errors", "sol"}),
-    "chain": frozenset({"errors", "sol", "frt", "program", "store"}),
+    "chain": frozenset({"errors", "sol", "frt", "program", "store", "metrics"}),
     "intents": frozenset({"errors", "sol", "frt", "chain"}),
     "verify": frozenset({"errors", "sol", "frt", "chain", "intents"}),
     "settings": frozenset({"errors"}),
