@@ -19,6 +19,8 @@ from pytest_fixedratio.settings import (
     CONTROL_HOST,
     CONTROL_PORT,
     DATA_DIR,
+    LOCALNET_HOST,
+    LOCALNET_PORT,
     OPLOG,
     PROGRAM,
     REPORT,
@@ -67,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
         default = SERVE_DEFAULTS.get(setting.name, setting.default)
         serve.add_argument(_option(setting), dest=setting.name, help=setting.option_help(default),
                            **setting.option_kwargs(default))
+    localnet = commands.add_parser("localnet", help="serve one in-process chain over Solana's JSON-RPC API",
+                                   description="Serve one LiteSVM with the FRT program deployed, over the part of "
+                                               "Solana's JSON-RPC API that solana-py and the rpc target use, so "
+                                               "several processes can share one chain. Ctrl-C or SIGTERM stop it.")
+    for setting in (LOCALNET_PORT, LOCALNET_HOST, PROGRAM):
+        localnet.add_argument(_option(setting), dest=setting.name, help=setting.option_help(setting.default),
+                              **setting.option_kwargs(setting.default))
     report = commands.add_parser("report", help="list the stored sessions of a data directory, or print one",
                                  description="Without SESSION, list the sessions stored in the data directory, "
                                              "newest first; with it, print that session's report as JSON.")
@@ -217,6 +226,28 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _localnet(args: argparse.Namespace) -> int:
+    from pytest_fixedratio.chain.localnet import run_localnet
+
+    port, host = LOCALNET_PORT.parse(args.port, "--port"), LOCALNET_HOST.parse(args.host, "--host")
+    program = PROGRAM.parse(args.program, "--program")
+
+    async def serve() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        for sig in _STOP_SIGNALS:
+            loop.add_signal_handler(sig, task.cancel)
+        try:
+            await run_localnet(host, 8899 if port is None else port, program, None,
+                               lambda line: print(f"frt-stress: {line}", file=sys.stderr, flush=True))
+        except asyncio.CancelledError:
+            print("frt-stress: localnet stopped", file=sys.stderr)
+
+    asyncio.run(serve())
+    return 0
+
+
 def default_data_dir() -> Path:
     """Where a service keeps its state when not told: $XDG_STATE_HOME/frt-stress (~/.local/state/frt-stress)."""
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
@@ -262,7 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return {"call": _call, "serve": _serve, "report": _report}.get(args.command, _run)(args)
+        return {"call": _call, "serve": _serve, "report": _report, "localnet": _localnet}.get(args.command,
+                                                                                                _run)(args)
     except FixedRatioError as exc:  # a bad setting or the harness's own, explained failure: no traceback, exit 2
         print(f"frt-stress: error: {exc}", file=sys.stderr)
         return 2

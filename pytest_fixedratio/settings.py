@@ -244,6 +244,11 @@ CONTROL_PORT = Setting("control_port", None, PORT, "", "PORT",
 CONTROL_HOST = Setting("control_host", None, HOST, "127.0.0.1", "HOST",
                        "the address the control API binds; any but a loopback one needs a token in $FRT_STRESS_TOKEN",
                        in_session=False)
+LOCALNET_PORT = Setting("port", None, PORT, "8899", "PORT", "the localnet endpoint's port (0: any free one)",
+                        in_session=False)
+LOCALNET_HOST = Setting("host", None, HOST, "127.0.0.1", "HOST", "the address the localnet endpoint binds",
+                        in_session=False)
+"""`frt-stress localnet`'s own settings (not a campaign's)."""
 SETTINGS: tuple[Setting[Any], ...] = (DURATION, CLOCK, POOLS, DEPOSITORS, WITHDRAWERS, HOARDING_WITHDRAWERS,
                                       SWAPPERS, ADVERSARY_RATE, SEED, PROGRAM, VERIFY_EVERY, TARGET, REPORT, OPLOG,
                                       DATA_DIR, CONTROL_PORT, CONTROL_HOST)

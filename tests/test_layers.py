@@ -28,7 +28,7 @@ BELOW: dict[str, frozenset[str]] = {
     "control": frozenset({"errors", "sol", "frt", "engine", "metrics"}),
     "options": frozenset({"errors", "settings", "engine"}),
     "plugin": frozenset({"errors", "settings", "options", "engine", "store"}),
-    "cli": frozenset({"errors", "settings", "engine", "store", "control"}),
+    "cli": frozenset({"errors", "settings", "engine", "store", "control", "chain"}),
 }
 """What each top-level package or module may import (besides itself)."""
 

@@ -198,3 +198,26 @@ def test_kill_9_under_load_leaves_a_store_that_opens_and_reconciles(started: lis
     with Store.open(service_dir) as store:
         sessions = store.list_sessions()
     assert len(sessions) == 21 and sum(s.status == "interrupted" for s in sessions) == 20
+
+
+def test_localnet_serves_solana_json_rpc_until_sigterm(tmp_path: Path) -> None:
+    """`frt-stress localnet --port 0` announces its URL; a plain JSON-RPC request (as curl sends) gets the
+    validator's answer; SIGTERM stops it with exit status 0."""
+    log = tmp_path / "localnet.log"
+    with log.open("w") as err:
+        process = subprocess.Popen([str(FRT_STRESS), "localnet", "--port", "0"], stderr=err, text=True)
+    try:
+        deadline = time.monotonic() + STARTUP_S
+        while not (found := re.search(r"localnet JSON-RPC on (http://127\.0\.0\.1:\d+)", log.read_text())):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        import urllib.request
+
+        request = urllib.request.Request(found.group(1), data=json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "getHealth"}).encode(), headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert json.loads(answer.read()) == {"jsonrpc": "2.0", "result": "ok", "id": 1}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    assert "localnet stopped" in log.read_text()
