@@ -104,6 +104,19 @@ def _is_optional_program(value: object) -> bool:
     return value is None or (isinstance(value, Path) and value.is_file())
 
 
+def _urls(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _are_urls(value: object) -> bool:
+    return isinstance(value, tuple) and all(isinstance(u, str) and re.match(r"^https?://[^\s]+$", u) for u in value)
+
+
+def _is_address_text(value: object) -> bool:
+    """Empty, or base58 of the length a 32-byte address has (the chain checks the bytes)."""
+    return isinstance(value, str) and (not value or re.fullmatch(r"[1-9A-HJ-NP-Za-km-z]{32,44}", value) is not None)
+
+
 @dataclass(frozen=True, slots=True)
 class Kind(Generic[T]):
     """A space of values that settings share: how text becomes a value, which values belong, and how to say so."""
@@ -147,6 +160,10 @@ OUTPUT_FILE = Kind(_optional_path, _is_optional_output,
                    is_path=True)
 PORT = Kind(_optional_int, _is_optional_port, "a TCP port from 0 (any free one) to 65535, or empty for none",
             "None or a whole number from 0 to 65535")
+URLS = Kind(_urls, _are_urls, "one or more http(s) URLs, separated by commas",
+            "a tuple of http(s) URLs")
+ADDRESS_TEXT = Kind(str.strip, _is_address_text, "a base58 address such as BPFLoaderUpgradeab1e11111111111111111111111",
+                    "a base58 address text, or empty")
 HOST = Kind(str.strip, _is_host, "a host address such as 127.0.0.1", "a host address such as 127.0.0.1")
 PROGRAM_FILE = Kind(_optional_path, _is_optional_program,
                     "a file; pass the path of a built FRT program .so (or leave it empty for the bundled reference "
@@ -233,8 +250,18 @@ DATA_DIR = Setting("data_dir", "data_dir", OPTIONAL_PATH, "", "PATH",
                    "keep the run here: core wallet and worker keys (0600), pools, workers, statistics, the "
                    "operation log and sessions (one SQLite database); none keeps nothing",
                    in_session=False)
-TARGET = Setting("target", "target", choice("litesvm"), "litesvm", "TARGET",
-                 "the chain the campaign runs on: litesvm (in-process, the program deployed as on a validator)")
+TARGET = Setting("target", "target", choice("litesvm", "rpc"), "litesvm", "TARGET",
+                 "the chain the campaign runs on: litesvm (in-process, the program deployed as on a validator) "
+                 "or rpc (a validator or frt-stress localnet, at --rpc-url)")
+RPC_URLS = Setting("rpc_url", "rpc_urls", URLS, "", "URL[,URL]",
+                   "the rpc target's JSON-RPC endpoints, used in turn when one fails")
+PROGRAM_ID = Setting("program_id", "program_id", ADDRESS_TEXT, "", "ADDRESS",
+                     "the rpc target's deployed FRT program (upgradeable)")
+UPGRADE_AUTHORITY = Setting("upgrade_authority", "upgrade_authority", OPTIONAL_PATH, "", "PATH",
+                            "the rpc target's program upgrade authority, a solana-keygen key file (for "
+                            "InitializeProgram); none: the localnet's documented one")
+COMMITMENT = Setting("commitment", "commitment", choice("processed", "confirmed", "finalized"), "confirmed",
+                     "LEVEL", "the rpc target's commitment for confirmations and reads")
 OPLOG = Setting("oplog", None, OUTPUT_FILE, "", "PATH",
                 "append every operation to this file as JSON lines while the run goes on (memory stays flat)",
                 in_session=False)
@@ -250,7 +277,8 @@ LOCALNET_HOST = Setting("host", None, HOST, "127.0.0.1", "HOST", "the address th
                         in_session=False)
 """`frt-stress localnet`'s own settings (not a campaign's)."""
 SETTINGS: tuple[Setting[Any], ...] = (DURATION, CLOCK, POOLS, DEPOSITORS, WITHDRAWERS, HOARDING_WITHDRAWERS,
-                                      SWAPPERS, ADVERSARY_RATE, SEED, PROGRAM, VERIFY_EVERY, TARGET, REPORT, OPLOG,
+                                      SWAPPERS, ADVERSARY_RATE, SEED, PROGRAM, VERIFY_EVERY, TARGET, RPC_URLS,
+                                      PROGRAM_ID, UPGRADE_AUTHORITY, COMMITMENT, REPORT, OPLOG,
                                       DATA_DIR, CONTROL_PORT, CONTROL_HOST)
 
 

@@ -43,6 +43,14 @@ class Ephemeral(Protocol):
 
 
 @runtime_checkable
+class Startable(Protocol):
+    """A chain that must reach its endpoint before its first use (the rpc target identifies the deployed
+    program): the campaign awaits `start` at set-up."""
+
+    async def start(self) -> None: ...
+
+
+@runtime_checkable
 class Faucet(Protocol):
     async def airdrop(self, address: Address, lamports: int) -> None:
         """Credit `lamports` to `address`; raises `ChainError` if refused."""

@@ -123,9 +123,12 @@ class Endpoints:
 class RpcChain:
     """`Chain` on a validator reached over JSON-RPC; build it with `RpcChain.connect`."""
 
-    def __init__(self, endpoints: Endpoints, program_id: Address, upgrade_authority: Wallet, build: ProgramBuild,
-                 *, commitment: str = "confirmed", confirm_timeout_s: float = 90.0) -> None:
+    def __init__(self, endpoints: Endpoints, program_id: Address, upgrade_authority: Wallet,
+                 build: ProgramBuild | None, *, commitment: str = "confirmed", confirm_timeout_s: float = 90.0,
+                 urls: Sequence[str] = ()) -> None:
+        """`build` None: not started yet (`start` identifies the program)."""
         self._rpc = endpoints
+        self._urls = tuple(urls)
         self._program_id = program_id
         self._authority = upgrade_authority
         self._build = build
@@ -134,6 +137,10 @@ class RpcChain:
         self._blockhash: tuple[Hash, int, float] | None = None
         """(blockhash, its last valid block height, when it was fetched)."""
         self._rents: dict[int, int] = {}
+        self._sending = asyncio.Lock()
+        """One send at a time, reads around it included: the before and after states are exact while this
+        process is the chain's only client. Many clients on one chain need the shared-chain verifier (the
+        metadata's balances, checks ordered by slot), which is the next step of the rpc target."""
         self._sent: dict[Signature, None] = {}
         """Signatures sent lately, oldest first (`SIGNATURES_KEPT`): a repeat must be signed anew."""
 
@@ -142,18 +149,29 @@ class RpcChain:
                       commitment: str = "confirmed", timeout_s: float = 30.0) -> RpcChain:
         """Reach the endpoints and identify the deployed program; a missing or non-upgradeable program, or an
         unreachable endpoint, is an error that says what to check."""
+        chain = cls.unstarted(urls, program_id, upgrade_authority, commitment=commitment, timeout_s=timeout_s)
+        try:
+            await chain.start()
+        except BaseException:
+            await chain.aclose()
+            raise
+        return chain
+
+    @classmethod
+    def unstarted(cls, urls: Sequence[str], program_id: Address, upgrade_authority: Wallet, *,
+                  commitment: str = "confirmed", timeout_s: float = 30.0) -> RpcChain:
+        """A chain that has not reached its endpoints yet (no I/O here): `start` it before use."""
         if not urls:
             raise InvalidArgument("the rpc target needs at least one --rpc-url")
         if commitment not in _COMMITMENT_ORDER:
             raise InvalidArgument(f"commitment {commitment!r}; choose one of {sorted(_COMMITMENT_ORDER)}")
         endpoints = Endpoints([AsyncClient(url, commitment=Commitment(commitment), timeout=timeout_s)
                                for url in urls])
-        try:
-            build = await _program_build(endpoints, program_id, urls[0])
-        except BaseException:
-            await endpoints.aclose()
-            raise
-        return cls(endpoints, program_id, upgrade_authority, build, commitment=commitment)
+        return cls(endpoints, program_id, upgrade_authority, None, commitment=commitment, urls=urls)
+
+    async def start(self) -> None:
+        """Identify the deployed program (`program_build`)."""
+        self._build = await _program_build(self._rpc, self._program_id, self._urls[0])
 
     @property
     def program_id(self) -> Address:
@@ -165,6 +183,8 @@ class RpcChain:
 
     @property
     def program_build(self) -> ProgramBuild:
+        if self._build is None:
+            raise InvalidArgument("the rpc chain is not started: await chain.start() first")
         return self._build
 
     @property
@@ -178,10 +198,11 @@ class RpcChain:
                    watch: Iterable[Address] = ()) -> Receipt:
         plan = plan_transaction(instructions, signers, payer=payer, compute_unit_limit=compute_unit_limit)
         watched = tuple(watch)
-        before = await self.get_accounts(watched)
-        signature = await self._land(plan)
-        meta = await self._transaction(signature)
-        after = await self.get_accounts(watched)
+        async with self._sending:  # no other send of this process between the reads around this one
+            before = await self.get_accounts(watched)
+            signature = await self._land(plan)
+            meta = await self._transaction(signature)
+            after = await self.get_accounts(watched)
         return _receipt(plan, signature, meta, before, after)
 
     async def simulate(self, instructions: Sequence[Instruction], signers: Sequence[Wallet], *,

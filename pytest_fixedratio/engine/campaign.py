@@ -18,9 +18,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pytest_fixedratio.chain.abilities import Faucet, TimeTravel
+from pytest_fixedratio.chain.abilities import Ephemeral, Faucet, Startable, TimeTravel
 from pytest_fixedratio.chain.base import Chain
-from pytest_fixedratio.chain.factory import make_chain
+from pytest_fixedratio.chain.factory import RpcSettings, make_chain
 from pytest_fixedratio.engine.bootstrap import ensure_program_initialized
 from pytest_fixedratio.engine.clock import Clock, RealClock, VirtualClock
 from pytest_fixedratio.engine.commands import CommandQueue
@@ -85,6 +85,13 @@ class CampaignConfig:
     sessions; None keeps nothing. A run on the in-process chain, which is new every run, finds saved pools stale
     and drops them (backed up under deleted/); a service makes them again (`engine.persistence.restore`)."""
     target: str = "litesvm"
+    rpc_urls: tuple[str, ...] = ()
+    """The rpc target's endpoints."""
+    program_id: str = ""
+    """The rpc target's deployed FRT program."""
+    upgrade_authority: Path | None = None
+    """The rpc target's upgrade authority key file (None: the localnet's documented one)."""
+    commitment: str = "confirmed"
 
     @property
     def honest_workers_per_pool(self) -> int:
@@ -154,7 +161,8 @@ class Campaign:
         self.chain: Chain = chain(
             config.target, program_path=config.program_path,
             program=Wallet.from_seed(self.decisions.child("program").secret_seed()),
-            upgrade_authority=Wallet.from_seed(self.decisions.child("authority").secret_seed()))
+            upgrade_authority=Wallet.from_seed(self.decisions.child("authority").secret_seed()),
+            rpc=RpcSettings(config.rpc_urls, config.program_id, config.upgrade_authority, config.commitment))
         self.clock: Clock = self._clock()
         self.store = store
         self.recorder: StoreRecorder | None = None
@@ -198,6 +206,11 @@ class Campaign:
 
     async def setup(self) -> None:
         config, chain = self.config, self.chain
+        if isinstance(chain, Startable):
+            await chain.start()
+        if self.store is None and not isinstance(chain, Ephemeral):
+            raise InvalidArgument(f"the {config.target} target takes keys from files, never from the seed: pass "
+                                  "--data-dir (its core_wallet.json holds the core wallet)")
         rents = Rents(await chain.rent_exempt_minimum(TOKEN_ACCOUNT_LEN), await chain.rent_exempt_minimum(MINT_LEN))
         sinks = [s for s in (self.sink,) if s is not None]
         if self.store is not None:
@@ -205,7 +218,8 @@ class Campaign:
             sinks.append(self.recorder)
             self.restored.extend(self.recorder.notices)
         session = self._session = Session(chain, self.clock, self.decisions,
-                                          seed=None if self.service else config.seed,
+                                          seed=config.seed if isinstance(chain, Ephemeral) and not self.service
+                                          else None,
                                           core_wallet=self._core_wallet(),
                                           core_decisions=self.decisions.child("core").child("mints"), rents=rents,
                                           verify_every=config.verify_every,

@@ -5,6 +5,7 @@ the rules for faults: retries on rate limits, never a second landing of a transa
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -12,9 +13,11 @@ import pytest_asyncio
 from pytest_fixedratio.chain.litesvm import BUNDLED_PROGRAM, LiteSvmChain
 from pytest_fixedratio.chain.localnet import DEFAULT_PROGRAM, DEFAULT_UPGRADE_AUTHORITY, Faults, serving_localnet
 from pytest_fixedratio.chain.rpc import RpcChain
+from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.sol import programs
 from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.store.database import Store
 
 SOL = 10**9
 
@@ -79,3 +82,22 @@ async def test_a_missing_program_is_named() -> None:
     async with serving_localnet(port=0) as (url, _):
         with pytest.raises(InvalidArgument, match="no executable program at"):
             await RpcChain.connect([url], Wallet.generate().address, DEFAULT_UPGRADE_AUTHORITY)
+
+
+@pytest.mark.asyncio
+async def test_a_campaign_runs_verified_on_the_rpc_target(tmp_path: Path) -> None:
+    """The engine unchanged on a validator's API: a short real-time campaign through RpcChain against localnet,
+    every operation verified, keys from the data directory."""
+    async with serving_localnet(port=0) as (url, _):
+        config = CampaignConfig(duration_s=12, virtual_clock=False, pools=1, depositors_per_side=1,
+                                withdrawers_per_side=1, hoarding_withdrawers_per_side=0, target="rpc",
+                                rpc_urls=(url,), data_dir=tmp_path)
+        with Store.open(tmp_path) as store:
+            campaign = Campaign(config, store=store)
+            try:
+                summary = await campaign.run()
+            finally:
+                await campaign.chain.aclose()
+    assert summary.passed, summary.render()
+    assert summary.operations["deposit"]["ok"] > 0 and summary.provenance["target"] == "rpc"
+    assert summary.provenance["program"].startswith(f"{DEFAULT_PROGRAM.address} on {url}")
