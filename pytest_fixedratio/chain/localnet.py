@@ -29,9 +29,11 @@ from aiohttp import web
 
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.chain.localnet_node import LocalnetNode
-from pytest_fixedratio.chain.localnet_protocol import INVALID_REQUEST, Handler, answer, error_response
+from pytest_fixedratio.chain.localnet_protocol import Handler, answer
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.wire.jsonrpc import INVALID_REQUEST, error_response
+from pytest_fixedratio.wire.serving import serving
 
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8899
@@ -156,18 +158,8 @@ async def serving_localnet(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, p
     """Serve a new chain running ``program_path`` (default: the bundled reference FRT build) on host:port (0: any
     free port) while the block runs; yields the URL clients call and the chain (for tests that look behind it)."""
     chain = LiteSvmChain(program_path, program=program, upgrade_authority=upgrade_authority)
-    runner = web.AppRunner(make_localnet_app(chain, faults), access_log=None, handle_signals=False)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, host, port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise InvalidArgument(f"--port {port}: cannot listen on {host}:{port}: {exc.strerror}") from None
-        bound = int(runner.addresses[0][1])
+    async with serving(make_localnet_app(chain, faults), host, port, option="--port") as bound:
         yield f"http://{f'[{host}]' if ':' in host else host}:{bound}", chain
-    finally:
-        await runner.cleanup()
 
 
 async def run_localnet(host: str, port: int, program_path: Path | None, faults: Faults | None,

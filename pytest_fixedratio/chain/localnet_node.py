@@ -73,15 +73,14 @@ from pytest_fixedratio.chain.localnet_params import (
     signature,
 )
 from pytest_fixedratio.chain.localnet_protocol import (
-    INVALID_PARAMS,
     MIN_CONTEXT_SLOT_NOT_REACHED,
     SEND_TRANSACTION_PREFLIGHT_FAILURE,
     TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
     UNSUPPORTED_TRANSACTION_VERSION,
     Handler,
-    RpcError,
 )
 from pytest_fixedratio.sol.keys import Wallet
+from pytest_fixedratio.wire.jsonrpc import INVALID_PARAMS, RpcError
 
 SOLANA_CORE_VERSION: Final = "4.1.2"
 """getVersion's ``solana-core``: the Agave release whose runtime crates LiteSVM (in solders 0.29) is built from."""

@@ -15,9 +15,9 @@ from solders.hash import Hash
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
-from pytest_fixedratio.chain.localnet_protocol import INVALID_PARAMS, RpcError
 from pytest_fixedratio.errors import DecodeError
 from pytest_fixedratio.sol.address import b58decode
+from pytest_fixedratio.wire.jsonrpc import INVALID_PARAMS, RpcError
 
 U64_MAX: Final = 2**64 - 1
 COMMITMENTS: Final = ("processed", "confirmed", "finalized")

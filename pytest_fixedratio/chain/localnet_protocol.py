@@ -6,8 +6,8 @@ notification): -32700 for bytes that are not JSON, -32600 for a malformed reques
 port, insists on ``"jsonrpc": "2.0"``), -32601 for an unknown method, -32602 for bad parameters, -32603 for
 anything the node did not expect (logged, never a dead server).
 
-The control port has a protocol module of its own (``control.jsonrpc``); `chain/` sits below it in the layers and
-the two APIs differ (by-name parameters there, positional here, other error codes), so none is shared.
+The envelope (codes, error answers, well-formed requests, batches) is `wire.jsonrpc`'s, shared with the control
+port; this module holds what a validator does its own way: positional parameters, its codes and wording.
 """
 
 from __future__ import annotations
@@ -18,11 +18,20 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-PARSE_ERROR: Final = -32700
-INVALID_REQUEST: Final = -32600
-METHOD_NOT_FOUND: Final = -32601
-INVALID_PARAMS: Final = -32602
-INTERNAL_ERROR: Final = -32603
+from pytest_fixedratio.wire.jsonrpc import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    RpcError,
+    answer_batch,
+    envelope_problem,
+    error_response,
+    result_response,
+    valid_id,
+)
+
 SEND_TRANSACTION_PREFLIGHT_FAILURE: Final = -32002
 """sendTransaction's simulation failed; ``data`` is the simulation result (``err``, ``logs`` ...)."""
 TRANSACTION_SIGNATURE_VERIFICATION_FAILURE: Final = -32003
@@ -31,16 +40,7 @@ MIN_CONTEXT_SLOT_NOT_REACHED: Final = -32016
 MAX_BATCH: Final = 1000
 """Requests in one batch, at most: a batch is answered in full before the node serves anything else."""
 
-_MEMBERS: Final = frozenset({"jsonrpc", "method", "params", "id"})
 _log = logging.getLogger(__name__)
-
-
-class RpcError(Exception):
-    """An error answer: a protocol code or one of the validator's own (-32002 ...), with optional ``data``."""
-
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.data = code, message, data
 
 
 Handler = Callable[[list[Any]], Awaitable[Any]]
@@ -65,19 +65,15 @@ async def answer(body: bytes, methods: Mapping[str, Handler]) -> Reply:
     called: set[str] = set()
     if not isinstance(payload, list):
         return Reply(await _one(payload, methods, called), frozenset(called))
-    if not payload:
-        return Reply(error_response(None, INVALID_REQUEST, "Invalid request: an empty batch"), frozenset())
-    if len(payload) > MAX_BATCH:
-        return Reply(error_response(None, INVALID_REQUEST, f"Invalid request: a batch of {len(payload)} requests; "
-                                                           f"at most {MAX_BATCH}"), frozenset())
-    answers = [await _one(item, methods, called) for item in payload]
-    return Reply([a for a in answers if a is not None] or None, frozenset(called))
+    body_out = await answer_batch(payload, lambda item: _one(item, methods, called), max_batch=MAX_BATCH,
+                                  invalid=lambda problem: f"Invalid request: {problem}")
+    return Reply(body_out, frozenset(called))
 
 
 async def _one(request: Any, methods: Mapping[str, Handler], called: set[str]) -> dict[str, Any] | None:
-    problem = _request_problem(request)
+    problem = envelope_problem(request, version_required=True)
     if problem is not None:
-        ident = request.get("id") if isinstance(request, dict) and _valid_id(request.get("id")) else None
+        ident = request.get("id") if isinstance(request, dict) and valid_id(request.get("id")) else None
         return error_response(ident, INVALID_REQUEST, f"Invalid request: {problem}")
     ident = request.get("id")
     method = methods.get(request["method"])
@@ -95,31 +91,5 @@ async def _one(request: Any, methods: Mapping[str, Handler], called: set[str]) -
         _log.exception("%s raised", request["method"])
         reply = error_response(ident, INTERNAL_ERROR, "Internal error")
     else:
-        reply = {"jsonrpc": "2.0", "result": result, "id": ident}
+        reply = result_response(ident, result)
     return None if "id" not in request else reply
-
-
-def error_response(ident: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if data is not None:
-        error["data"] = data
-    return {"jsonrpc": "2.0", "error": error, "id": ident}
-
-
-def _valid_id(ident: Any) -> bool:
-    return ident is None or isinstance(ident, str) or (isinstance(ident, int) and not isinstance(ident, bool))
-
-
-def _request_problem(request: Any) -> str | None:
-    if not isinstance(request, dict):
-        return "a request is a JSON object"
-    if request.get("jsonrpc") != "2.0":
-        return 'jsonrpc must be "2.0"'
-    if not isinstance(request.get("method"), str):
-        return "method must be a string"
-    if not _valid_id(request.get("id")):
-        return "id must be a string, a whole number or null"
-    unknown = set(request) - _MEMBERS
-    if unknown:
-        return f"unknown members {sorted(unknown)[:5]}"
-    return None

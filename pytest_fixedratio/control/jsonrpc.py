@@ -22,12 +22,20 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pytest_fixedratio.errors import FixedRatioError, InvalidArgument
+from pytest_fixedratio.wire.jsonrpc import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    RpcError,
+    answer_batch,
+    envelope_problem,
+    error_response,
+    result_response,
+    valid_id,
+)
 
-PARSE_ERROR: Final = -32700
-INVALID_REQUEST: Final = -32600
-METHOD_NOT_FOUND: Final = -32601
-INVALID_PARAMS: Final = -32602
-INTERNAL_ERROR: Final = -32603
 SERVICE_UNAVAILABLE: Final = -32000
 """The run cannot take the command now (it has ended, or is not set up)."""
 SWAP_WORKER_EXISTS: Final = -1001
@@ -40,14 +48,6 @@ MAX_BATCH: Final = 100
 """Requests in one batch, at most: a batch is answered in full before anything else."""
 
 _log = logging.getLogger(__name__)
-
-
-class RpcError(Exception):
-    """An error answer with an application code (`SWAP_WORKER_EXISTS`, ...) or a protocol one."""
-
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.data = code, message, data
 
 
 class Params(BaseModel):
@@ -90,33 +90,23 @@ class Dispatcher:
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             return error_response(None, PARSE_ERROR, f"parse error: {_first_line(exc)}")
         if isinstance(payload, list):
-            if not payload:
-                return error_response(None, INVALID_REQUEST, "invalid request: an empty batch")
-            if len(payload) > MAX_BATCH:
-                return error_response(None, INVALID_REQUEST,
-                                      f"invalid request: a batch of {len(payload)} requests; at most {MAX_BATCH}")
-            answers = [await self._one(item) for item in payload]
-            return [a for a in answers if a is not None] or None
+            return await answer_batch(payload, self._one, max_batch=MAX_BATCH,
+                                      invalid=lambda problem: f"invalid request: {problem}")
         return await self._one(payload)
 
     async def _one(self, request: Any) -> dict[str, Any] | None:
-        if not isinstance(request, dict):
-            return error_response(None, INVALID_REQUEST, "invalid request: a request is a JSON object")
-        ident = request.get("id")
-        if not _valid_id(ident):
-            return error_response(None, INVALID_REQUEST, "invalid request: id must be a string, a whole number or "
-                                                         "null")
-        notification = "id" not in request
-        problem = _request_problem(request)
+        problem = envelope_problem(request, version_required=False)
         if problem is not None:
+            ident = request.get("id") if isinstance(request, dict) and valid_id(request.get("id")) else None
             return error_response(ident, INVALID_REQUEST, f"invalid request: {problem}")
+        ident = request.get("id")
         try:
             result = await self._call(request["method"], request.get("params"))
         except RpcError as exc:
             answer = error_response(ident, exc.code, exc.message, exc.data)
         else:
-            answer = {"jsonrpc": "2.0", "result": result, "id": ident}
-        return None if notification else answer
+            answer = result_response(ident, result)
+        return None if "id" not in request else answer
 
     async def _call(self, name: str, params: Any) -> Any:
         method = self.methods.get(name)
@@ -140,28 +130,6 @@ class Dispatcher:
         except Exception as exc:  # never a dead server or a non-JSON-RPC answer; the cause goes to the log
             _log.exception("%s raised", name)
             raise RpcError(INTERNAL_ERROR, f"internal error in {name}: {type(exc).__name__}") from None
-
-
-def error_response(ident: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if data is not None:
-        error["data"] = data
-    return {"jsonrpc": "2.0", "error": error, "id": ident}
-
-
-def _valid_id(ident: Any) -> bool:
-    return ident is None or isinstance(ident, str) or (isinstance(ident, int) and not isinstance(ident, bool))
-
-
-def _request_problem(request: Mapping[str, Any]) -> str | None:
-    if "jsonrpc" in request and request["jsonrpc"] != "2.0":
-        return f"jsonrpc must be \"2.0\", got {json.dumps(request['jsonrpc'])[:40]}"
-    if not isinstance(request.get("method"), str):
-        return "method must be a string"
-    unknown = set(request) - {"jsonrpc", "method", "params", "id"}
-    if unknown:
-        return f"unknown members {sorted(unknown)[:5]}"
-    return None
 
 
 def _location(error: Mapping[str, Any]) -> str:

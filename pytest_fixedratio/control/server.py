@@ -23,7 +23,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from pytest_fixedratio.control.client import TOKEN_ENV
-from pytest_fixedratio.control.jsonrpc import INVALID_REQUEST, Dispatcher, error_response
+from pytest_fixedratio.control.jsonrpc import Dispatcher
 from pytest_fixedratio.control.service import ControlService
 from pytest_fixedratio.engine.campaign import Campaign, tool_version
 from pytest_fixedratio.engine.commands import CommandQueue
@@ -31,6 +31,8 @@ from pytest_fixedratio.engine.model import WorkerStatus
 from pytest_fixedratio.engine.progress import StopRequest
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.wire.jsonrpc import INVALID_REQUEST, error_response
+from pytest_fixedratio.wire.serving import serving
 
 MAX_BODY_BYTES: Final = 1 << 20
 MAX_CONCURRENT_CALLS: Final = 16
@@ -163,24 +165,7 @@ class Control:
                                          book=running.book,
                                          worker_sessions=running.recorder or running.worker_sessions)
                 app = make_app(Dispatcher(service.methods()), running.session, token=self.token)
-                port = await stack.enter_async_context(serving(app, self.host, self.port))
+                port = await stack.enter_async_context(serving(app, self.host, self.port, option="--control-port"))
                 announce(f"control API on http://{self.host}:{port}/api/jsonrpc")
 
             yield start, commands
-
-
-@asynccontextmanager
-async def serving(app: web.Application, host: str, port: int) -> AsyncIterator[int]:
-    """Serve `app` on host:port (0: any free port) while the block runs; yields the port bound."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, host, port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise InvalidArgument(f"--control-port {port}: cannot listen on {host}:{port}: {exc.strerror}") from None
-        sockets = [s for s in runner.addresses]
-        yield int(sockets[0][1]) if sockets else port
-    finally:
-        await runner.cleanup()

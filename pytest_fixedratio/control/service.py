@@ -21,7 +21,6 @@ from pytest_fixedratio.control.jsonrpc import (
     Method,
     NoParams,
     Params,
-    RpcError,
     open_rpc,
 )
 from pytest_fixedratio.engine.commands import CommandQueue, RunEnded
@@ -39,6 +38,7 @@ from pytest_fixedratio.metrics.histogram import Histogram
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.ids import LAMPORTS_PER_SOL
 from pytest_fixedratio.sol.pda import associated_token_address
+from pytest_fixedratio.wire.jsonrpc import RpcError
 
 T = TypeVar("T")
 U64_MAX = 2**64 - 1

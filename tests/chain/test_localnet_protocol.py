@@ -21,21 +21,23 @@ from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.chain.localnet import DEFAULT_PROGRAM, DEFAULT_UPGRADE_AUTHORITY
 from pytest_fixedratio.chain.localnet_node import LocalnetNode
 from pytest_fixedratio.chain.localnet_protocol import (
-    INTERNAL_ERROR,
-    INVALID_PARAMS,
-    INVALID_REQUEST,
     MAX_BATCH,
-    METHOD_NOT_FOUND,
-    PARSE_ERROR,
     SEND_TRANSACTION_PREFLIGHT_FAILURE,
     TRANSACTION_SIGNATURE_VERIFICATION_FAILURE,
     Handler,
     Reply,
-    RpcError,
     answer,
 )
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import b58encode
+from pytest_fixedratio.wire.jsonrpc import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    RpcError,
+)
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),

@@ -12,20 +12,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_fixedratio.control.jsonrpc import (
-    INTERNAL_ERROR,
-    INVALID_PARAMS,
-    INVALID_REQUEST,
     MAX_BATCH,
-    METHOD_NOT_FOUND,
-    PARSE_ERROR,
     Dispatcher,
     Method,
     NoParams,
     Params,
-    RpcError,
     open_rpc,
 )
 from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.wire.jsonrpc import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    RpcError,
+)
 
 
 class AddParams(Params):

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_fixedratio.control.jsonrpc import Dispatcher
-from pytest_fixedratio.control.server import MAX_BODY_BYTES, Control, check_bind, make_app, serving
+from pytest_fixedratio.control.server import MAX_BODY_BYTES, Control, check_bind, make_app
 from pytest_fixedratio.control.service import ControlService
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.engine.commands import CommandQueue
@@ -28,6 +28,7 @@ from pytest_fixedratio.frt.state import TokenAccount
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.sol.pda import associated_token_address
+from pytest_fixedratio.wire.serving import serving
 from tests.control.test_jsonrpc import JSON, PAYLOAD, assert_conformant
 
 TOKEN = "t0ken-for-tests"
@@ -262,7 +263,7 @@ async def test_a_command_after_the_run_ended_is_refused() -> None:
     service = ControlService(campaign.session, commands, version="test")
     commands.close("the run has ended: it takes no more commands")
     app = make_app(Dispatcher(service.methods()), campaign.session)
-    async with (serving(app, "127.0.0.1", 0) as bound, aiohttp.ClientSession() as http,
+    async with (serving(app, "127.0.0.1", 0, option="--control-port") as bound, aiohttp.ClientSession() as http,
                 http.post(f"http://127.0.0.1:{bound}/rpc", json={"method": "pause_run", "id": 1}) as response):
         assert (await response.json())["error"] == {"code": -32000, "message": "the run has ended: it takes no "
                                                                                "more commands"}
