@@ -298,6 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FixedRatioError as exc:  # a bad setting or the harness's own, explained failure: no traceback, exit 2
         print(f"frt-stress: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `frt-stress call ... | head`: the reader has gone, as for any Unix tool
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 141
 
 
 if __name__ == "__main__":

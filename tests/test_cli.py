@@ -194,3 +194,16 @@ def test_a_control_port_open_to_other_machines_needs_a_token(capsys: pytest.Capt
                                               "machines: set a bearer token (FRT_STRESS_TOKEN) or bind 127.0.0.1")
     assert main(["run", "--control-port", "70000"]) == 2
     assert "--control-port: '70000' is not a TCP port" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_is_no_error(tmp_path: Path) -> None:
+    """`frt-stress report SESSION | true`: the reader is gone before anything is written (a 55 kB report); no
+    traceback, and the Unix status for SIGPIPE."""
+    data_dir = tmp_path / "data"
+    assert main(["run", "--duration", "2s", "--pools", "1", "--data-dir", str(data_dir)]) == 0
+    with Store.open(data_dir, read_only=True) as store:
+        [session] = store.list_sessions()
+    done = subprocess.run(["bash", "-c", f"'{FRT_STRESS}' report --data-dir '{data_dir}' {session.session_id} | true;"
+                                         " echo ${PIPESTATUS[0]}"], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert "Traceback" not in done.stderr and done.stdout == "141\n"
