@@ -51,6 +51,7 @@ from pytest_fixedratio.chain.convert import (
 )
 from pytest_fixedratio.chain.plan import TransactionPlan, plan_transaction
 from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.frt.errors import TransactionFailure
 from pytest_fixedratio.metrics.histogram import Histogram
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
@@ -360,7 +361,7 @@ class RpcChain:
         await self._rpc.aclose()
 
 
-def _caller_failure(plan: TransactionPlan, error: Any) -> Any:
+def _caller_failure(plan: TransactionPlan, error: Any) -> TransactionFailure:
     failure = to_transaction_failure(error)
     return replace(failure, instruction_index=plan.caller_index(failure.instruction_index))
 
@@ -384,7 +385,7 @@ async def _program_build(endpoints: Endpoints, program_id: Address, url: str) ->
     if to_address(program.owner) != ids.BPF_LOADER_UPGRADEABLE_ID:
         raise InvalidArgument(f"program {program_id} on {url} is not upgradeable (owner {program.owner}); FRT's "
                               f"admin checks need the upgradeable loader (--upgradeable-program)")
-    data_address = to_address(_program_data_key(bytes(program.data)))
+    data_address = Address(bytes(program.data)[4:36])  # UpgradeableLoaderState::Program { programdata_address }
     data = (await endpoints.call("getAccountInfo", lambda c: c.get_account_info(to_pubkey(data_address)))).value
     if data is None:
         raise InvalidArgument(f"program {program_id} on {url} has no ProgramData account at {data_address}")
@@ -400,9 +401,3 @@ def _elf(space: bytes) -> bytes:
     end = int.from_bytes(space[0x28:0x30], "little") + int.from_bytes(space[0x3A:0x3C], "little") * \
         int.from_bytes(space[0x3C:0x3E], "little")
     return space[:end] if 0 < end <= len(space) else space
-
-
-def _program_data_key(program_data: bytes) -> Any:
-    from solders.pubkey import Pubkey
-
-    return Pubkey.from_bytes(program_data[4:36])

@@ -356,13 +356,17 @@ class ControlService:
             async def fund(session: Session) -> tuple[Outcome, int]:
                 outcome = await session.core.send_sol(owner, amount, kind="fund_sol")
                 return outcome, await session.chain.get_balance(owner)
-        else:
-            side = runner.side if params.funding_type == "lp_tokens" else Side(params.funding_type[-1].upper())
-            mint = pool.lp_mint(side) if params.funding_type == "lp_tokens" else pool.mint(side)
+        elif params.funding_type == "lp_tokens":
+            side, mint = runner.side, pool.lp_mint(runner.side)
 
             async def fund(session: Session) -> tuple[Outcome, int]:
-                outcome = await (session.core.fund_lp(pool, side, owner, amount) if mint == pool.lp_mint(side)
-                                 else session.core.mint_to(mint, owner, amount, kind="fund_token", pool=pool.pool))
+                outcome = await session.core.fund_lp(pool, side, owner, amount)
+                return outcome, await _token_balance(session, associated_token_address(owner, mint))
+        else:
+            mint = pool.mint(Side(params.funding_type[-1].upper()))
+
+            async def fund(session: Session) -> tuple[Outcome, int]:
+                outcome = await session.core.mint_to(mint, owner, amount, kind="fund_token", pool=pool.pool)
                 return outcome, await _token_balance(session, associated_token_address(owner, mint))
 
         outcome, balance = await self._command(fund)

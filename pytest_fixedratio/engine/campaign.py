@@ -284,8 +284,7 @@ class Campaign:
         session.sink.close()
         summary = summarize(session, self.config.seed, self.clock.now(), wall_seconds, final_findings,
                             provenance=self.provenance(), interrupted=interrupted)
-        if self.recorder is not None:
-            self.recorder.step(session, [])
+        if self.recorder is not None:  # the last step was stored by `_observe` (the final check sends nothing)
             if self.service:
                 self.recorder.resume_later(running)
             self.recorder.finished(summary)
