@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from pytest_fixedratio.errors import FixedRatioError
 from pytest_fixedratio.settings import (
     CLOCK,
+    COMMITMENT,
     CONTROL_HOST,
     CONTROL_PORT,
     DATA_DIR,
@@ -23,10 +24,13 @@ from pytest_fixedratio.settings import (
     LOCALNET_PORT,
     OPLOG,
     PROGRAM,
+    PROGRAM_ID,
     REPORT,
+    RPC_URLS,
     SEED,
     SETTINGS,
     TARGET,
+    UPGRADE_AUTHORITY,
     VERIFY_EVERY,
     Setting,
 )
@@ -40,8 +44,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
-SERVE_SETTINGS: Final[tuple[Setting[Any], ...]] = (CLOCK, SEED, PROGRAM, VERIFY_EVERY, TARGET, DATA_DIR, CONTROL_PORT,
-                                                   CONTROL_HOST)
+SERVE_SETTINGS: Final[tuple[Setting[Any], ...]] = (CLOCK, SEED, PROGRAM, VERIFY_EVERY, TARGET, RPC_URLS, PROGRAM_ID,
+                                                   UPGRADE_AUTHORITY, COMMITMENT, DATA_DIR, CONTROL_PORT, CONTROL_HOST)
 SERVE_DEFAULTS: Final = {"clock": "real"}
 """A service runs in real time unless told otherwise: its users steer it by hand."""
 SERVE_PORT: Final = 8080

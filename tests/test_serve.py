@@ -14,6 +14,8 @@ import sqlite3
 import subprocess
 import sysconfig
 import time
+import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +23,10 @@ from typing import Any
 
 import pytest
 
-from pytest_fixedratio.engine.session import POOL_KINDS
+from pytest_fixedratio.chain.localnet import DEFAULT_UPGRADE_AUTHORITY
+from pytest_fixedratio.engine.stats import POOL_KINDS
 from pytest_fixedratio.store.database import DATABASE_FILE, Store
+from pytest_fixedratio.store.keyfile import load_wallet
 
 FRT_STRESS = Path(sysconfig.get_path("scripts")) / "frt-stress"
 STARTUP_S = 60.0
@@ -51,11 +55,13 @@ class Service:
         return self.process.returncode, out
 
 
-def start(data_dir: Path, log: Path, started: list[Service]) -> Service:
-    """`frt-stress serve` on a free port, once it answers (kept in `started`)."""
+def start(data_dir: Path, log: Path, started: list[Service], *, rpc_url: str | None = None) -> Service:
+    """`frt-stress serve` on a free port, once it answers (kept in `started`): on the in-process target in
+    virtual time, or on the rpc target at `rpc_url` in real time."""
+    target = ["--clock", "virtual"] if rpc_url is None else ["--target", "rpc", "--rpc-url", rpc_url]
     with log.open("w") as err:
         process = subprocess.Popen([str(FRT_STRESS), "serve", "--data-dir", str(data_dir), "--control-port", "0",
-                                    "--clock", "virtual"], stdout=subprocess.PIPE, stderr=err, text=True)
+                                    *target], stdout=subprocess.PIPE, stderr=err, text=True)
     deadline = time.monotonic() + STARTUP_S
     while time.monotonic() < deadline:
         found = ANNOUNCED.search(log.read_text())
@@ -159,8 +165,8 @@ def _reconcile(data_dir: Path) -> dict[str, int]:
             "FROM oplog WHERE state = 'done' GROUP BY actor", sorted(POOL_KINDS)))
         # Not the signature: on the in-process chain the blockhash does not move, so an identical operation of a
         # worker has an identical signature. A record is its session and number.
-        doubled = db.execute("SELECT COUNT(*) FROM (SELECT 1 FROM oplog GROUP BY session_id, number "
-                             "HAVING COUNT(*) > 1)").fetchone()[0]
+        doubled = db.execute("SELECT COUNT(*) FROM (SELECT 1 FROM oplog WHERE state = 'done' "
+                             "GROUP BY session_id, number HAVING COUNT(*) > 1)").fetchone()[0]
     finally:
         db.close()
     assert doubled == 0
@@ -200,9 +206,21 @@ def test_kill_9_under_load_leaves_a_store_that_opens_and_reconciles(started: lis
     assert len(sessions) == 21 and sum(s.status == "interrupted" for s in sessions) == 20
 
 
-def test_localnet_serves_solana_json_rpc_until_sigterm(tmp_path: Path) -> None:
-    """`frt-stress localnet --port 0` announces its URL; a plain JSON-RPC request (as curl sends) gets the
-    validator's answer; SIGTERM stops it with exit status 0."""
+def _rpc(url: str, method: str, *params: Any) -> Any:
+    """One plain JSON-RPC request, as curl sends it: the result (an error answer fails the test)."""
+    request = urllib.request.Request(url, data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
+                                                           "params": list(params)}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        reply = json.loads(answer.read())
+    assert "result" in reply, reply
+    return reply["result"]
+
+
+@pytest.fixture
+def localnet(tmp_path: Path) -> Iterator[str]:
+    """`frt-stress localnet --port 0`, a chain in a process of its own: its URL, once announced. SIGTERM at the
+    end must stop it with exit status 0."""
     log = tmp_path / "localnet.log"
     with log.open("w") as err:
         process = subprocess.Popen([str(FRT_STRESS), "localnet", "--port", "0"], stderr=err, text=True)
@@ -211,13 +229,72 @@ def test_localnet_serves_solana_json_rpc_until_sigterm(tmp_path: Path) -> None:
         while not (found := re.search(r"localnet JSON-RPC on (http://127\.0\.0\.1:\d+)", log.read_text())):
             assert process.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)
-        import urllib.request
-
-        request = urllib.request.Request(found.group(1), data=json.dumps(
-            {"jsonrpc": "2.0", "id": 1, "method": "getHealth"}).encode(), headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            assert json.loads(answer.read()) == {"jsonrpc": "2.0", "result": "ok", "id": 1}
+        yield found.group(1)
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
     assert "localnet stopped" in log.read_text()
+
+
+def test_localnet_serves_solana_json_rpc_until_sigterm(localnet: str) -> None:
+    """A plain JSON-RPC request gets the validator's answer."""
+    assert _rpc(localnet, "getHealth") == "ok"
+
+
+def _landed(url: str, address: str) -> set[str]:
+    """Every transaction that landed mentioning `address` (getSignaturesForAddress, page by page)."""
+    found: list[str] = []
+    while True:
+        config = {"limit": 1000, **({"before": found[-1]} if found else {})}
+        page = _rpc(url, "getSignaturesForAddress", address, config)
+        found.extend(entry["signature"] for entry in page)
+        if len(page) < 1000:
+            return set(found)
+
+
+def _fee_payer(url: str, signature: str) -> str:
+    answer = _rpc(url, "getTransaction", signature, {"encoding": "json", "maxSupportedTransactionVersion": 0})
+    payer: str = answer["transaction"]["message"]["accountKeys"][0]
+    return payer
+
+
+def test_kill_9_on_a_chain_that_outlives_the_service_leaves_every_landed_transaction_logged_once(
+        started: list[Service], localnet: str, tmp_path: Path) -> None:
+    """The rpc target on `frt-stress localnet`, a chain that lives on while the service is killed 20 times at
+    random moments: each signature was logged before it went out, each restart settles what its predecessor
+    left pending, so in the end every transaction of the harness's wallets that landed is in the log exactly
+    once, the log holds nothing that did not land, and the statistics reconcile with it."""
+    chooser = random.Random(20261206)
+    service_dir = tmp_path / "data"
+    service = start(service_dir, tmp_path / "0.log", started, rpc_url=localnet)
+    pool = service.call("create_pool", ratio="1:1000")["pool_id"]
+    for create in (dict(method="create_deposit_thread", initial_amount=10**12, auto_refill=True),
+                   dict(method="create_withdrawal_thread"), dict(method="create_swap_thread", initial_amount=10**9)):
+        params = {k: v for k, v in create.items() if k != "method"}
+        thread = service.call(str(create["method"]), pool_id=pool, **params)["thread_id"]
+        service.call("start_thread", thread_id=thread)
+    settled = 0
+    for kill in range(20):
+        time.sleep(chooser.uniform(0.2, 2.0))
+        service.process.kill()
+        service.process.communicate(timeout=30)
+        _reconcile(service_dir)
+        service = start(service_dir, tmp_path / f"{kill + 1}.log", started, rpc_url=localnet)
+        settled += "transaction(s) a stopped process had sent without seeing the end" in service.log.read_text()
+    status, _ = service.stop()
+    assert status == 0
+    attempts = _reconcile(service_dir)
+    assert sum(attempts.values()) > 0
+    with Store.open(service_dir) as store:
+        assert store.pending_operations() == []
+        wallets = [store.load_worker_wallet(w.worker_id).address for w in store.load_workers(include_deleted=True)]
+        logged = Counter(r.signature for s in store.list_sessions() for r in store.load_operations(s.session_id))
+    ours = {str(load_wallet(service_dir / "core_wallet.json").address), str(DEFAULT_UPGRADE_AUTHORITY.address),
+            *map(str, wallets)}
+    landed = set().union(*(_landed(localnet, address) for address in ours))
+    assert [s for s, n in logged.items() if n > 1] == []
+    assert set(logged) - landed == set(), "the log holds only what landed"
+    unlogged = landed - set(logged)
+    assert all(_fee_payer(localnet, s) not in ours for s in unlogged), "only the faucet's airdrops are not ours"
+    assert len(unlogged) == 21, "one airdrop to the core wallet per start"
+    print(f"{len(logged)} transactions logged, {settled} restarts settled pending ones")

@@ -8,6 +8,8 @@ An in-process chain can do all of them; a validator none, and each caller states
   stored pools are looked up and validated.
 - `Faucet` (credit lamports from nowhere): funding the core wallet; without it the core wallet must be funded
   beforehand (a key file holding SOL), and the run checks its balance instead.
+- `Lookup` (what became of a transaction, by its signature): a restarting service settles the transactions
+  its predecessor logged as sent and never saw the end of; without it they stay pending, and it says so.
 Receipts' before/after account states come from every target: in-process they are read around the
 transaction; a validator target reads them too, and its transaction metadata's pre/post balances are the
 fallback that stays exact while other clients touch the same accounts.
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from pytest_fixedratio.chain.base import AccountState
+from pytest_fixedratio.chain.base import AccountState, Receipt
 from pytest_fixedratio.sol.address import Address
 
 
@@ -54,3 +56,10 @@ class Startable(Protocol):
 class Faucet(Protocol):
     async def airdrop(self, address: Address, lamports: int) -> None:
         """Credit `lamports` to `address`; raises `ChainError` if refused."""
+
+
+@runtime_checkable
+class Lookup(Protocol):
+    async def fate(self, signature: str, last_valid_height: int) -> Receipt | None:
+        """The receipt (no accounts watched) of the transaction `signature` once it has landed, or None once the
+        chain is past `last_valid_height` without it: it can never land then."""

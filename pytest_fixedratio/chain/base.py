@@ -9,7 +9,7 @@ missing signer, a transaction too large to be sent) raises.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -45,6 +45,11 @@ class AccountState:
 
 AccountMap = Mapping[Address, AccountState | None]
 """Accounts by address; None marks an address that holds no account."""
+Announce = Callable[[str, int], None]
+"""Told of a transaction just before it goes out: its signature, and the last block height at which it can still
+land (its blockhash's lifetime). A chain that outlives the process calls it again for every new signature it
+signs the same transaction with, once the earlier one can no longer land; a log written here names every
+transaction that may have landed, whenever the process dies."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +109,12 @@ class Chain(Protocol):
 
     async def send(self, instructions: Sequence[Instruction], signers: Sequence[Wallet], *,
                    payer: Wallet | None = None, compute_unit_limit: int | None = None,
-                   watch: Iterable[Address] = ()) -> Receipt:
+                   watch: Iterable[Address] = (), announce: Announce | None = None) -> Receipt:
         """Execute one transaction; the payer defaults to the first signer.
 
         With ``compute_unit_limit`` a ComputeBudget SetComputeUnitLimit is prepended. A failing transaction
-        gives ``Receipt(ok=False, failure=...)``; only misuse raises `InvalidArgument`.
+        gives ``Receipt(ok=False, failure=...)``; only misuse raises `InvalidArgument`. ``announce`` hears of
+        every signature before it is sent (see `Announce`).
         """
 
     async def simulate(self, instructions: Sequence[Instruction], signers: Sequence[Wallet], *,

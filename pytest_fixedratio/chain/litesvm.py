@@ -39,6 +39,7 @@ from pytest_fixedratio.chain.base import (
     PACKET_DATA_SIZE,
     AccountMap,
     AccountState,
+    Announce,
     ChainError,
     ProgramBuild,
     Receipt,
@@ -125,9 +126,9 @@ class LiteSvmChain:
 
     async def send(self, instructions: Sequence[Instruction], signers: Sequence[Wallet], *,
                    payer: Wallet | None = None, compute_unit_limit: int | None = None,
-                   watch: Iterable[Address] = ()) -> Receipt:
+                   watch: Iterable[Address] = (), announce: Announce | None = None) -> Receipt:
         plan = plan_transaction(instructions, signers, payer=payer, compute_unit_limit=compute_unit_limit)
-        return self._execute(plan, tuple(watch))
+        return self._execute(plan, tuple(watch), announce=announce)
 
     async def simulate(self, instructions: Sequence[Instruction], signers: Sequence[Wallet], *,
                        payer: Wallet | None = None, compute_unit_limit: int | None = None,
@@ -186,10 +187,12 @@ class LiteSvmChain:
 
     # -- transactions -----------------------------------------------------------------------------------
 
-    def _execute(self, plan: TransactionPlan, watch: tuple[Address, ...], *, simulate: bool = False
-                 ) -> Receipt:
+    def _execute(self, plan: TransactionPlan, watch: tuple[Address, ...], *, simulate: bool = False,
+                 announce: Announce | None = None) -> Receipt:
         tx = self._sign(plan)
         clock = self._svm.get_clock()
+        if announce is not None:  # in-process a transaction lands at once or never: its last chance is now
+            announce(str(tx.signatures[0]), clock.slot)
         before = self._snapshot(watch)
         result: _Result = self._svm.simulate_transaction(tx) if simulate else self._svm.send_transaction(tx)
         signature = tx.signatures[0]

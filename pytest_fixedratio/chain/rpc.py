@@ -13,6 +13,9 @@ Why each rule:
   while this client is the only one touching them (the verifier's shared-chain mode, which must also use the
   metadata's pre/post balances, is a separate step).
 - The program is deployed already: its build is identified by the sha256 of the ELF in its ProgramData account.
+- A process may die between a send and its confirmation: every signature is announced before it goes out
+  (`Announce`), and `fate` tells a later process whether it landed (waiting, if need be, until its blockhash has
+  expired, after which it never can).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from solders.transaction import Transaction, VersionedTransaction
 from pytest_fixedratio.chain.base import (
     PACKET_DATA_SIZE,
     AccountState,
+    Announce,
     ChainError,
     ProgramBuild,
     Receipt,
@@ -71,6 +75,8 @@ SIGNATURES_KEPT: Final = 100_000
 RETRIES: Final = 5
 BACKOFF_S: Final = 0.2
 CONFIRM_POLL_S: Final = 0.25
+FATE_WAIT_S: Final = 180.0
+"""Longest wait for an announced transaction to land or expire: a blockhash lives 150 blocks, 60-90 s."""
 TRANSIENT_STATUS: Final = frozenset({429, 500, 502, 503, 504})
 _COMMITMENT_ORDER: Final = {"processed": 0, "confirmed": 1, "finalized": 2}
 
@@ -196,15 +202,25 @@ class RpcChain:
     # -- transactions -----------------------------------------------------------------------------------
     async def send(self, instructions: Sequence[Instruction], signers: Sequence[Wallet], *,
                    payer: Wallet | None = None, compute_unit_limit: int | None = None,
-                   watch: Iterable[Address] = ()) -> Receipt:
+                   watch: Iterable[Address] = (), announce: Announce | None = None) -> Receipt:
         plan = plan_transaction(instructions, signers, payer=payer, compute_unit_limit=compute_unit_limit)
         watched = tuple(watch)
         async with self._sending:  # no other send of this process between the reads around this one
             before = await self.get_accounts(watched)
-            signature = await self._land(plan)
-            meta = await self._transaction(signature)
+            signature = await self._land(plan, announce)
+            answer = await self._transaction(signature)
             after = await self.get_accounts(watched)
-        return _receipt(plan, signature, meta, before, after)
+        return _receipt(plan.prepended, signature, answer, before, after)
+
+    async def fate(self, signature: str, last_valid_height: int) -> Receipt | None:
+        """What became of a transaction announced earlier, perhaps by a process that died since: its receipt
+        (no accounts watched) once it is confirmed, or None once the chain is past `last_valid_height` without
+        it, after which it can never land."""
+        landed = Signature.from_string(signature)
+        if not await self._confirmed(landed, last_valid_height, time.monotonic() + FATE_WAIT_S):
+            return None
+        answer = await self._transaction(landed)
+        return _receipt(_prepended(answer), landed, answer, {}, {})
 
     async def simulate(self, instructions: Sequence[Instruction], signers: Sequence[Wallet], *,
                        payer: Wallet | None = None, compute_unit_limit: int | None = None,
@@ -222,17 +238,19 @@ class RpcChain:
         after = dict(before)
         for address, account in zip(watched, posted, strict=False):
             after[address] = None if account is None or not account.lamports else to_account_state(account)
-        failure = None if answer.err is None else _caller_failure(plan, answer.err)
+        failure = None if answer.err is None else _caller_failure(plan.prepended, answer.err)
         slot = (await self._rpc.call("getSlot", lambda c: c.get_slot())).value
         return Receipt(str(tx.signatures[0]), failure is None, failure, tuple(answer.logs or ()),
                        answer.units_consumed or 0, fee, before, after, slot, await self.now())
 
-    async def _land(self, plan: TransactionPlan) -> Signature:
+    async def _land(self, plan: TransactionPlan, announce: Announce | None) -> Signature:
         """Send until the transaction is confirmed; re-sign only when the last signature can no longer land."""
         deadline = time.monotonic() + self._confirm_timeout_s
         while time.monotonic() < deadline:
             tx, last_valid = await self._signed(plan)
             signature = tx.signatures[0]
+            if announce is not None:
+                announce(str(signature), last_valid)
             try:
                 await self._send_raw(bytes(tx))
             except RPCException as exc:
@@ -361,15 +379,27 @@ class RpcChain:
         await self._rpc.aclose()
 
 
-def _caller_failure(plan: TransactionPlan, error: Any) -> TransactionFailure:
+def _caller_failure(prepended: int, error: Any) -> TransactionFailure:
     failure = to_transaction_failure(error)
-    return replace(failure, instruction_index=plan.caller_index(failure.instruction_index))
+    index = failure.instruction_index
+    return replace(failure, instruction_index=None if index is None else index - prepended)
 
 
-def _receipt(plan: TransactionPlan, signature: Signature, answer: Any, before: dict[Address, AccountState | None],
+def _prepended(answer: Any) -> int:
+    """1 when the transaction in getTransaction's (json) answer starts with a compute-budget instruction, which
+    the harness puts before the caller's: a transaction found by its signature alone comes without its plan."""
+    message = answer.transaction.transaction.message
+    if not message.instructions:
+        return 0
+    program = message.account_keys[message.instructions[0].program_id_index]
+    return int(to_address(program) == ids.COMPUTE_BUDGET_PROGRAM_ID)
+
+
+def _receipt(prepended: int, signature: Signature, answer: Any, before: dict[Address, AccountState | None],
              after: dict[Address, AccountState | None]) -> Receipt:
+    """From getTransaction's answer; `prepended`: instructions before the caller's (the compute budget)."""
     meta = answer.transaction.meta
-    failure = None if meta is None or meta.err is None else _caller_failure(plan, meta.err)
+    failure = None if meta is None or meta.err is None else _caller_failure(prepended, meta.err)
     return Receipt(str(signature), failure is None, failure, tuple(meta.log_messages or ()) if meta else (),
                    (meta.compute_units_consumed or 0) if meta else 0, meta.fee if meta else 0, before, after,
                    answer.slot, int(answer.block_time or 0))

@@ -28,7 +28,7 @@ from pytest_fixedratio.engine.core_wallet import Rents
 from pytest_fixedratio.engine.decisions import Decisions
 from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.oplog import FanOut, OperationSink
-from pytest_fixedratio.engine.persistence import StoreRecorder, restore
+from pytest_fixedratio.engine.persistence import StoreRecorder, restore, settle_pending
 from pytest_fixedratio.engine.pool_book import PoolBook, get_or_create_pool
 from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, create_pool, random_spec, working_amount
 from pytest_fixedratio.engine.pools import PoolHandle
@@ -214,6 +214,7 @@ class Campaign:
         rents = Rents(await chain.rent_exempt_minimum(TOKEN_ACCOUNT_LEN), await chain.rent_exempt_minimum(MINT_LEN))
         sinks = [s for s in (self.sink,) if s is not None]
         if self.store is not None:
+            self.restored.extend(await settle_pending(self.store, chain))
             self.recorder = StoreRecorder(self.store, self.provenance())
             sinks.append(self.recorder)
             self.restored.extend(self.recorder.notices)
@@ -223,7 +224,8 @@ class Campaign:
                                           core_wallet=self._core_wallet(),
                                           core_decisions=self.decisions.child("core").child("mints"), rents=rents,
                                           verify_every=config.verify_every,
-                                          sink=sinks[0] if len(sinks) == 1 else FanOut(sinks) if sinks else None)
+                                          sink=sinks[0] if len(sinks) == 1 else FanOut(sinks) if sinks else None,
+                                          journal=None if isinstance(chain, Ephemeral) else self.recorder)
         if isinstance(chain, Faucet):
             await chain.airdrop(session.core.address, core_funding(
                 config.pools, config.pools * config.workers_per_pool, config.duration_s))

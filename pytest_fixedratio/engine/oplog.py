@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
 
+from pytest_fixedratio.chain.base import Announce
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.store.rows import OperationRecord
 
@@ -23,6 +24,14 @@ class OperationSink(Protocol):
 
     def close(self) -> None:
         """No more records."""
+
+
+class SendJournal(Protocol):
+    """Where a session logs each transaction before it goes out, on a chain that outlives the process: after a
+    crash, the log names every transaction that may have landed, for the next start to settle."""
+
+    def announcer(self, actor: str, kind: str, pool: str, amount: int, at: float) -> Announce:
+        """What the chain calls with the operation's signature before each send (`chain.base.Announce`)."""
 
 
 class NullSink:

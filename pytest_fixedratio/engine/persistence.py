@@ -4,8 +4,12 @@
 a step of chain time and land at the step boundary in one transaction with the statistics, errors and worker
 statuses they changed (`Store.commit_step`), so whatever moment a process dies at, the stored statistics count
 exactly the stored operations. On the in-process target this is all a crash can lose: the chain dies with the
-process, so no transaction outlives its log entry. (A chain that outlives the service needs each signature
-logged before its send; that comes with the validator target.)
+process, so no transaction outlives its log entry. On a chain that outlives the service (a validator, the
+localnet endpoint) the recorder is also the session's `SendJournal`: each signature is logged as pending before
+it is sent, and the step that records the operation resolves that row. `settle_pending`, at the next start,
+asks the chain what became of the rows a killed process left: one that landed is logged (as the last operation
+of its session) and counted in its worker's statistics in one transaction; one that can no longer land goes.
+So every transaction that landed is in the log exactly once.
 
 `restore` brings a stored service back: sessions a killed process left open are closed as interrupted; pools
 are made again at their addresses on a chain that is new at every start (the in-process target, which says
@@ -19,11 +23,14 @@ from dataclasses import astuple
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from pytest_fixedratio.chain.abilities import Ephemeral
+from pytest_fixedratio.chain.abilities import Ephemeral, Lookup
+from pytest_fixedratio.chain.base import Announce, Chain
 from pytest_fixedratio.engine.model import WorkerKind, WorkerStatus
 from pytest_fixedratio.engine.pool_book import PoolBook, adopt_saved, recreate_pool
 from pytest_fixedratio.engine.stats import WorkerStats
 from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.frt.errors import classify
+from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.store.database import Store
 from pytest_fixedratio.store.rows import ErrorRow, OperationRecord, SessionStatus, WorkerRow
@@ -61,6 +68,16 @@ class StoreRecorder:
 
     def close(self) -> None:
         """The session's sink closes before its summary is made; the last records land with `finished`."""
+
+    # -- the send journal -----------------------------------------------------------------------------------
+    def announcer(self, actor: str, kind: str, pool: str, amount: int, at: float) -> Announce:
+        """Logs the operation as pending under its first signature, and moves the row to each new one."""
+        row: list[int] = []
+
+        def announce(signature: str, last_valid_height: int) -> None:
+            row[:] = [self.store.log_pending(self.session_id, signature, actor, kind, pool, amount, at,
+                                             last_valid_height, replaces=row[0] if row else None)]
+        return announce
 
     # -- the recorder ---------------------------------------------------------------------------------------
     def step(self, session: Session, finished: list[dict[str, Any]]) -> None:
@@ -171,6 +188,46 @@ async def restore(session: Session, store: Store, book: PoolBook) -> list[str]:
             runner.restore_status(WorkerStatus(row.status), RESTORED)
     session.start(restarted)
     said.append(f"{len(session.workers)} stored worker(s) back, {len(restarted)} running again")
+    return said
+
+
+async def settle_pending(store: Store, chain: Chain) -> list[str]:
+    """Settle the transactions a killed process logged as sent and never saw the end of (see the module's
+    docstring); what was found, as lines for the user. A failure of an honest operation found so is said
+    plainly: nobody verified it."""
+    pending = store.pending_operations()
+    if not pending:
+        return []
+    if not isinstance(chain, Lookup):
+        return [f"{len(pending)} transaction(s) logged as sent stay pending: the {type(chain).__name__} chain is "
+                f"not the one they went to; they are settled when the service runs on that chain again"]
+    stats = store.load_stats()
+    said, landed, lost = [], 0, 0
+    for op in pending:
+        receipt = await chain.fate(op.signature, op.last_valid_height)
+        if receipt is None:
+            store.settle_pending(op.row_id, None)
+            lost += 1
+            continue
+        landed += 1
+        error = "" if receipt.failure is None else classify(receipt.failure, receipt.logs, chain.program_id).name
+        expected = op.kind.startswith(ADVERSARY_PREFIX)
+        if error and not expected:
+            said.append(f"{op.actor}'s {op.kind} of {op.amount} ({op.signature}) failed on the chain with {error}, "
+                        f"unverified: its process died before it could check it")
+        record = OperationRecord(0, op.at, op.actor, op.kind, op.pool, op.amount, receipt.ok, op.signature, error,
+                                 expected and bool(error), (), "")
+        actor = stats.get(op.actor)
+        if actor is not None:
+            counted = WorkerStats.from_dict(actor)
+            counted.counters.recovered += 1
+            counted.record_transaction(at=op.at, kind=op.kind, ok=receipt.ok, size=op.amount, latency_ms=None,
+                                       network_fee=receipt.fee, pool_fee=0, compute_units=receipt.compute_units,
+                                       error=error, expected=expected, detail="found on the chain after a restart")
+            stats[op.actor] = actor = counted.to_dict()
+        store.settle_pending(op.row_id, record, actor)
+    said.insert(0, f"{len(pending)} transaction(s) a stopped process had sent without seeing the end: {landed} "
+                   f"landed (logged and counted now), {lost} never will")
     return said
 
 

@@ -43,7 +43,8 @@ class PoolSpec:
 
     @property
     def label(self) -> str:
-        return f"{self.decimals_1}/{self.decimals_2} decimals, 1:{self.rate}" + (
+        ratio = self.rate if ":" in self.rate else f"1:{self.rate}"  # "1:X" / "X:1" as given, or a rate
+        return f"{self.decimals_1}/{self.decimals_2} decimals, {ratio}" + (
             f", flags {self.flags}" if self.flags else "")
 
 

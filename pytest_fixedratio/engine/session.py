@@ -27,11 +27,11 @@ from pytest_fixedratio.engine.core_wallet import CoreWallet, CoreWalletError, Re
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.incidents import Incident
 from pytest_fixedratio.engine.model import WorkerConfig, WorkerKind, WorkerStatus
-from pytest_fixedratio.engine.oplog import NullSink, OperationSink, Tally
+from pytest_fixedratio.engine.oplog import NullSink, OperationSink, SendJournal, Tally
 from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.engine.pools import PoolGone, PoolHandle
 from pytest_fixedratio.engine.runner import WorkerRunner
-from pytest_fixedratio.engine.stats import WorkerStats
+from pytest_fixedratio.engine.stats import POOL_KINDS, WorkerStats
 from pytest_fixedratio.engine.tasks import TASKS
 from pytest_fixedratio.engine.view import AccountView
 from pytest_fixedratio.errors import InvalidArgument
@@ -51,8 +51,6 @@ from pytest_fixedratio.verify.reader import read_global
 from pytest_fixedratio.verify.snapshot import describe_account
 from pytest_fixedratio.verify.verifier import Verification, Verifier
 
-POOL_KINDS = frozenset({"deposit", "withdraw", "swap"})
-"""Operations counted as a worker's attempts (successes, expected and unexpected failures)."""
 Command = Callable[["Session"], Awaitable[Any]]
 """A step of a script: anything done to a session (add a pool, start workers, empty one ...)."""
 T = TypeVar("T")
@@ -77,8 +75,9 @@ class SwapWorkerExists(InvalidArgument):
 class Session:
     def __init__(self, chain: Chain, clock: Clock, decisions: DecisionSource, *, seed: int | None,
                  core_wallet: Wallet, core_decisions: DecisionSource, rents: Rents, verify_every: int = 1,
-                 sink: OperationSink | None = None,
+                 sink: OperationSink | None = None, journal: SendJournal | None = None,
                  exclusive: bool = True) -> None:
+        """`journal`: where each transaction is logged before it is sent (a chain that outlives the process)."""
         self.chain = chain
         self._writer = chain if isinstance(chain, AccountWriter) else None
         """The chain where it can set accounts (forged-state scenarios); a protocol check costs too much per send."""
@@ -88,6 +87,7 @@ class Session:
         self.verifier = Verifier(chain.program_id, verify_every=verify_every, continuity=exclusive)
         self.view = AccountView(chain, exclusive=exclusive)
         self.sink: OperationSink = NullSink() if sink is None else sink
+        self.journal = journal
         self.tally = Tally()
         self.coverage = Coverage()
         """Every FRT transaction by (instruction, outcome): which documented checks the run exercised."""
@@ -107,9 +107,12 @@ class Session:
     # ------------------------------------------------------------------ transactions
     async def execute(self, intent: Intent) -> Outcome:
         """Send `intent`, verify its receipt once, record it; every unexpected outcome is an incident."""
+        announce = None if self.journal is None else self.journal.announcer(
+            intent.actor, intent.kind, self._pool_label(intent), intent.amount, self.clock.now())
         started = time.perf_counter()
         receipt = await self.chain.send(intent.instructions(), intent.signers,
-                                        compute_unit_limit=intent.compute_units, watch=intent.watch())
+                                        compute_unit_limit=intent.compute_units, watch=intent.watch(),
+                                        announce=announce)
         return self._settle(intent, receipt, (time.perf_counter() - started) * 1000)
 
     def execute_forged(self, intent: Intent, forgery: Forgery) -> Outcome:
@@ -156,8 +159,7 @@ class Session:
         self._numbers += 1
         record = OperationRecord(
             number=self._numbers, at=self.clock.now(), actor=intent.actor, kind=intent.kind,
-            pool="" if intent.pool is None else self.pools[intent.pool].label if intent.pool in self.pools
-            else str(intent.pool), amount=intent.amount, ok=receipt.ok, signature=receipt.signature,
+            pool=self._pool_label(intent), amount=intent.amount, ok=receipt.ok, signature=receipt.signature,
             error="" if verification.error is None else verification.error.name,
             expected_error=verification.expected_failure,
             findings=tuple(str(f) for f in verification.findings), boundary=intent.boundary,
@@ -171,6 +173,12 @@ class Session:
         self._incidents(intent, outcome)
         return outcome
 
+    def _pool_label(self, intent: Intent) -> str:
+        if intent.pool is None:
+            return ""
+        pool = self.pools.get(intent.pool)
+        return str(intent.pool) if pool is None else pool.label
+
     def _account(self, intent: Intent, outcome: Outcome) -> None:
         """The statistics of the actor (fees, compute units, attempts) and of the workers a share paid."""
         stats = self.stats.get(intent.actor)
@@ -180,13 +188,10 @@ class Session:
         # an adversary's forged-state boundary that succeeds pays the pool's fee like the honest operation
         pool_fee = receipt.lamport_change(intent.pool) if receipt.ok and instruction_of(intent.kind) in POOL_KINDS \
             and intent.pool is not None else 0
-        stats.record_fees(at=at, pool_fee=pool_fee, network_fee=receipt.fee)
-        stats.counters.compute_units += receipt.compute_units
-        if outcome.ok and intent.kind in POOL_KINDS:
-            stats.record_success(at=at, size=intent.amount, latency_ms=outcome.latency_ms)
-        elif not outcome.ok:
-            stats.record_failure(at=at, name=outcome.record.error, expected=outcome.expected_failure,
-                                 operation=intent.kind, detail=str(outcome.verification.error))
+        stats.record_transaction(at=at, kind=intent.kind, ok=outcome.ok, size=intent.amount,
+                                 latency_ms=outcome.latency_ms, network_fee=receipt.fee, pool_fee=pool_fee,
+                                 compute_units=receipt.compute_units, error=outcome.record.error,
+                                 expected=outcome.expected_failure, detail=str(outcome.verification.error))
         if outcome.ok and intent.credits:
             for worker_id, amount in intent.credits:
                 stats.shared_to[worker_id] += amount

@@ -13,6 +13,8 @@ from typing import Any
 
 from pytest_fixedratio.metrics.histogram import Histogram
 
+POOL_KINDS = frozenset({"deposit", "withdraw", "swap"})
+"""Operations counted as a worker's attempts when they succeed (any failed transaction is one)."""
 RECENT_ERRORS_KEPT = 10
 FEE_TREND_KEPT = 10
 ERROR_WINDOW_S = 3600.0
@@ -45,6 +47,9 @@ class Counters:
     sol_topups_received: int = 0
     sol_returned: int = 0
     compute_units: int = 0
+    recovered: int = 0
+    """Attempts whose outcome a restart learned from the chain: their process died before it saw them end, so
+    their token flows, pool fee and latency are not known (attempts, outcome and network fee are)."""
 
     def merge(self, other: Counters) -> None:
         for f in fields(self):
@@ -78,7 +83,20 @@ class WorkerStats:
         self.counters.network_fees_paid += network_fee
         self.fee_trend.append((at, pool_fee + network_fee))
 
-    def record_success(self, *, at: float, size: int, latency_ms: float) -> None:
+    def record_transaction(self, *, at: float, kind: str, ok: bool, size: int, latency_ms: float | None,
+                           network_fee: int, pool_fee: int, compute_units: int, error: str, expected: bool,
+                           detail: str) -> None:
+        """One transaction the worker sent: its fees and compute units; an attempt when it failed or when a
+        pool operation (`POOL_KINDS`) succeeded."""
+        self.record_fees(at=at, pool_fee=pool_fee, network_fee=network_fee)
+        self.counters.compute_units += compute_units
+        if ok and kind in POOL_KINDS:
+            self.record_success(at=at, size=size, latency_ms=latency_ms)
+        elif not ok:
+            self.record_failure(at=at, name=error, expected=expected, operation=kind, detail=detail)
+
+    def record_success(self, *, at: float, size: int, latency_ms: float | None) -> None:
+        """`latency_ms` None: not known (a success a restart found on the chain)."""
         c = self.counters
         c.attempts += 1
         c.successes += 1
@@ -87,8 +105,9 @@ class WorkerStats:
         self.first_op_at = at if self.first_op_at is None else self.first_op_at
         self.last_op_at = self.last_success_at = at
         self.consecutive_failures = 0
-        self.latency.record(latency_ms)
-        self.last_latency_ms = latency_ms
+        if latency_ms is not None:
+            self.latency.record(latency_ms)
+            self.last_latency_ms = latency_ms
 
     def record_failure(self, *, at: float, name: str, expected: bool, operation: str, detail: str) -> None:
         c = self.counters

@@ -56,6 +56,8 @@ class PendingOperation:
     kind: str
     pool: str
     amount: int
+    last_valid_height: int
+    """The block height after which the transaction can no longer land."""
 
 
 @dataclass(frozen=True, slots=True)

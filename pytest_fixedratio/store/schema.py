@@ -99,7 +99,13 @@ CREATE INDEX oplog_by_session ON oplog (session_id, number);
 CREATE UNIQUE INDEX oplog_pending ON oplog (session_id, signature) WHERE state = 'pending';
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1,)
+_V2: Final = """
+ALTER TABLE oplog ADD COLUMN last_valid_height INTEGER;
+"""
+"""A pending transaction's last chance to land (its blockhash's last valid block height): past it, a restart
+knows the transaction never landed without waiting any longer."""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
 """SQL scripts; the one at index i takes the schema from version i to i + 1."""
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

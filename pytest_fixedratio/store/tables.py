@@ -43,9 +43,14 @@ _DONE_COLUMNS: Final = ("number, at, actor, kind, pool, amount, ok, signature, e
                         "boundary")
 _INSERT_DONE: Final = (f"INSERT INTO oplog (session_id, {_DONE_COLUMNS}, state) "
                        f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'done')")
-_RESOLVE: Final = ("UPDATE oplog SET number = ?, at = ?, actor = ?, kind = ?, pool = ?, amount = ?, ok = ?, "
-                   "signature = ?, error = ?, expected_error = ?, findings = ?, boundary = ?, state = 'done' "
-                   "WHERE id = ? AND state = 'pending'")
+_DONE_SET: Final = ("at = ?, actor = ?, kind = ?, pool = ?, amount = ?, ok = ?, signature = ?, error = ?, "
+                    "expected_error = ?, findings = ?, boundary = ?, state = 'done'")
+"""The columns a finished operation sets, but its number (`_done_values` without its first value)."""
+_RESOLVE: Final = f"UPDATE oplog SET number = ?, {_DONE_SET} WHERE id = ? AND state = 'pending'"
+_SETTLE: Final = (f"UPDATE oplog SET number = (SELECT COALESCE(MAX(o.number), 0) + 1 FROM oplog o "
+                  f"WHERE o.session_id = oplog.session_id), {_DONE_SET} WHERE id = ? AND state = 'pending' "
+                  f"AND signature = ?")
+"""A pending row settled after a crash: the last operation of its session."""
 
 
 class Tables:
@@ -159,32 +164,52 @@ class Tables:
     # -- the operation log ----------------------------------------------------------------------------------
 
     def log_pending(self, session_id: str, signature: str, actor: str, kind: str, pool: str, amount: int,
-                    at: float) -> int:
-        """Log a transaction about to be sent; returns its row id, which `resolve` takes.
+                    at: float, last_valid_height: int, *, replaces: int | None = None) -> int:
+        """Log a transaction about to be sent; returns its row id. With `replaces` (a row id this returned),
+        the pending row of the same operation takes the new signature: the sender signed it anew because the
+        old one can no longer land.
 
-        A later `commit_step` or `append_operations` record with the same signature resolves the row too.
+        A later `commit_step` or `append_operations` record with the same signature resolves the row; after a
+        crash, `settle_pending` does.
         """
         if not signature:
             raise InvalidArgument("a pending operation needs the signature of its signed transaction")
         with self._transaction() as db:
             _require_open_session(db, session_id)
             try:
-                cursor = db.execute(
-                    "INSERT INTO oplog (session_id, signature, at, actor, kind, pool, amount, state) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
-                    (session_id, signature, at, actor, kind, pool, u64_text(amount, "amount")))
+                if replaces is None:
+                    cursor = db.execute(
+                        "INSERT INTO oplog (session_id, signature, at, actor, kind, pool, amount, last_valid_height, "
+                        "state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                        (session_id, signature, at, actor, kind, pool, u64_text(amount, "amount"), last_valid_height))
+                else:
+                    cursor = db.execute("UPDATE oplog SET signature = ?, last_valid_height = ? "
+                                        "WHERE id = ? AND session_id = ? AND state = 'pending'",
+                                        (signature, last_valid_height, replaces, session_id))
+                    if cursor.rowcount != 1:
+                        raise InvalidArgument(f"row {replaces} is not pending in {session_id}: pass the id "
+                                              f"log_pending returned for the operation")
             except sqlite3.IntegrityError:
                 raise InvalidArgument(f"{signature} is pending in {session_id} already; resolve that row") from None
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        return cursor.lastrowid if replaces is None else replaces  # type: ignore[return-value]
 
-    def resolve(self, row_id: int, record: OperationRecord) -> None:
-        """Record the outcome of the pending row `row_id`: for a transaction sent outside any step, whose
-        statistics are not part of a `commit_step`."""
-        cursor = self._db.execute(_RESOLVE + " AND signature = ?", (*_done_values(record), row_id, record.signature))
-        if cursor.rowcount != 1:
-            raise InvalidArgument(f"row {row_id} is not a pending operation with signature {record.signature}; "
-                                  f"pass the id log_pending returned for it")
+    def settle_pending(self, row_id: int, record: OperationRecord | None,
+                       stats: Mapping[str, Any] | None = None) -> None:
+        """After a crash, what became of the pending row `row_id`: `record` None, it never landed (the row
+        goes); else it is logged done as the last operation of its session (its number the next free one),
+        and the actor's `stats`, counting it, are stored in the same transaction."""
+        with self._transaction() as db:
+            if record is None:
+                cursor = db.execute("DELETE FROM oplog WHERE id = ? AND state = 'pending'", (row_id,))
+            else:
+                cursor = db.execute(_SETTLE, (*_done_values(record)[1:], row_id, record.signature))
+            if cursor.rowcount != 1:
+                raise InvalidArgument(f"row {row_id} is not a pending operation"
+                                      f"{'' if record is None else ' with signature ' + record.signature}; "
+                                      f"pass one of pending_operations()")
+            if record is not None and stats is not None:
+                db.execute("INSERT OR REPLACE INTO worker_stats (worker_id, stats, updated_at) VALUES (?, ?, ?)",
+                           (record.actor, json_text(stats), time_text(datetime.now(UTC))))
 
     def append_operations(self, session_id: str, records: Iterable[OperationRecord]) -> None:
         """Log a batch of finished operations in one transaction (resolving pending rows of the same signature)."""
@@ -208,10 +233,10 @@ class Tables:
 
     def pending_operations(self) -> list[PendingOperation]:
         """Every operation logged as sent and never resolved, oldest first."""
-        return [PendingOperation(row_id, session_id, signature, at, actor, kind, pool, int(amount))
-                for row_id, session_id, signature, at, actor, kind, pool, amount in self._db.execute(
-                    "SELECT id, session_id, signature, at, actor, kind, pool, amount FROM oplog "
-                    "WHERE state = 'pending' ORDER BY id")]
+        return [PendingOperation(row_id, session_id, signature, at, actor, kind, pool, int(amount), last_valid)
+                for row_id, session_id, signature, at, actor, kind, pool, amount, last_valid in self._db.execute(
+                    "SELECT id, session_id, signature, at, actor, kind, pool, amount, "
+                    "COALESCE(last_valid_height, 0) FROM oplog WHERE state = 'pending' ORDER BY id")]
 
     def commit_step(self, session_id: str, operations: Sequence[OperationRecord],
                     stats: Mapping[str, Mapping[str, Any]], errors: Sequence[ErrorRow],

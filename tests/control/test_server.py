@@ -158,6 +158,7 @@ async def test_pools_are_created_and_workers_funded_over_the_port(port: Port) ->
     created = await port.result("create_pool", ratio="1000:1", token_a_decimals=0, token_b_decimals=9)
     assert created["status"] == "created" and created["creation_signature"]
     assert {created["token_a_decimals"], created["token_b_decimals"]} == {0, 9}
+    assert created["ratio_display"] == "0/9 decimals, 1000:1"
     random = await port.result("create_pool_random")
     assert 0 <= random["token_a_decimals"] <= 9 and 0 <= random["token_b_decimals"] <= 9
     pools = await port.result("list_pools")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_fixedratio.chain.base import Chain, Receipt
+from pytest_fixedratio.chain.base import Announce, Chain, Receipt
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.engine import context
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
@@ -55,9 +55,9 @@ class _Rewriting(LiteSvmChain):
 
     async def send(self, instructions: Sequence[Instruction], signers: Sequence[Wallet], *,
                    payer: Wallet | None = None, compute_unit_limit: int | None = None,
-                   watch: Iterable[Address] = ()) -> Receipt:
+                   watch: Iterable[Address] = (), announce: Announce | None = None) -> Receipt:
         receipt = await super().send(instructions, signers, payer=payer, compute_unit_limit=compute_unit_limit,
-                                     watch=watch)
+                                     watch=watch, announce=announce)
         if self.logs and any("DEPOSIT SUCCESS" in line for line in receipt.logs):
             logs = tuple(line.replace(" tokens → ", "0 tokens → ") for line in receipt.logs)
             return replace(receipt, logs=logs)

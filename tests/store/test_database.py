@@ -95,6 +95,25 @@ def test_what_was_written_is_there_after_reopening(tmp_path: Path) -> None:
         assert store.get_meta("absent") is None
 
 
+def test_a_version_1_database_is_migrated_with_its_operations(tmp_path: Path) -> None:
+    """A store written before pending rows kept their last valid height opens, rows intact; such a row (none
+    was ever written: nothing logged pending then) would read as expired."""
+    tmp_path.chmod(0o700)
+    db = sqlite3.connect(tmp_path / DATABASE_FILE, isolation_level=None)
+    schema.migrate(db, schema.MIGRATIONS[:1])
+    db.execute("INSERT INTO sessions (id, started_at, status, settings) VALUES ('s1', '2025-01-01', 'open', '{}')")
+    db.execute("INSERT INTO oplog (session_id, at, actor, kind, pool, amount, signature, state) "
+               "VALUES ('s1', 1.0, 'dep_1', 'deposit', 'p', '5', 'sigA', 'pending')")
+    db.close()
+    (tmp_path / DATABASE_FILE).chmod(0o600)
+    with Store.open(tmp_path) as store:
+        assert [(p.session_id, p.signature, p.amount, p.last_valid_height) for p in store.pending_operations()] \
+            == [("s1", "sigA", 5, 0)]
+    db = sqlite3.connect(tmp_path / DATABASE_FILE)
+    assert schema.user_version(db) == schema.SCHEMA_VERSION == 2
+    db.close()
+
+
 def test_a_second_store_of_the_same_directory_in_one_process_is_refused(tmp_path: Path) -> None:
     with Store.open(tmp_path), pytest.raises(StoreLocked, match=f"in use by process {os.getpid()}"):
         Store.open(tmp_path)

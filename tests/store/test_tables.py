@@ -184,29 +184,42 @@ def test_the_engines_operation_records_are_stored(store: Store) -> None:
     assert store.load_operations(session) == [OperationRecord(**record.to_dict())]
 
 
-def test_a_pending_operation_is_resolved_once(store: Store) -> None:
+def test_a_pending_operation_moves_to_its_new_signature_and_settles_once(store: Store) -> None:
     session = store.open_session(T0, {})
-    row_id = store.log_pending(session, "sigA", "dep_1", "deposit", "pool1", U64_MAX, at=1.0)
-    assert [(p.row_id, p.signature, p.amount) for p in store.pending_operations()] == [(row_id, "sigA", U64_MAX)]
-    assert store.load_operations(session) == []
-    assert store.count_operations(session) == 0
+    row_id = store.log_pending(session, "sigA", "dep_1", "deposit", "pool1", U64_MAX, 1.0, 300)
+    assert [(p.row_id, p.signature, p.amount, p.last_valid_height) for p in store.pending_operations()] == \
+        [(row_id, "sigA", U64_MAX, 300)]
+    assert store.load_operations(session) == [] and store.count_operations(session) == 0
     with pytest.raises(InvalidArgument, match=r"sigA is pending in session_\w+ already"):
-        store.log_pending(session, "sigA", "dep_1", "deposit", "pool1", 1, at=1.0)
-    with pytest.raises(InvalidArgument, match=f"row {row_id} is not a pending operation with signature sigB"):
-        store.resolve(row_id, op(1, signature="sigB"))
-    store.resolve(row_id, op(1, signature="sigA"))
-    assert store.pending_operations() == []
-    assert store.load_operations(session) == [op(1, signature="sigA")]
-    assert store.count_operations(session) == 1
+        store.log_pending(session, "sigA", "dep_1", "deposit", "pool1", 1, 1.0, 300)
+    assert store.log_pending(session, "sigB", "dep_1", "deposit", "pool1", U64_MAX, 1.0, 450, replaces=row_id) == row_id
+    with pytest.raises(InvalidArgument, match=f"row {row_id + 1} is not pending in {session}"):
+        store.log_pending(session, "sigC", "dep_1", "deposit", "pool1", 1, 1.0, 450, replaces=row_id + 1)
+    assert [(p.signature, p.last_valid_height) for p in store.pending_operations()] == [("sigB", 450)]
+    store.commit_step(session, [op(1), op(2)], {}, [], {})
+    with pytest.raises(InvalidArgument, match=f"row {row_id} is not a pending operation with signature sigA"):
+        store.settle_pending(row_id, op(0, signature="sigA"))
+    store.settle_pending(row_id, op(0, signature="sigB"), {"counters": {"attempts": 3}})
+    # settled as the session's last operation, with the actor's statistics in the same transaction
+    assert store.load_operations(session) == [op(1), op(2), dataclasses.replace(op(0, signature="sigB"), number=3)]
+    assert store.pending_operations() == [] and store.load_stats() == {"dep_1": {"counters": {"attempts": 3}}}
     with pytest.raises(InvalidArgument, match=f"row {row_id} is not a pending operation"):
-        store.resolve(row_id, op(1, signature="sigA"))
+        store.settle_pending(row_id, None)
+
+
+def test_a_pending_operation_that_never_landed_goes(store: Store) -> None:
+    session = store.open_session(T0, {})
+    row_id = store.log_pending(session, "sigA", "dep_1", "deposit", "pool1", 7, 1.0, 300)
+    store.end_session(session, T0, SessionStatus.INTERRUPTED, {})  # settled after its session was closed
+    store.settle_pending(row_id, None)
+    assert store.pending_operations() == [] and store.load_operations(session) == [] and store.load_stats() == {}
 
 
 def test_a_step_resolves_the_pending_rows_of_its_operations(store: Store) -> None:
     session = store.open_session(T0, {})
     other = store.open_session(T0, {})
-    store.log_pending(session, "sig1", "dep_1", "deposit", "pool1", 5, at=0.5)
-    store.log_pending(other, "sig2", "dep_1", "deposit", "pool1", 5, at=0.5)
+    store.log_pending(session, "sig1", "dep_1", "deposit", "pool1", 5, 0.5, 10)
+    store.log_pending(other, "sig2", "dep_1", "deposit", "pool1", 5, 0.5, 10)
     store.commit_step(session, [op(1), op(2)], {"dep_1": {"ops": 2}}, [], {})
     assert store.load_operations(session) == [op(1), op(2)]
     assert [(p.session_id, p.signature) for p in store.pending_operations()] == [(other, "sig2")]
@@ -215,10 +228,10 @@ def test_a_step_resolves_the_pending_rows_of_its_operations(store: Store) -> Non
 def test_a_pending_operation_needs_a_signature_and_an_open_session(store: Store) -> None:
     session = store.open_session(T0, {})
     with pytest.raises(InvalidArgument, match="needs the signature"):
-        store.log_pending(session, "", "dep_1", "deposit", "pool1", 1, at=0.0)
+        store.log_pending(session, "", "dep_1", "deposit", "pool1", 1, 0.0, 10)
     store.end_session(session, T0, SessionStatus.ENDED, {})
     with pytest.raises(InvalidArgument, match=f"session {session} is closed \\(ended\\)"):
-        store.log_pending(session, "sig", "dep_1", "deposit", "pool1", 1, at=0.0)
+        store.log_pending(session, "sig", "dep_1", "deposit", "pool1", 1, 0.0, 10)
     assert store.pending_operations() == []
 
 
@@ -269,7 +282,7 @@ def test_a_step_that_fails_midway_leaves_nothing_behind(store: Store, stats: dic
                                                         problem: str) -> None:
     store.save_worker(worker("dep_1"), Wallet.generate())
     session = store.open_session(T0, {})
-    store.log_pending(session, "sig3", "dep_1", "deposit", "pool1", 5, at=2.5)
+    store.log_pending(session, "sig3", "dep_1", "deposit", "pool1", 5, 2.5, 10)
     store.commit_step(session, [op(1)], {"dep_1": {"ops": 1}}, [ErrorRow("dep_1", 1.0, "E1", "deposit", "")], {})
     before = snapshot(store, session)
     # The operations (one resolving a pending row) are written before any of the failures, the stats, errors
