@@ -60,7 +60,10 @@ class Receipt:
     prepends is not counted. ``fee`` is what the payer was actually charged (0 when the transaction was
     rejected before execution, e.g. an unknown payer); for a simulation it is the fee the runtime computed.
     ``before`` / ``after`` hold the accounts named in ``watch``; ``slot`` / ``unix_timestamp`` are the Clock
-    sysvar the transaction executed under.
+    sysvar the transaction executed under. ``contended``: on a chain others use, they touched the watched
+    accounts between the reads around the transaction, so only the lamports and token amounts of ``before`` /
+    ``after`` are exact (from the transaction's metadata, `chain.executed`); ``read_after`` is then the
+    after-read as it was, consistent (one slot) but later than the transaction.
     """
 
     signature: str
@@ -73,6 +76,13 @@ class Receipt:
     after: AccountMap
     slot: int
     unix_timestamp: int
+    contended: bool = False
+    read_after: AccountMap | None = None
+
+    @property
+    def consistent_after(self) -> AccountMap:
+        """The watched accounts at one point in time after the transaction (`read_after` when contended)."""
+        return self.after if self.read_after is None else self.read_after
 
     def lamport_change(self, address: Address) -> int:
         """After minus before, counting a missing account as 0 lamports (``address`` must be watched)."""

@@ -40,6 +40,7 @@ from solders.transaction import Transaction, VersionedTransaction
 
 from pytest_fixedratio.chain.base import (
     PACKET_DATA_SIZE,
+    AccountMap,
     AccountState,
     Announce,
     ChainError,
@@ -53,6 +54,7 @@ from pytest_fixedratio.chain.convert import (
     to_solders_instruction,
     to_transaction_failure,
 )
+from pytest_fixedratio.chain.executed import Balances, as_executed
 from pytest_fixedratio.chain.plan import TransactionPlan, plan_transaction
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt.errors import TransactionFailure
@@ -210,7 +212,9 @@ class RpcChain:
             signature = await self._land(plan, announce)
             answer = await self._transaction(signature)
             after = await self.get_accounts(watched)
-        return _receipt(plan.prepended, signature, answer, before, after)
+        executed = as_executed(_balances(answer), before, after)
+        receipt = _receipt(plan.prepended, signature, answer, executed.before, executed.after)
+        return replace(receipt, contended=True, read_after=after) if executed.contended else receipt
 
     async def fate(self, signature: str, last_valid_height: int) -> Receipt | None:
         """What became of a transaction announced earlier, perhaps by a process that died since: its receipt
@@ -385,6 +389,18 @@ def _caller_failure(prepended: int, error: Any) -> TransactionFailure:
     return replace(failure, instruction_index=None if index is None else index - prepended)
 
 
+def _balances(answer: Any) -> Balances:
+    """The lamports and token amounts getTransaction's (json) answer holds, before and after."""
+    meta = answer.transaction.meta
+    keys = [to_address(key) for key in answer.transaction.transaction.message.account_keys]
+    if meta is None:
+        raise ChainError("the node returned a transaction without its metadata: run it with transaction history "
+                         "(a validator without --enable-rpc-transaction-history cannot serve the rpc target)")
+    return Balances(keys, meta.pre_balances, meta.post_balances,
+                    {b.account_index: int(b.ui_token_amount.amount) for b in meta.pre_token_balances or ()},
+                    {b.account_index: int(b.ui_token_amount.amount) for b in meta.post_token_balances or ()})
+
+
 def _prepended(answer: Any) -> int:
     """1 when the transaction in getTransaction's (json) answer starts with a compute-budget instruction, which
     the harness puts before the caller's: a transaction found by its signature alone comes without its plan."""
@@ -395,8 +411,7 @@ def _prepended(answer: Any) -> int:
     return int(to_address(program) == ids.COMPUTE_BUDGET_PROGRAM_ID)
 
 
-def _receipt(prepended: int, signature: Signature, answer: Any, before: dict[Address, AccountState | None],
-             after: dict[Address, AccountState | None]) -> Receipt:
+def _receipt(prepended: int, signature: Signature, answer: Any, before: AccountMap, after: AccountMap) -> Receipt:
     """From getTransaction's answer; `prepended`: instructions before the caller's (the compute budget)."""
     meta = answer.transaction.meta
     failure = None if meta is None or meta.err is None else _caller_failure(prepended, meta.err)

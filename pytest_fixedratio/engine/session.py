@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
-from pytest_fixedratio.chain.abilities import AccountWriter, Faucet
+from pytest_fixedratio.chain.abilities import AccountWriter, Ephemeral, Faucet
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Chain, Receipt
 from pytest_fixedratio.engine import economy
 from pytest_fixedratio.engine.clock import Clock, VirtualClock
@@ -75,8 +75,7 @@ class SwapWorkerExists(InvalidArgument):
 class Session:
     def __init__(self, chain: Chain, clock: Clock, decisions: DecisionSource, *, seed: int | None,
                  core_wallet: Wallet, core_decisions: DecisionSource, rents: Rents, verify_every: int = 1,
-                 sink: OperationSink | None = None, journal: SendJournal | None = None,
-                 exclusive: bool = True) -> None:
+                 sink: OperationSink | None = None, journal: SendJournal | None = None) -> None:
         """`journal`: where each transaction is logged before it is sent (a chain that outlives the process)."""
         self.chain = chain
         self._writer = chain if isinstance(chain, AccountWriter) else None
@@ -84,7 +83,8 @@ class Session:
         self.clock = clock
         self.decisions = decisions
         self.seed = seed
-        self.verifier = Verifier(chain.program_id, verify_every=verify_every, continuity=exclusive)
+        exclusive = isinstance(chain, Ephemeral)  # a chain that outlives the process may have other clients
+        self.verifier = Verifier(chain.program_id, verify_every=verify_every, shared=not exclusive)
         self.view = AccountView(chain, exclusive=exclusive)
         self.sink: OperationSink = NullSink() if sink is None else sink
         self.journal = journal

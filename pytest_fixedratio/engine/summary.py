@@ -176,6 +176,8 @@ def summarize(session: Session, seed: int, virtual_seconds: float, wall_seconds:
     log = session.verifier.log
     verification = {"checks": log.total_checks, "violations": log.total_violations,
                     "by_check": dict(sorted(log.checks.items())), "final_findings": len(final_findings)}
+    if session.verifier.shared:  # receipts whose accounts another client touched between the reads around them
+        verification["contended"] = session.verifier.contended
     incidents = [i.to_dict() for i in session.incidents] + [
         {"kind": "final_check", "worker_id": "-", "details": [f], "operation": {}, "seed": seed, "logs": []}
         for f in final_findings]

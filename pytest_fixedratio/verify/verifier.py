@@ -11,6 +11,12 @@ checks, in one pass:
 - continuity: a pool's own accounts are exactly as the harness last saw them;
 - the pool invariants (I1, I2 with its exact increase, I6, I7, I8, I10) on the after-state of the pool the
   intent trades on, every `verify_every` operations.
+On a chain other clients share (`shared`), pool accounts change between the harness's own transactions: there is
+no continuity, I2's increase is only bounded below (others swap too), and the program-wide checks count the
+pools the treasury says were created. A receipt marked contended (another client touched its accounts between
+the reads around it, `chain.executed`) has exact lamports and token amounts only: its prediction starts from them,
+with the pool's tracked liquidity taken from its vaults (I1, which every pool check asserts), the data of the
+program's own accounts is not compared, and the pool invariants run on the after-read, which is consistent.
 It returns what it found and keeps only its own bookkeeping (baselines, last-seen states, pending surplus); it
 never reads the chain and never writes into engine objects.
 """
@@ -19,13 +25,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
+from pytest_fixedratio.chain.executed import exact_data
 from pytest_fixedratio.frt.errors import ClassifiedError, classify
 from pytest_fixedratio.frt.pdas import PoolAddresses, pool_watch_list
-from pytest_fixedratio.frt.state import AccountLayout, PoolState
+from pytest_fixedratio.frt.state import AccountLayout, PoolState, TokenAccount
 from pytest_fixedratio.intents.intent import Intent, Prediction
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.verify.diff import account_differences
@@ -53,13 +60,14 @@ class Verification:
 
 
 class Verifier:
-    """`continuity=False` on a chain other clients share, where pool accounts legitimately change between the
-    harness's own transactions."""
+    """`shared`: on a chain other clients use (see the module's docstring)."""
 
-    def __init__(self, program_id: Address, *, verify_every: int = 1, continuity: bool = True) -> None:
+    def __init__(self, program_id: Address, *, verify_every: int = 1, shared: bool = False) -> None:
         self.program_id = program_id
         self.verify_every = verify_every
-        self.continuity = continuity
+        self.shared = shared
+        self.contended = 0
+        """Receipts verified as contended (see the module's docstring)."""
         self.log = VerificationLog()
         self.watches: dict[Address, PoolWatch] = {}
         self.pools_created = 0
@@ -100,16 +108,21 @@ class Verifier:
         surplus = self._surplus.pop(pool, 0)
         self._ops_since_check[pool] = 0
         self._checked[pool] = accounts
-        outcome = watch.check_accounts(accounts, surplus_added=surplus, known=known)
+        outcome = watch.check_accounts(accounts, surplus_added=None if self.shared else surplus, known=known)
         return self.log.record(outcome + breaks).violations
 
     def pool_states(self) -> list[PoolState]:
         return [w.previous.state for w in self.watches.values() if w.previous is not None]
 
     def check_program(self, snapshot: GlobalSnapshot, *, treasury_rent: int) -> tuple[Violation, ...]:
-        """The program-wide invariants (G1, G2, G3) over every pool this verifier watches."""
-        history = TreasuryHistory(pools_created=self.pools_created)
-        outcome = check_global(snapshot, history, treasury_rent=treasury_rent, pools=self.pool_states())
+        """The program-wide invariants (G1, G2, G3) over every pool this verifier watches; on a shared chain, G1
+        in its safe form over the pools the treasury counts, and no G3 (other clients' pools are not watched)."""
+        if self.shared:
+            history = TreasuryHistory(pools_created=max(self.pools_created, snapshot.treasury.pool_creation_count))
+            outcome = check_global(snapshot, history, treasury_rent=treasury_rent, strict=False)
+        else:
+            outcome = check_global(snapshot, TreasuryHistory(pools_created=self.pools_created),
+                                   treasury_rent=treasury_rent, pools=self.pool_states())
         return self.log.record(outcome).violations
 
     # ------------------------------------------------------------------ transactions
@@ -121,6 +134,10 @@ class Verifier:
         self._remember(receipt.after)
         if restored:
             self._remember(restored)
+        self.contended += receipt.contended
+        if receipt.contended and intent.pool in self.watches:
+            receipt = replace(receipt, before=_tracked_from_vaults(receipt.before,
+                                                                   self.watches[intent.pool].baseline.addresses))
         prediction = intent.predict(receipt.before, network_fee=receipt.fee, now=receipt.unix_timestamp)
         error = None if receipt.ok else classify(receipt.failure, receipt.logs, self.program_id)  # type: ignore[arg-type]
         outcome, expected_failure = self._outcome(intent, prediction, receipt, error)
@@ -142,15 +159,16 @@ class Verifier:
                                                 f"{prediction.error or 'an error'}: {prediction.reason}", evidence)
             return CheckOutcome((Check.ACCEPT, Check.DELTA), (violation,)), False
         if receipt.ok:
-            return (CheckOutcome.of(Check.ACCEPT) + _compare(intent, prediction, receipt, Check.DELTA)
+            return (CheckOutcome.of(Check.ACCEPT) + self._compare(intent, prediction, receipt, Check.DELTA)
                     + _logs(prediction, receipt)), False
         assert error is not None
         if not prediction.fails:  # its accounts are compared with what a failure leaves, not with the success
             failed = Prediction(True, None, "", intent.failed_state(receipt.before, network_fee=receipt.fee,
                                                                     now=receipt.unix_timestamp))
             unexpected = Violation(Check.OUTCOME, f"unexpected {error}", {"logs": list(receipt.logs[-6:])})
-            return CheckOutcome((Check.OUTCOME,), (unexpected,)) + _compare(intent, failed, receipt, Check.I9), False
-        accounts = _compare(intent, prediction, receipt, Check.I9)
+            return CheckOutcome((Check.OUTCOME,), (unexpected,)) + self._compare(intent, failed, receipt,
+                                                                                  Check.I9), False
+        accounts = self._compare(intent, prediction, receipt, Check.I9)
         if prediction.error is None or prediction.error.matches(error):
             return CheckOutcome.of(Check.ERROR) + accounts, True
         wrong = Violation(Check.ERROR, f"must fail with {prediction.error} ({prediction.reason}), failed with "
@@ -164,12 +182,13 @@ class Verifier:
         set back) every `verify_every` of them. An after-state equal to the one last checked (a refused
         operation leaves the pool as it was) gives the same outcome again and is not checked twice."""
         watched = pool_watch_list(self.watches[pool].baseline.addresses)
-        if any(a not in receipt.after for a in watched):
+        after = receipt.consistent_after
+        if any(a not in after for a in watched):
             return ()
         self._ops_since_check[pool] += 1
         if self._ops_since_check[pool] < self.verify_every:
             return ()
-        accounts = {a: restored[a] if a in restored else receipt.after[a] for a in watched}
+        accounts = {a: restored[a] if a in restored else after[a] for a in watched}
         if accounts == self._checked.get(pool) and not self._surplus[pool]:
             self._ops_since_check[pool] = 0
             return ()
@@ -180,7 +199,7 @@ class Verifier:
     # ------------------------------------------------------------------ continuity
     def _continuity(self, accounts: AccountMap, where: str) -> CheckOutcome:
         """Pool accounts must be exactly as the harness last saw them: anything else changed them."""
-        if not self.continuity:
+        if self.shared:
             return CheckOutcome()
         known = [(a, s) for a, s in accounts.items() if a in self._known]
         if not known:
@@ -202,16 +221,39 @@ class Verifier:
         self._remember(accounts)
 
 
+    @staticmethod
+    def _compare(intent: Intent, prediction: Prediction, receipt: Receipt, check: Check) -> CheckOutcome:
+        """The prediction against the after-state; of a contended receipt, only what is exact in it."""
+        return _compare(intent, prediction, receipt, check, exact_only=receipt.contended)
+
+
+def _tracked_from_vaults(before: AccountMap, addresses: PoolAddresses) -> AccountMap:
+    """`before` with the pool's tracked liquidity set to its vaults' amounts, which are exact (a contended
+    receipt's pool state is read earlier than the transaction saw it, its vaults are not)."""
+    pool, vault_a, vault_b = (before.get(a) for a in (addresses.pool, addresses.token_a_vault, addresses.token_b_vault))
+    if pool is None or vault_a is None or vault_b is None:
+        return before
+    state = PoolState.decode(pool.data)
+    tracked = replace(state, total_token_a_liquidity=TokenAccount.decode(vault_a.data).amount,
+                      total_token_b_liquidity=TokenAccount.decode(vault_b.data).amount)
+    data = tracked.encode()
+    return {**before, addresses.pool: replace(pool, data=data + pool.data[len(data):])}
+
+
 def _described(accounts: AccountMap) -> dict[str, Any]:
     return {str(a): describe_account(s) for a, s in accounts.items()}
 
 
-def _compare(intent: Intent, prediction: Prediction, receipt: Receipt, check: Check) -> CheckOutcome:
-    """One violation per watched account whose observed state differs from the prediction."""
+def _compare(intent: Intent, prediction: Prediction, receipt: Receipt, check: Check, *,
+             exact_only: bool = False) -> CheckOutcome:
+    """One violation per watched account whose observed state differs from the prediction; `exact_only`: the
+    data of accounts whose data is not exact in a contended receipt is not compared (`chain.executed`)."""
     violations = []
     labels: dict[Address, str] | None = None
     for address, predicted in prediction.accounts.items():
         observed = receipt.after.get(address, predicted)
+        if exact_only and predicted is not None and observed is not None and not exact_data(observed):
+            predicted = replace(predicted, data=observed.data)
         if observed == predicted:
             continue
         differences = account_differences(predicted, observed)
