@@ -390,15 +390,18 @@ def _caller_failure(prepended: int, error: Any) -> TransactionFailure:
 
 
 def _balances(answer: Any) -> Balances:
-    """The lamports and token amounts getTransaction's (json) answer holds, before and after."""
+    """The lamports and token amounts getTransaction's (json) answer holds, before and after, and whether the
+    transaction failed."""
     meta = answer.transaction.meta
     keys = [to_address(key) for key in answer.transaction.transaction.message.account_keys]
     if meta is None:
         raise ChainError("the node returned a transaction without its metadata: run it with transaction history "
                          "(a validator without --enable-rpc-transaction-history cannot serve the rpc target)")
+    pre, post = meta.pre_token_balances or (), meta.post_token_balances or ()
     return Balances(keys, meta.pre_balances, meta.post_balances,
-                    {b.account_index: int(b.ui_token_amount.amount) for b in meta.pre_token_balances or ()},
-                    {b.account_index: int(b.ui_token_amount.amount) for b in meta.post_token_balances or ()})
+                    {b.account_index: int(b.ui_token_amount.amount) for b in pre},
+                    {b.account_index: int(b.ui_token_amount.amount) for b in post},
+                    {b.account_index: to_address(b.mint) for b in (*pre, *post)}, meta.err is not None)
 
 
 def _prepended(answer: Any) -> int:
