@@ -28,6 +28,7 @@ program: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.throughput
+	$(BIN)/python -m benchmarks.rpc_target
 	$(BIN)/python -m pytest benchmarks -p no:xdist --benchmark-only -q
 
 clean:

@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -37,7 +38,7 @@ from pytest_fixedratio.settings import (
 
 if TYPE_CHECKING:
     from pytest_fixedratio.control.server import Control
-    from pytest_fixedratio.engine.campaign import Campaign
+    from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
     from pytest_fixedratio.engine.progress import ProgressPrinter
     from pytest_fixedratio.engine.summary import CampaignSummary
     from pytest_fixedratio.store.database import Store
@@ -125,7 +126,7 @@ def _run(args: argparse.Namespace) -> int:
         check_bind(host, control.token)
     sink = None if oplog is None else JsonlSink(oplog)
     printer = ProgressPrinter(sys.stderr)
-    with _store(config.data_dir) as store:
+    with _store(config.data_dir) as store, _localnet_started(config) as config:
         try:
             summary = asyncio.run(_until_signalled(lambda: Campaign(config, sink=sink, store=store), printer,
                                                    control))
@@ -138,6 +139,22 @@ def _run(args: argparse.Namespace) -> int:
     if report is not None:
         atomic_write_json(report, summary.to_dict(), mode=0o644)
     return 0 if summary.passed else 1
+
+
+@contextmanager
+def _localnet_started(config: CampaignConfig) -> Iterator[CampaignConfig]:
+    """The localnet target without --rpc-url: a `frt-stress localnet` of the run's own, stopped after it."""
+    if config.target != "localnet" or config.rpc_urls:
+        yield config
+        return
+    from pytest_fixedratio.chain.localnet_process import LocalnetProcess
+
+    chain = LocalnetProcess.start(config.program_path)
+    print(f"frt-stress: started frt-stress localnet at {chain.url} for this run", file=sys.stderr)
+    try:
+        yield replace(config, rpc_urls=(chain.url,))
+    finally:
+        chain.stop()
 
 
 @contextmanager

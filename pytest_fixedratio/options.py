@@ -86,13 +86,14 @@ class FrtOptions:
 
     def describe(self) -> str:
         c = self.campaign
-        clock = "virtual" if c.virtual_clock else "real"
+        clock = "virtual" if c.virtual_clock and c.target == "litesvm" else "real"  # a shared chain: real time
         swappers = "a swapper" if c.swappers else "no swapper"
         return (f"fixedratio: seed {c.seed}, {c.duration_s:g} s on the {clock} clock, {c.pools} pools, per side "
                 f"{c.depositors_per_side} depositors, {c.withdrawers_per_side} withdrawers "
                 f"({c.hoarding_withdrawers_per_side} hoarding) and {swappers}, adversaries per pool: "
                 f"{c.adversaries_per_pool} (rate {c.adversary_rate:g}), verify every {c.verify_every}, "
-                f"program {c.program_path or 'bundled reference'}, report {self.report or 'none'}")
+                f"program {c.program_path or 'bundled reference'}, report {self.report or 'none'}"
+                + ("" if c.target == "litesvm" else f", target {c.target} (one chain and pools for every worker)"))
 
     def campaign_config(self, seed: int) -> CampaignConfig:
         return replace(self.campaign, seed=seed)

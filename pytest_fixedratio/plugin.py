@@ -5,24 +5,31 @@ incident (an unexpected error, a verification violation, a crash) fails the test
 with the rendered summary and the seed that replays it. Every campaign's summary is also kept for the
 session: the terminal shows a short "fixedratio" section and ``--frt-report`` writes them all as JSON. Under
 xdist each worker derives its seed from the master seed and sends its summaries to the controller as plain
-JSON (``workeroutput``), where they are merged.
+JSON (``workeroutput``), where they are merged. On the localnet and rpc targets every campaign of the session,
+on every worker, runs on one chain and the same pools (`fleet`): the controller starts the chain and tells the
+workers where it is.
 """
 
 from __future__ import annotations
 
 import shlex
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import pytest
 
 from pytest_fixedratio import options
+from pytest_fixedratio.chain.localnet_process import LocalnetProcess
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.engine.summary import CampaignSummary, coverage_report, merged_coverage, render_coverage
 from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.fleet import WORKERINPUT_KEY as FLEET_KEY
+from pytest_fixedratio.fleet import Fleet
 from pytest_fixedratio.options import FrtOptions
 from pytest_fixedratio.store.atomic import atomic_write_json
+from pytest_fixedratio.store.database import Store
 
 if TYPE_CHECKING:
     from pytest_fixedratio.verify.coverage import Coverage
@@ -60,6 +67,8 @@ class SessionRecord:
     worker_id: str | None
     """The xdist worker this process is (gw0, ...), or None on the controller or without xdist."""
     campaigns: list[CampaignEntry] = field(default_factory=list)
+    fleet: Fleet | None = None
+    """The one chain and pools of the session's campaigns (localnet and rpc targets)."""
 
     @property
     def seed(self) -> int:
@@ -80,9 +89,17 @@ class SessionRecord:
         check one campaign never reached may be reached by another, on another worker)."""
         return merged_coverage(entry["summary"] for entry in self.campaigns)
 
+    def pools(self) -> dict[str, dict[str, int]]:
+        """Attempts by pool and by xdist worker: on a shared chain, who contended where."""
+        attempts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for entry in self.campaigns:
+            for worker in entry["summary"]["per_worker"].values():
+                attempts[worker["pool"]][entry["worker"]] += worker["stats"]["counters"]["attempts"]
+        return {pool: dict(by_worker) for pool, by_worker in attempts.items()}
+
     def report(self) -> dict[str, Any]:
         return {"master_seed": self.options.seed, "totals": self.totals(), "coverage": coverage_report(self.coverage()),
-                "campaigns": self.campaigns}
+                "pools": self.pools(), "campaigns": self.campaigns}
 
     def summary_lines(self) -> list[str]:
         totals = self.totals()
@@ -91,6 +108,9 @@ class SessionRecord:
         lines.extend(f"FAILED {e['nodeid']} on {e['worker']}: seed {e['summary']['seed']}, "
                      f"{len(e['summary']['incidents'])} incident(s)"
                      for e in self.campaigns if not e["summary"]["passed"])
+        if self.fleet is not None:
+            lines.extend(f"pool {pool}: attempts " + ", ".join(f"{w} {n}" for w, n in sorted(by_worker.items()))
+                         for pool, by_worker in self.pools().items())
         lines.extend(render_coverage(self.coverage()))
         return lines
 
@@ -118,11 +138,47 @@ class CampaignRunner:
         A campaign with incidents fails the test unless `allow_incidents` (for tests of the verifier itself).
         """
         config = options.with_overrides(self.config, overrides)
-        summary = await Campaign(config).run(before_start)
+        fleet = self._record.fleet
+        summary = await (Campaign(config).run(before_start) if fleet is None
+                         else self._run_in(fleet, config, before_start))
         self._record.add(self._nodeid, summary)
         if not allow_incidents:
             self._must_pass.append(summary)
         return summary
+
+
+    async def _run_in(self, fleet: Fleet, config: CampaignConfig, before_start: BeforeStart | None
+                      ) -> CampaignSummary:
+        """On the fleet's chain and pools, in real time, keeping the run in a data directory of its own."""
+        data_dir = fleet.campaign_dir(self._record.worker_id or "main")
+        config = replace(config, rpc_urls=fleet.urls, virtual_clock=False, data_dir=data_dir)
+        with Store.open(data_dir) as store:
+            async with fleet.joined(data_dir, store) as publish:
+                async def started(campaign: Campaign) -> None:
+                    if publish is not None:
+                        publish()
+                    if before_start is not None:
+                        await before_start(campaign)
+
+                return await Campaign(config, store=store).run(started)
+
+
+class FleetHost:
+    """On the controller of a session on a shared chain: starts the chain (localnet target), tells each xdist
+    worker where it and the fleet's directory are, and stops and removes them at the end."""
+
+    def __init__(self, fleet: Fleet, localnet: LocalnetProcess | None) -> None:
+        self.fleet = fleet
+        self.localnet = localnet
+
+    @pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist there are no workers to tell
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[FLEET_KEY] = self.fleet.to_input()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.localnet is not None:
+            self.localnet.stop()
+        self.fleet.remove()
 
 
 class XdistAggregator:
@@ -151,6 +207,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = record
     if worker_id is None and config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistAggregator(record), "fixedratio-xdist-aggregator")
+    _join_fleet(config, record)
+
+
+def _join_fleet(config: pytest.Config, record: SessionRecord) -> None:
+    """On the localnet and rpc targets: the controller (or the only process) sets up the fleet, a worker joins
+    the one its workerinput names."""
+    campaign = record.options.campaign
+    if campaign.target == "litesvm":
+        return
+    given: dict[str, object] | None = getattr(config, "workerinput", {}).get(FLEET_KEY)
+    if given is not None:
+        record.fleet = Fleet.from_input(given)
+        return
+    if campaign.target == "rpc" and not campaign.rpc_urls:
+        raise pytest.UsageError("--frt-target rpc needs --frt-rpc-url (a validator's, or frt-stress localnet's)")
+    localnet = LocalnetProcess.start(campaign.program_path) if campaign.target == "localnet" else None
+    record.fleet = Fleet.create(campaign.rpc_urls if localnet is None else (localnet.url,))
+    config.pluginmanager.register(FleetHost(record.fleet, localnet), "fixedratio-fleet-host")
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -250,9 +250,10 @@ DATA_DIR = Setting("data_dir", "data_dir", OPTIONAL_PATH, "", "PATH",
                    "keep the run here: core wallet and worker keys (0600), pools, workers, statistics, the "
                    "operation log and sessions (one SQLite database); none keeps nothing",
                    in_session=False)
-TARGET = Setting("target", "target", choice("litesvm", "rpc"), "litesvm", "TARGET",
-                 "the chain the campaign runs on: litesvm (in-process, the program deployed as on a validator) "
-                 "or rpc (a validator or frt-stress localnet, at --rpc-url)")
+TARGET = Setting("target", "target", choice("litesvm", "localnet", "rpc"), "litesvm", "TARGET",
+                 "the chain the campaign runs on: litesvm (in-process, the program deployed as on a validator), "
+                 "localnet (a frt-stress localnet started for the run, which every xdist worker shares) or rpc (a "
+                 "validator or frt-stress localnet, at --rpc-url)")
 RPC_URLS = Setting("rpc_url", "rpc_urls", URLS, "", "URL[,URL]",
                    "the rpc target's JSON-RPC endpoints, used in turn when one fails")
 PROGRAM_ID = Setting("program_id", "program_id", ADDRESS_TEXT, "", "ADDRESS",

@@ -3,7 +3,8 @@
 Run with `pytest stress_suites` (not part of `make test`), steered by the plugin's options, e.g.
 `pytest stress_suites --frt-duration 1h --frt-seed 7 --frt-pools 3 --frt-report report.json`. Any incident
 fails the test with the campaign's summary and the seed that replays it; `-n 2` runs one campaign per worker,
-each with its own seed derived from the master seed.
+each with its own seed derived from the master seed (conftest.py), and `--frt-target localnet` puts them all on
+one chain and the same pools.
 """
 
 from __future__ import annotations

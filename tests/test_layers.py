@@ -28,7 +28,8 @@ BELOW: dict[str, frozenset[str]] = {
     "engine": frozenset({"errors", "sol", "frt", "chain", "intents", "verify", "store", "metrics", "settings"}),
     "control": frozenset({"errors", "sol", "frt", "engine", "metrics", "wire"}),
     "options": frozenset({"errors", "settings", "engine"}),
-    "plugin": frozenset({"errors", "settings", "options", "engine", "store"}),
+    "fleet": frozenset({"errors", "store"}),
+    "plugin": frozenset({"errors", "settings", "options", "fleet", "engine", "store", "chain"}),
     "cli": frozenset({"errors", "settings", "engine", "store", "control", "chain"}),
 }
 """What each top-level package or module may import (besides itself)."""

@@ -312,22 +312,26 @@ class Campaign:
                   stop: StopRequest | None = None, progress: Callable[[Progress], None] | None = None,
                   commands: CommandQueue | None = None) -> CampaignSummary:
         """setup, `before_start(self)` (a test's chance to act on the set-up chain; a control port's to start
-        serving), start, run, finish. A `stop` requested (a signal) ends the run at the next step with the summary
-        of what ran; `commands` (from a control port) are applied between steps until then."""
+        serving), start, run, finish, and close the chain's connections. A `stop` requested (a signal) ends the
+        run at the next step with the summary of what ran; `commands` (from a control port) are applied between
+        steps until then."""
         started = time.perf_counter()
-        await self.setup()
-        if before_start is not None:
-            await before_start(self)
-        if not self.service:  # a service's workers run as they did before its restart
-            self.session.start()
-        await self._observe()
         try:
-            await self.advance(self.config.duration_s, stop=stop, progress=progress, commands=commands)
+            await self.setup()
+            if before_start is not None:
+                await before_start(self)
+            if not self.service:  # a service's workers run as they did before its restart
+                self.session.start()
+            await self._observe()
+            try:
+                await self.advance(self.config.duration_s, stop=stop, progress=progress, commands=commands)
+            finally:
+                if commands is not None:
+                    commands.close("the run has ended: it takes no more commands")
+            interrupted = None if stop is None else stop.reason
+            return await self.finish(time.perf_counter() - started, interrupted=interrupted)
         finally:
-            if commands is not None:
-                commands.close("the run has ended: it takes no more commands")
-        interrupted = None if stop is None else stop.reason
-        return await self.finish(time.perf_counter() - started, interrupted=interrupted)
+            await self.chain.aclose()  # the campaign made its chain: its connections end with the run
 
 
 def tool_version() -> str:

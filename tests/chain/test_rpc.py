@@ -131,11 +131,7 @@ async def test_a_campaign_runs_verified_on_the_rpc_target(tmp_path: Path) -> Non
                                 withdrawers_per_side=1, hoarding_withdrawers_per_side=0, target="rpc",
                                 rpc_urls=(url,), data_dir=tmp_path)
         with Store.open(tmp_path) as store:
-            campaign = Campaign(config, store=store)
-            try:
-                summary = await campaign.run()
-            finally:
-                await campaign.chain.aclose()
+            summary = await Campaign(config, store=store).run()
             # each transaction was logged pending before it went out, and resolved by the step that recorded it
             assert store.pending_operations() == []
             session = store.list_sessions()[0].session_id

@@ -116,11 +116,7 @@ async def test_two_clients_contend_on_one_pool_and_every_check_holds(tmp_path: P
                 second_store.save_pools(first_store.load_pools())
                 joined.append(asyncio.create_task(second.run()))
 
-            try:
-                summaries = [await first.run(before_start=share_the_pool), await joined[0]]
-            finally:
-                await first.chain.aclose()
-                await second.chain.aclose()
+            summaries = [await first.run(before_start=share_the_pool), await joined[0]]
     pools = [{w["pool"] for w in s.per_worker.values()} for s in summaries]
     assert pools[0] == pools[1] and len(pools[0]) == 1
     for summary in summaries:

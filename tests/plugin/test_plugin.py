@@ -260,3 +260,42 @@ def test_xdist_workers_derive_their_seeds_and_the_controller_aggregates(pytester
     assert report["coverage"]["counts"]["deposit"]["success"] == sum(c["deposit"]["success"] for c in counts) > 0
     result.stdout.fnmatch_lines(["*= fixedratio =*", "*", "coverage (FRT instruction: outcome xcount):",
                                  "  initialize_program *"])
+
+
+SHARED_CAMPAIGN = """
+    import pytest
+
+    @pytest.mark.asyncio
+    @pytest.mark.frt_campaign(duration_s=12, pools=1)
+    async def test_campaign(frt_campaign):
+        summary = await frt_campaign()
+        assert summary.passed and summary.operations["deposit"]["ok"] > 0
+"""
+
+
+def test_xdist_workers_on_the_localnet_target_share_one_chain_and_its_pools(pytester: pytest.Pytester) -> None:
+    """`-n 2 --frt-target localnet`: the controller starts one chain, the first campaign creates the pool, the
+    other joins it; both workers' operations are on that pool, and every check holds while they contend."""
+    write_ini(pytester)
+    pytester.makepyfile(test_shared=dedent(SHARED_CAMPAIGN))
+    result = pytester.runpytest("-n", "2", "--dist", "each", "--frt-target", "localnet", "--frt-report",
+                                "report.json")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*, target localnet (one chain and pools for every worker)",
+                                 "2 campaign(s), * operations, 0 incident(s), 0 failed",
+                                 "pool *: attempts gw0 *, gw1 *"])
+    report = read_report(pytester.path / "report.json")
+    [(pool, by_worker)] = report["pools"].items()
+    assert set(by_worker) == {"gw0", "gw1"} and all(n > 0 for n in by_worker.values())
+    for entry in report["campaigns"]:
+        summary = entry["summary"]
+        assert summary["provenance"]["target"] == "localnet" and summary["verification"]["violations"] == 0
+        assert {w["pool"] for w in summary["per_worker"].values()} == {pool}
+
+
+def test_the_rpc_target_without_a_url_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    write_ini(pytester)
+    pytester.makepyfile(test_shared=dedent(SHARED_CAMPAIGN))
+    result = pytester.runpytest("--frt-target", "rpc")
+    result.stderr.fnmatch_lines(["*--frt-target rpc needs --frt-rpc-url*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
