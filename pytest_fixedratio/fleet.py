@@ -35,14 +35,25 @@ LOCK_WAIT_S: Final = 900.0
 """Longest wait for the campaign that creates the pools (its set-up: funding, the program, the pools)."""
 
 
+ROOT_ENV: Final = "FRT_FLEET_DIR"
+"""Where the fleet's directory is made (a directory every machine of the session mounts at the same path);
+unset: a new temporary directory, removed at the end."""
+
+
 @dataclass(frozen=True, slots=True)
 class Fleet:
     root: Path
     urls: tuple[str, ...]
+    owned: bool = False
+    """True when the directory is the session's own temporary one (`remove` deletes it)."""
 
     @classmethod
     def create(cls, urls: tuple[str, ...]) -> Fleet:
-        return cls(Path(tempfile.mkdtemp(prefix="frt-fleet-")), urls)
+        shared = os.environ.get(ROOT_ENV)
+        if not shared:
+            return cls(Path(tempfile.mkdtemp(prefix="frt-fleet-")), urls, owned=True)
+        Path(shared).mkdir(mode=0o700, parents=True, exist_ok=True)
+        return cls(Path(tempfile.mkdtemp(prefix="frt-fleet-", dir=shared)), urls)
 
     def to_input(self) -> dict[str, object]:
         """Plain values for an xdist worker's workerinput."""
@@ -83,7 +94,9 @@ class Fleet:
             yield publish
 
     def remove(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Delete the session's own temporary directory (a shared one is left for its owner to look at)."""
+        if self.owned:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 class _Lock:

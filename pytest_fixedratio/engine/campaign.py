@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pytest_fixedratio.chain.abilities import Ephemeral, Faucet, Startable, TimeTravel
-from pytest_fixedratio.chain.base import Chain
+from pytest_fixedratio.chain.base import Chain, ChainError
 from pytest_fixedratio.chain.factory import RpcSettings, make_chain
 from pytest_fixedratio.engine.bootstrap import ensure_program_initialized
 from pytest_fixedratio.engine.clock import Clock, RealClock, VirtualClock
@@ -39,6 +39,7 @@ from pytest_fixedratio.engine.worker_sessions import WorkerSessions
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.settings import check_campaign_fields
+from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.ids import LAMPORTS_PER_SOL, MINT_LEN, TOKEN_ACCOUNT_LEN
 from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.store.database import Store
@@ -226,9 +227,8 @@ class Campaign:
                                           verify_every=config.verify_every,
                                           sink=sinks[0] if len(sinks) == 1 else FanOut(sinks) if sinks else None,
                                           journal=None if isinstance(chain, Ephemeral) else self.recorder)
-        if isinstance(chain, Faucet):
-            await chain.airdrop(session.core.address, core_funding(
-                config.pools, config.pools * config.workers_per_pool, config.duration_s))
+        await _fund_core(chain, session.core.address, core_funding(config.pools, config.pools * config.workers_per_pool,
+                                                                   config.duration_s))
         await ensure_program_initialized(session, adversarial=config.adversary_rate > 0)
         book = self.book = None if self.store is None else PoolBook.open(self.store)
         if book is not None and self.store is not None and self.service:
@@ -332,6 +332,23 @@ class Campaign:
             return await self.finish(time.perf_counter() - started, interrupted=interrupted)
         finally:
             await self.chain.aclose()  # the campaign made its chain: its connections end with the run
+
+
+async def _fund_core(chain: Chain, core: Address, needed: int) -> None:
+    """The core wallet holds `needed` lamports: what it lacks comes from the chain's faucet. A faucet that
+    refuses (devnet gives a few SOL a day) or none at all is an error that says how much to send where."""
+    shortfall = needed - await chain.get_balance(core)
+    if shortfall <= 0:
+        return
+    advice = (f"the core wallet {core} needs {shortfall / LAMPORTS_PER_SOL:,.2f} SOL more for a run of this size: "
+              f"send it (solana transfer {core} {math.ceil(shortfall / LAMPORTS_PER_SOL)} --allow-unfunded-recipient"
+              f") or make the run smaller, then start again")
+    if not isinstance(chain, Faucet):
+        raise ChainError(advice)
+    try:
+        await chain.airdrop(core, shortfall)
+    except ChainError as exc:
+        raise ChainError(f"{advice} ({exc})") from None
 
 
 def tool_version() -> str:

@@ -6,12 +6,17 @@ from collections import Counter
 
 import pytest
 
+from pytest_fixedratio.chain.base import ChainError
+from pytest_fixedratio.chain.litesvm import LiteSvmChain
 from pytest_fixedratio.engine import economy
-from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
+from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig, _fund_core
 from pytest_fixedratio.engine.model import WorkerKind, WorkerStatus
 from pytest_fixedratio.engine.oplog import MemorySink
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt.constants import Side
+from pytest_fixedratio.sol.address import Address
+from pytest_fixedratio.sol.ids import LAMPORTS_PER_SOL
+from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.verify.coverage import instruction_of
 
 
@@ -105,3 +110,22 @@ async def test_the_chain_clock_follows_virtual_time() -> None:
     assert all(600 / 2.0 * 0.9 <= n <= 600 / 0.75 for n in per_worker.values()), per_worker
     summary = await campaign.finish(0.0)
     assert summary.passed, summary.render()
+
+
+class _StingyFaucet(LiteSvmChain):
+    """A faucet that refuses, as devnet's does beyond a few SOL a day (which no local chain can be made to do)."""
+
+    async def airdrop(self, address: Address, lamports: int) -> None:
+        raise ChainError(f"airdrop of {lamports} lamports refused: rate limited")
+
+
+@pytest.mark.asyncio
+async def test_the_core_wallet_gets_only_what_it_lacks_and_a_refusal_says_what_to_send() -> None:
+    chain, core = LiteSvmChain(), Wallet.generate().address
+    await chain.airdrop(core, 3 * LAMPORTS_PER_SOL)
+    await _fund_core(chain, core, 5 * LAMPORTS_PER_SOL)
+    assert await chain.get_balance(core) == 5 * LAMPORTS_PER_SOL
+    stingy = _StingyFaucet()
+    with pytest.raises(ChainError, match=rf"the core wallet {core} needs 5.00 SOL more .*\(solana transfer {core} 5 "
+                                         r".*\(airdrop of 5000000000 lamports refused: rate limited\)"):
+        await _fund_core(stingy, core, 5 * LAMPORTS_PER_SOL)
