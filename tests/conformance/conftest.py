@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Final, TypeVar
 
+import pytest
 import pytest_asyncio
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
+from pytest_fixedratio.chain.localnet import serving_localnet
+from pytest_fixedratio.chain.rpc import RpcChain
 from pytest_fixedratio.errors import DecodeError
 from pytest_fixedratio.frt import builders, pdas
 from pytest_fixedratio.frt import constants as c
@@ -280,20 +284,35 @@ def assert_outcome(receipt: Receipt, prediction: Prediction, program_id: Address
 # The chain and the wallets on it
 
 
+TARGETS: Final = ("litesvm", "rpc")
+"""Where the suite runs: in-process, and through the rpc target against a localnet serving the same program."""
+
+
 @dataclass
 class Bench:
     """A chain running the reference program (not yet initialized) and the core wallet that pays for setup
     and is the mint authority of every test mint."""
 
-    chain: LiteSvmChain
+    chain: LiteSvmChain | RpcChain
     core: Wallet
+    closing: AsyncExitStack
 
     @classmethod
-    async def open(cls) -> Bench:
-        chain = LiteSvmChain(program=seeded("program"), upgrade_authority=seeded("upgrade-authority"))
+    async def open(cls, target: str = "litesvm") -> Bench:
+        """On `target`: the in-process chain, or a localnet served by this event loop reached over JSON-RPC."""
+        program, authority = seeded("program"), seeded("upgrade-authority")
+        closing = AsyncExitStack()
+        chain: LiteSvmChain | RpcChain
+        if target == "rpc":
+            url, _ = await closing.enter_async_context(serving_localnet(
+                port=0, program=program, upgrade_authority=authority))
+            chain = await RpcChain.connect([url], program.address, authority)
+        else:
+            chain = LiteSvmChain(program=program, upgrade_authority=authority)
+        closing.push_async_callback(chain.aclose)
         core = seeded("core")
         await chain.airdrop(core.address, CORE_LAMPORTS)
-        return cls(chain, core)
+        return cls(chain, core, closing)
 
     @property
     def program_id(self) -> Address:
@@ -450,8 +469,8 @@ POOR_CREATOR_LAMPORTS: Final = SOL
 RENT_SHORT_CREATOR_LAMPORTS: Final = c.REGISTRATION_FEE + 5_000_000
 
 
-async def open_market() -> Market:
-    bench = await Bench.open()
+async def open_market(target: str = "litesvm") -> Market:
+    bench = await Bench.open(target)
     await bench.initialize_program()
     x, y = await bench.create_sorted_mints("market-mint", MAIN_DECIMALS, MAIN_DECIMALS)
     outsider = await bench.create_mint("mint-outsider", MAIN_DECIMALS)
@@ -482,12 +501,12 @@ async def open_market() -> Market:
                   rent_short_creator=await bench.wallet("rent-short-creator", RENT_SHORT_CREATOR_LAMPORTS))
 
 
-@pytest_asyncio.fixture
-async def bench() -> AsyncIterator[Bench]:
-    """A fresh chain with the program deployed and not initialized."""
-    opened = await Bench.open()
+@pytest_asyncio.fixture(params=TARGETS)
+async def bench(request: pytest.FixtureRequest) -> AsyncIterator[Bench]:
+    """A fresh chain with the program deployed and not initialized, on each target."""
+    opened = await Bench.open(request.param)
     yield opened
-    await opened.chain.aclose()
+    await opened.closing.aclose()
 
 
 @pytest_asyncio.fixture
@@ -497,8 +516,8 @@ async def program(bench: Bench) -> Bench:
     return bench
 
 
-@pytest_asyncio.fixture
-async def market() -> AsyncIterator[Market]:
-    opened = await open_market()
+@pytest_asyncio.fixture(params=TARGETS)
+async def market(request: pytest.FixtureRequest) -> AsyncIterator[Market]:
+    opened = await open_market(request.param)
     yield opened
-    await opened.bench.chain.aclose()
+    await opened.bench.closing.aclose()
