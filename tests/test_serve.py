@@ -175,6 +175,16 @@ def _reconcile(data_dir: Path) -> dict[str, int]:
     return attempts
 
 
+def _load(service: Service) -> None:
+    """A pool with a deposit, a withdrawal and a swap worker, all running."""
+    pool = service.call("create_pool", ratio="1:1000")["pool_id"]
+    for create in (dict(method="create_deposit_thread", initial_amount=10**12, auto_refill=True),
+                   dict(method="create_withdrawal_thread"), dict(method="create_swap_thread", initial_amount=10**9)):
+        params = {k: v for k, v in create.items() if k != "method"}
+        thread = service.call(str(create["method"]), pool_id=pool, **params)["thread_id"]
+        service.call("start_thread", thread_id=thread)
+
+
 def test_kill_9_under_load_leaves_a_store_that_opens_and_reconciles(started: list[Service], tmp_path: Path) -> None:
     """20 times: start (bringing back the workers, running), let it work for a random moment, SIGKILL. After
     each, the store opens (locks released, nothing torn) and every worker's statistics count exactly its
@@ -182,12 +192,7 @@ def test_kill_9_under_load_leaves_a_store_that_opens_and_reconciles(started: lis
     chooser = random.Random(20261205)
     service_dir = tmp_path / "data"
     service = start(service_dir, tmp_path / "0.log", started)
-    pool = service.call("create_pool", ratio="1:1000")["pool_id"]
-    for create in (dict(method="create_deposit_thread", initial_amount=10**12, auto_refill=True),
-                   dict(method="create_withdrawal_thread"), dict(method="create_swap_thread", initial_amount=10**9)):
-        params = {k: v for k, v in create.items() if k != "method"}
-        thread = service.call(str(create["method"]), pool_id=pool, **params)["thread_id"]
-        service.call("start_thread", thread_id=thread)
+    _load(service)
     previous: dict[str, int] = {}
     for kill in range(20):
         time.sleep(chooser.uniform(0.0, 1.5))
@@ -267,12 +272,7 @@ def test_kill_9_on_a_chain_that_outlives_the_service_leaves_every_landed_transac
     chooser = random.Random(20261206)
     service_dir = tmp_path / "data"
     service = start(service_dir, tmp_path / "0.log", started, rpc_url=localnet)
-    pool = service.call("create_pool", ratio="1:1000")["pool_id"]
-    for create in (dict(method="create_deposit_thread", initial_amount=10**12, auto_refill=True),
-                   dict(method="create_withdrawal_thread"), dict(method="create_swap_thread", initial_amount=10**9)):
-        params = {k: v for k, v in create.items() if k != "method"}
-        thread = service.call(str(create["method"]), pool_id=pool, **params)["thread_id"]
-        service.call("start_thread", thread_id=thread)
+    _load(service)
     settled = 0
     for kill in range(20):
         time.sleep(chooser.uniform(0.2, 2.0))
