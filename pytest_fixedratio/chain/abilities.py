@@ -8,6 +8,7 @@ An in-process chain can do all of them; a validator none, and each caller states
   stored pools are looked up and validated.
 - `Faucet` (credit lamports from nowhere): funding the core wallet; without it the core wallet must be funded
   beforehand (a key file holding SOL), and the run checks its balance instead.
+- `Measured` (latency per endpoint method): the statistics show it; an in-process chain has no endpoint.
 - `Lookup` (what became of a transaction, by its signature): a restarting service settles the transactions
   its predecessor logged as sent and never saw the end of; without it they stay pending, and it says so.
 Receipts' before/after account states come from every target: in-process they are read around the
@@ -20,6 +21,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from pytest_fixedratio.chain.base import AccountState, Receipt
+from pytest_fixedratio.metrics.histogram import Histogram
 from pytest_fixedratio.sol.address import Address
 
 
@@ -63,3 +65,10 @@ class Lookup(Protocol):
     async def fate(self, signature: str, last_valid_height: int) -> Receipt | None:
         """The receipt (no accounts watched) of the transaction `signature` once it has landed, or None once the
         chain is past `last_valid_height` without it: it can never land then."""
+
+
+@runtime_checkable
+class Measured(Protocol):
+    @property
+    def latency(self) -> dict[str, Histogram]:
+        """Milliseconds per endpoint method (getTransaction, sendTransaction ...) so far."""

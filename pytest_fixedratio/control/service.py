@@ -32,6 +32,7 @@ from pytest_fixedratio.engine.pools import PoolHandle
 from pytest_fixedratio.engine.progress import StopRequest
 from pytest_fixedratio.engine.runner import WorkerRunner
 from pytest_fixedratio.engine.session import Session, SwapWorkerExists
+from pytest_fixedratio.engine.summary import endpoint_latency
 from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.state import TokenAccount
 from pytest_fixedratio.metrics.histogram import Histogram
@@ -427,6 +428,7 @@ class ControlService:
             "latency_ms": {"count": latency.count, "p50": latency.percentile(0.5), "p95": latency.percentile(0.95),
                            "p99": latency.percentile(0.99)},
             "by_kind": session.by_kind.to_dict(),
+            "endpoint_latency_ms": endpoint_latency(session.chain),
             "verification": {"checks": log.total_checks, "violations": log.total_violations},
             "incidents": len(session.incidents),
             "workers": {status.value: sum(w.status is status for w in session.workers.values())

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_fixedratio.chain.abilities import Measured
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.engine.stats import WorkerStats
 from pytest_fixedratio.verify.coverage import DOCUMENTED, Coverage
@@ -37,6 +38,8 @@ class CampaignSummary:
     """What produced the run (`Campaign.provenance`): tool version, program and its sha256, target, seed, settings."""
     interrupted: str | None = None
     """Why the run ended before its duration (a signal), or None: the figures are those of the part that ran."""
+    endpoint_latency_ms: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per JSON-RPC method of the chain's endpoint (validator targets): calls, percentiles, mean and max."""
 
     @property
     def passed(self) -> bool:
@@ -71,6 +74,10 @@ class CampaignSummary:
             lines.append("errors: " + ", ".join(f"{name} x{n}" for name, n in sorted(self.errors.items())))
         lines.append("totals: " + ", ".join(f"{k} {v}" for k, v in self.totals.items()))
         lines.append("verification: " + ", ".join(f"{k} {v}" for k, v in self.verification.items()))
+        if self.endpoint_latency_ms:
+            lines.extend(_wrap("endpoint latency ms (p50/p99, calls):", [
+                f"{method} {f['p50']:g}/{f['p99']:g} ({f['count']:g})"
+                for method, f in sorted(self.endpoint_latency_ms.items())], "  "))
         lines.extend(render_coverage(self.coverage))
         lines.append(f"incidents: {len(self.incidents)}")
         for incident in self.incidents[:10]:
@@ -158,6 +165,13 @@ def render_coverage(coverage: Coverage) -> list[str]:
     return lines
 
 
+def endpoint_latency(chain: object) -> dict[str, dict[str, float]]:
+    """A validator target's latency per endpoint method (`chain.abilities.Measured`); nothing in-process."""
+    if not isinstance(chain, Measured):
+        return {}
+    return {method: {"count": h.count, **h.figures()} for method, h in sorted(chain.latency.items())}
+
+
 def summarize(session: Session, seed: int, virtual_seconds: float, wall_seconds: float,
               final_findings: list[str], *, provenance: dict[str, Any] | None = None,
               interrupted: str | None = None) -> CampaignSummary:
@@ -192,4 +206,5 @@ def summarize(session: Session, seed: int, virtual_seconds: float, wall_seconds:
     return CampaignSummary(seed, virtual_seconds, wall_seconds, len(session.pools), dict(workers),
                            {k: dict(v) for k, v in session.tally.operations.items()}, dict(session.tally.errors),
                            totals, verification, incidents, per_worker, session.coverage,
-                           {k: dict(v) for k, v in session.tally.boundaries.items()}, provenance or {}, interrupted)
+                           {k: dict(v) for k, v in session.tally.boundaries.items()}, provenance or {}, interrupted,
+                           endpoint_latency(session.chain))

@@ -13,7 +13,6 @@ from typing import Any, Final
 from pytest_fixedratio.metrics.histogram import Histogram
 
 ADVERSARY_FAMILY: Final = "adversary"
-PERCENTILES: Final = (0.5, 0.95, 0.99)
 
 
 def family(kind: str, adversary_prefix: str) -> str:
@@ -27,8 +26,8 @@ class KindMetrics:
     compute_units: Histogram = field(default_factory=Histogram)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"count": self.latency_ms.count, "latency_ms": _summary(self.latency_ms),
-                "compute_units": _summary(self.compute_units)}
+        return {"count": self.latency_ms.count, "latency_ms": self.latency_ms.figures(),
+                "compute_units": self.compute_units.figures()}
 
 
 @dataclass
@@ -48,9 +47,3 @@ class ByKind:
 
     def to_dict(self) -> dict[str, Any]:
         return {name: metrics.to_dict() for name, metrics in sorted(self.kinds.items())}
-
-
-def _summary(histogram: Histogram) -> dict[str, float]:
-    """Percentiles (exact to their bucket: 2 significant digits from 100 up), mean and max."""
-    return {**{f"p{round(p * 100)}": histogram.percentile(p) for p in PERCENTILES},
-            "mean": round(histogram.mean(), 3), "max": round(histogram.max_ms, 3)}

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Final
+
+PERCENTILES: Final = (0.5, 0.95, 0.99)
+"""The percentiles statistics report (`Histogram.figures`)."""
 
 
 def bucket(ms: float) -> int:
@@ -49,6 +53,11 @@ class Histogram:
             if seen >= threshold:
                 return value
         return max(self.counts)
+
+    def figures(self) -> dict[str, float]:
+        """Percentiles (exact to their bucket: 2 significant digits from 100 up), mean and max."""
+        return {**{f"p{round(p * 100)}": self.percentile(p) for p in PERCENTILES},
+                "mean": round(self.mean(), 3), "max": round(self.max_ms, 3)}
 
     def merge(self, other: Histogram) -> None:
         self.counts.update(other.counts)

@@ -139,4 +139,7 @@ async def test_a_campaign_runs_verified_on_the_rpc_target(tmp_path: Path) -> Non
             assert len(logged) == summary.total_operations == len({r.signature for r in logged})
     assert summary.passed, summary.render()
     assert summary.operations["deposit"]["ok"] > 0 and summary.provenance["target"] == "rpc"
+    sends = summary.endpoint_latency_ms["sendTransaction"]
+    assert sends["count"] >= summary.total_operations and 0 < sends["p50"] <= sends["p99"] <= sends["max"] + 1
+    assert "endpoint latency ms (p50/p99, calls): " in summary.render()
     assert summary.provenance["program"].startswith(f"{DEFAULT_PROGRAM.address} on {url}")
