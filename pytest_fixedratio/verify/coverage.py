@@ -65,8 +65,9 @@ class DocumentedOutcome:
 
 
 # Why an outcome cannot be produced here. A paused system or pool, an owner-only pool, a payer short of the fee
-# and totals or ratios near u64::MAX exist only as forged state (the bundled phase-1 program has no PauseSystem,
-# PausePool or SetSwapOwnerOnly, and the campaign's pools, balances and amounts stay far from those edges).
+# and totals or ratios near u64::MAX exist only as forged state in a campaign (its traffic has no operator yet
+# that pauses through PauseSystem or PausePool, the bundled program has no SetSwapOwnerOnly, and the campaign's
+# pools, balances and amounts stay far from those edges).
 _FORGED: Final = NEEDS_ACCOUNT_WRITER
 _BROKEN: Final = "needs a program whose LP mint breaks the 1:1 deposit invariant (a contract bug)"
 _EMPTY: Final = "only empty data gives it, and empty data names no instruction (sent as decode.empty)"

@@ -73,6 +73,12 @@ def decoded(account: AccountState | None, layout: type[_L]) -> _L:
     return layout.decode(account.data)
 
 
+def error_name(receipt: Receipt, program_id: Address) -> str:
+    """The classified name of a receipt's failure (a success fails the test, with its logs)."""
+    assert not receipt.ok and receipt.failure is not None, receipt.logs
+    return classify(receipt.failure, receipt.logs, program_id).name
+
+
 def pool_id_line(pool: PoolAddresses, ratio_type: str) -> str:
     """The InitializePool log line clients parse for the new pool's address (§2.3)."""
     return f"🎯 POOL_ID: {pool.pool} | Ratio: {pool.ratio_a}:{pool.ratio_b} | Type: {ratio_type}"

@@ -15,6 +15,12 @@ enum {
     IX_DEPOSIT = 2,
     IX_WITHDRAW = 3,
     IX_SWAP = 4,
+    IX_PAUSE_SYSTEM = 12,
+    IX_UNPAUSE_SYSTEM = 13,
+    IX_WITHDRAW_TREASURY_FEES = 15,
+    IX_CONSOLIDATE_POOL_FEES = 17,
+    IX_PAUSE_POOL = 19,
+    IX_UNPAUSE_POOL = 20,
     IX_SET_SWAP_OWNER_ONLY = 21,
     IX_DONATE_SOL = 23,
     IX_GET_VERSION = 14,
@@ -154,6 +160,18 @@ static uint64_t dispatch(const SolParameters *params) {
         return process_swap(params, fields);
     case IX_GET_VERSION:
         return process_get_version();
+    case IX_PAUSE_SYSTEM:
+        return process_pause_system(params, fields);
+    case IX_UNPAUSE_SYSTEM:
+        return process_unpause_system(params);
+    case IX_WITHDRAW_TREASURY_FEES:
+        return process_withdraw_treasury_fees(params, fields);
+    case IX_CONSOLIDATE_POOL_FEES:
+        return process_consolidate_pool_fees(params, fields);
+    case IX_PAUSE_POOL:
+        return process_pool_pause(params, fields, true);
+    case IX_UNPAUSE_POOL:
+        return process_pool_pause(params, fields, false);
     default:
         return FAIL(ERR_INVALID_INSTRUCTION_DATA, "Instruction not implemented by this reference program");
     }

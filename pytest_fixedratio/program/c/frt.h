@@ -18,6 +18,8 @@
 /* Custom errors (src/error.rs). */
 #define ERR_POOL_ARITHMETIC_OVERFLOW 1019ULL
 #define ERR_SYSTEM_PAUSED 1023ULL
+#define ERR_SYSTEM_ALREADY_PAUSED 1024ULL
+#define ERR_SYSTEM_NOT_PAUSED 1025ULL
 #define ERR_POOL_SWAPS_PAUSED 1027ULL
 #define ERR_SWAP_ACCESS_RESTRICTED 1028ULL
 #define ERR_INSUFFICIENT_FEE_BALANCE 1031ULL
@@ -183,6 +185,18 @@ typedef struct {
 } PoolSigner;
 void pool_signer_from_state(const uint8_t *pool_data, PoolSigner *out);
 
+/* validate_program_upgrade_authority, the admin-check bypass included (system.c). */
+uint64_t validate_upgrade_authority(const SolPubkey *program_id, const SolAccountInfo *program_data,
+                                    const SolAccountInfo *authority);
+/* validate_admin_authority: the signer is SystemState's admin, else the upgrade authority (admin.c). */
+uint64_t validate_admin(const SolPubkey *program_id, const SolAccountInfo *admin, const SolAccountInfo *system_state,
+                        const SolAccountInfo *program_data);
+
+#define TREASURY_LAST_WITHDRAWAL_TIMESTAMP 112
+#define RESTART_PENALTY_S 255600 /* 71 h: UnpauseSystem's treasury-withdrawal block */
+#define PAUSE_FLAG_LIQUIDITY 1   /* PausePool/UnpausePool argument bits */
+#define PAUSE_FLAG_SWAPS 2
+
 /* Processors. data points at the instruction's fields (after the variant byte). */
 uint64_t process_initialize_program(const SolParameters *params, const uint8_t *data);
 uint64_t process_initialize_pool(const SolParameters *params, const uint8_t *data);
@@ -190,5 +204,10 @@ uint64_t process_deposit(const SolParameters *params, const uint8_t *data);
 uint64_t process_withdraw(const SolParameters *params, const uint8_t *data);
 uint64_t process_swap(const SolParameters *params, const uint8_t *data);
 uint64_t process_get_version(void);
+uint64_t process_pause_system(const SolParameters *params, const uint8_t *data);
+uint64_t process_unpause_system(const SolParameters *params);
+uint64_t process_pool_pause(const SolParameters *params, const uint8_t *data, bool pause);
+uint64_t process_withdraw_treasury_fees(const SolParameters *params, const uint8_t *data);
+uint64_t process_consolidate_pool_fees(const SolParameters *params, const uint8_t *data);
 
 #endif

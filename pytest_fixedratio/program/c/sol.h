@@ -91,6 +91,7 @@ uint64_t sol_invoke_signed_c(const SolInstruction *instruction, const SolAccount
                              uint64_t account_infos_len, const SolSignerSeeds *signers_seeds,
                              uint64_t signers_seeds_len);
 uint64_t sol_get_clock_sysvar(void *clock);
+uint64_t sol_get_rent_sysvar(void *rent);
 void sol_set_return_data(const uint8_t *data, uint64_t len);
 void sol_memcpy_(void *dst, const void *src, uint64_t n);
 void sol_memmove_(void *dst, const void *src, uint64_t n);

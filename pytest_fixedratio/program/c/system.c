@@ -10,8 +10,8 @@
 /* validate_program_upgrade_authority, quirk included (README, "admin-check bypass"): a "program data"
  * account not owned by the upgradeable loader accepts any signer. Otherwise the account must be the
  * program's ProgramData PDA and its upgrade authority (bincode Option<Pubkey>) must be the signer. */
-static uint64_t validate_upgrade_authority(const SolPubkey *program_id, const SolAccountInfo *program_data,
-                                           const SolAccountInfo *authority) {
+uint64_t validate_upgrade_authority(const SolPubkey *program_id, const SolAccountInfo *program_data,
+                                    const SolAccountInfo *authority) {
     if (!pubkey_eq(program_data->owner, &BPF_LOADER_UPGRADEABLE_ID)) {
         if (!authority->is_signer) {
             return FAIL(ERR_MISSING_REQUIRED_SIGNATURES, "Program authority must be a signer");
