@@ -120,10 +120,11 @@ def smallest_input(ratio_in: int, ratio_out: int, *, exact: bool) -> int:
 
 
 def largest_input_within(output_limit: int, ratio_in: int, ratio_out: int, *, exact: bool) -> int:
-    """The largest input (a multiple of the step in exact mode) whose floored output is at most `output_limit`:
-    floor(x·r_out / r_in) <= L exactly when x·r_out < (L + 1)·r_in. Its output is `output_limit` itself when some
-    input gives that output; the next accepted input (one step more) gives more."""
-    largest = ((output_limit + 1) * ratio_in - 1) // ratio_out
+    """The largest u64 input (a multiple of the step in exact mode) whose floored output is at most
+    `output_limit`: floor(x·r_out / r_in) <= L exactly when x·r_out < (L + 1)·r_in. Its output is `output_limit`
+    itself when some input gives that output; the next accepted input (one step more) gives more, unless it
+    would not fit in a u64 (an amount is a u64: then this is the largest one that does)."""
+    largest = min(((output_limit + 1) * ratio_in - 1) // ratio_out, U64_MAX)
     return largest - largest % input_step(ratio_in, ratio_out, exact=exact)
 
 

@@ -1,5 +1,6 @@
 """Phase 2, pauses: PauseSystem (12), UnpauseSystem (13), PausePool (19), UnpausePool (20) on the reference program
-(frt-contract.md 2.3, 4.10, 8.6, G5): who may call them, what they store, and what a pause blocks."""
+(frt-contract.md 2.3, 4.10, 8.6, G5): who may call them, what they store, and what a pause blocks (every
+instruction G5 names; consolidation and GetVersion still run)."""
 
 from __future__ import annotations
 
@@ -45,10 +46,17 @@ async def test_a_system_pause_blocks_every_checked_instruction_and_its_end_start
         "initialize_pool": (builders.initialize_pool(m.core.address, m.squatted_pool), m.core),
         "pause_pool": (builders.pause_pool(m.pool, admin.address, PauseFlag.ALL), admin),
         "unpause_pool": (builders.unpause_pool(m.pool, admin.address, PauseFlag.ALL), admin),
+        "set_swap_owner_only": (builders.set_swap_owner_only(m.pool, admin.address, True, admin.address), admin),
+        "update_pool_fees": (builders.update_pool_fees(m.pool, admin.address, 3, 100_000, 10_000), admin),
+        "withdraw_treasury_fees": (builders.withdraw_treasury_fees(m.program_id, admin.address, 0, admin.address),
+                                   admin),
+        "donate_sol": (builders.donate_sol(m.program_id, m.trader.address, 10**8), m.trader),
+        "process_admin_change": (builders.process_admin_change(m.program_id, admin.address, m.trader.address), admin),
     }
     for name, (instruction, signer) in blocked.items():
         assert _error(m, await _send(m, instruction, signer)) == "SystemPaused", name
     assert (await _send(m, builders.get_version(m.program_id), m.trader)).ok
+    assert (await _send(m, builders.consolidate_pool_fees(m.program_id, admin.address, [m.pool.pool]), admin)).ok
     again = await _send(m, builders.pause_system(m.program_id, admin.address, 1), admin)
     assert _error(m, again) == "SystemAlreadyPaused"
     unpaused = await _send(m, builders.unpause_system(m.program_id, admin.address), admin)

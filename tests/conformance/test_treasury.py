@@ -101,3 +101,22 @@ async def test_a_system_pause_blocks_withdrawals_and_its_end_blocks_them_72_hour
     await chain.advance_clock(1)
     allowed = await _withdraw(m, SOL, to)
     assert allowed.ok and allowed.unix_timestamp == unpaused.unix_timestamp + RESTART_PENALTY_S + HOUR
+
+
+async def test_a_donation_of_at_least_a_tenth_of_a_sol_is_booked(market: Market) -> None:
+    m = market
+    donor = await m.bench.wallet("donor", 5 * SOL)
+    treasury = _treasury(m)
+    gift = await m.bench.chain.send([builders.donate_sol(m.program_id, donor.address, SOL // 2, "for the tests ✓")],
+                                    [donor], watch=(donor.address, treasury))
+    assert gift.ok, gift.logs
+    assert gift.lamport_change(treasury) == SOL // 2 and gift.lamport_change(donor.address) == -(SOL // 2) - gift.fee
+    after = gift.after[treasury]
+    assert after is not None
+    books = decoded(after, MainTreasuryState)
+    assert (books.donation_count, books.total_donations, books.total_balance) == (1, SOL // 2, after.lamports)
+    assert books.last_update_timestamp == gift.unix_timestamp
+    small = await m.bench.chain.send([builders.donate_sol(m.program_id, donor.address, SOL // 10 - 1)], [donor])
+    assert error_name(small, m.program_id) == "InvalidArgument"
+    too_much = await m.bench.chain.send([builders.donate_sol(m.program_id, donor.address, 10 * SOL)], [donor])
+    assert error_name(too_much, m.program_id) == "InsufficientFunds"

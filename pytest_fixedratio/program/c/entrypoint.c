@@ -22,7 +22,9 @@ enum {
     IX_PAUSE_POOL = 19,
     IX_UNPAUSE_POOL = 20,
     IX_SET_SWAP_OWNER_ONLY = 21,
+    IX_UPDATE_POOL_FEES = 22,
     IX_DONATE_SOL = 23,
+    IX_PROCESS_ADMIN_CHANGE = 24,
     IX_GET_VERSION = 14,
     IX_VARIANT_COUNT = 25,
 };
@@ -168,6 +170,14 @@ static uint64_t dispatch(const SolParameters *params) {
         return process_withdraw_treasury_fees(params, fields);
     case IX_CONSOLIDATE_POOL_FEES:
         return process_consolidate_pool_fees(params, fields);
+    case IX_SET_SWAP_OWNER_ONLY:
+        return process_set_swap_owner_only(params, fields);
+    case IX_UPDATE_POOL_FEES:
+        return process_update_pool_fees(params, fields);
+    case IX_DONATE_SOL:
+        return process_donate_sol(params, fields);
+    case IX_PROCESS_ADMIN_CHANGE:
+        return process_admin_change(params, fields);
     case IX_PAUSE_POOL:
         return process_pool_pause(params, fields, true);
     case IX_UNPAUSE_POOL:

@@ -26,6 +26,9 @@
 #define ERR_FEE_VALIDATION_FAILED 1033ULL
 #define ERR_TREASURY_VALIDATION_FAILED 1034ULL
 #define ERR_POOL_LIQUIDITY_PAUSED 1035ULL
+#define ERR_INVALID_FEE_UPDATE_FLAGS 1043ULL
+#define ERR_INVALID_LIQUIDITY_FEE 1044ULL
+#define ERR_INVALID_SWAP_FEE 1045ULL
 #define ERR_AMOUNT_MISMATCH 1047ULL
 #define ERR_UNSUPPORTED_RATIO_TYPE 1049ULL
 #define ERR_STRICT_LP_MINT_VIOLATION 3001ULL
@@ -196,6 +199,12 @@ uint64_t validate_admin(const SolPubkey *program_id, const SolAccountInfo *admin
 #define RESTART_PENALTY_S 255600 /* 71 h: UnpauseSystem's treasury-withdrawal block */
 #define PAUSE_FLAG_LIQUIDITY 1   /* PausePool/UnpausePool argument bits */
 #define PAUSE_FLAG_SWAPS 2
+#define FEE_UPDATE_LIQUIDITY 1 /* UpdatePoolFees argument bits */
+#define FEE_UPDATE_SWAP 2
+#define MIN_LIQUIDITY_FEE 100000ULL
+#define MAX_LIQUIDITY_FEE 100000000ULL
+#define MIN_SWAP_FEE 10000ULL
+#define MAX_SWAP_FEE 10000000ULL
 
 /* Processors. data points at the instruction's fields (after the variant byte). */
 uint64_t process_initialize_program(const SolParameters *params, const uint8_t *data);
@@ -208,6 +217,10 @@ uint64_t process_pause_system(const SolParameters *params, const uint8_t *data);
 uint64_t process_unpause_system(const SolParameters *params);
 uint64_t process_pool_pause(const SolParameters *params, const uint8_t *data, bool pause);
 uint64_t process_withdraw_treasury_fees(const SolParameters *params, const uint8_t *data);
+uint64_t process_set_swap_owner_only(const SolParameters *params, const uint8_t *data);
+uint64_t process_update_pool_fees(const SolParameters *params, const uint8_t *data);
+uint64_t process_donate_sol(const SolParameters *params, const uint8_t *data);
+uint64_t process_admin_change(const SolParameters *params, const uint8_t *data);
 uint64_t process_consolidate_pool_fees(const SolParameters *params, const uint8_t *data);
 
 #endif

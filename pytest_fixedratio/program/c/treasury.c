@@ -2,6 +2,7 @@
  * MainTreasuryState::validate_withdrawal_rate_limit (frt-contract.md 4.8, 4.10). */
 #include "frt.h"
 #include "log.h"
+#include "token.h"
 
 #define TREASURY_TOTAL_WITHDRAWN 16
 #define TREASURY_WITHDRAWAL_COUNT 48
@@ -92,5 +93,57 @@ uint64_t process_withdraw_treasury_fees(const SolParameters *params, const uint8
         store_u64(t + TREASURY_TOTAL_BALANCE, *treasury->lamports);
     }
     MSG("\xf0\x9f\x92\xb0 TREASURY WITHDRAWAL COMPLETED");
+    return SUCCESS;
+}
+
+#define MIN_DONATION 100000000ULL /* 0.1 SOL */
+#define TREASURY_DONATION_COUNT 120
+#define TREASURY_TOTAL_DONATIONS 128
+
+enum { D_DONOR = 0, D_TREASURY = 1, D_SYSTEM_STATE = 2, D_SYSTEM_PROGRAM = 3 };
+
+/* DonateSol (23): exact 4 accounts; anyone, not while the system is paused, at least 0.1 SOL, moved by a System
+ * Program transfer; the message is only logged. A treasury that does not decode takes the lamports unbooked. */
+uint64_t process_donate_sol(const SolParameters *params, const uint8_t *data) {
+    if (params->ka_num != 4) {
+        return FAIL(ERR_INVALID_ACCOUNT_DATA, "Wrong number of accounts");
+    }
+    const SolAccountInfo *donor = &params->ka[D_DONOR];
+    const SolAccountInfo *treasury = &params->ka[D_TREASURY];
+    if (!donor->is_signer) {
+        return FAIL(ERR_MISSING_REQUIRED_SIGNATURES, "Donor must be a signer");
+    }
+    uint64_t err = check_system_not_paused(&params->ka[D_SYSTEM_STATE], params->program_id);
+    if (err != SUCCESS) {
+        return err;
+    }
+    if (!pubkey_eq(params->ka[D_SYSTEM_PROGRAM].key, &SYSTEM_PROGRAM_ID)) {
+        return FAIL(ERR_INCORRECT_PROGRAM_ID, "Account 3 must be the System Program");
+    }
+    Pda treasury_pda;
+    find_pda1(SEED(SEED_MAIN_TREASURY), params->program_id, &treasury_pda);
+    if (!pubkey_eq(treasury->key, &treasury_pda.key) || !treasury->is_writable) {
+        return FAIL(ERR_INVALID_ACCOUNT_DATA, "Invalid main treasury account");
+    }
+    uint64_t amount = load_u64(data);
+    if (amount < MIN_DONATION) {
+        return FAIL(ERR_INVALID_ARGUMENT, "A donation is at least 0.1 SOL");
+    }
+    if (*donor->lamports < amount) {
+        return FAIL(ERR_INSUFFICIENT_FUNDS, "Donor balance below the donation");
+    }
+    SystemTransfer transfer = {donor, treasury, &params->ka[D_SYSTEM_PROGRAM], amount};
+    err = cpi_system_transfer(&transfer);
+    if (err != SUCCESS) {
+        return err;
+    }
+    if (acc_data_len(treasury) == TREASURY_LEN) {
+        uint8_t *t = treasury->data;
+        store_u64(t + TREASURY_DONATION_COUNT, load_u64(t + TREASURY_DONATION_COUNT) + 1);
+        store_u64(t + TREASURY_TOTAL_DONATIONS, load_u64(t + TREASURY_TOTAL_DONATIONS) + amount);
+        store_u64(t + TREASURY_TOTAL_BALANCE, *treasury->lamports);
+        store_u64(t + TREASURY_LAST_UPDATE_TIMESTAMP, (uint64_t)clock_unix_timestamp());
+    }
+    MSG("\xf0\x9f\x8e\x81 DONATION RECEIVED");
     return SUCCESS;
 }
