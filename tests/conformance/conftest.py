@@ -527,3 +527,11 @@ async def market(request: pytest.FixtureRequest) -> AsyncIterator[Market]:
     opened = await open_market(request.param)
     yield opened
     await opened.bench.closing.aclose()
+
+
+@pytest_asyncio.fixture
+async def timed_market() -> AsyncIterator[Market]:
+    """The in-process market: its clock can be moved."""
+    opened = await open_market("litesvm")
+    yield opened
+    await opened.bench.closing.aclose()

@@ -3,10 +3,7 @@ proposal, its 72-hour timelock, its completion and its cancellation, and who may
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 
 from pytest_fixedratio.chain.base import Receipt
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
@@ -15,7 +12,7 @@ from pytest_fixedratio.frt.constants import Side
 from pytest_fixedratio.frt.state import SystemState
 from pytest_fixedratio.sol.keys import Wallet
 
-from .conftest import Market, decoded, error_name, open_market
+from .conftest import Market, decoded, error_name
 
 pytestmark = pytest.mark.asyncio
 TIMELOCK_S = 259_200
@@ -28,14 +25,6 @@ async def _change(m: Market, by: Wallet, new_admin: Wallet) -> Receipt:
 
 async def _system(m: Market) -> SystemState:
     return decoded(await m.bench.chain.get_account(pdas.system_state(m.program_id)[0]), SystemState)
-
-
-@pytest_asyncio.fixture
-async def timed_market() -> AsyncIterator[Market]:
-    """The in-process market: its clock can be moved."""
-    opened = await open_market("litesvm")
-    yield opened
-    await opened.bench.closing.aclose()
 
 
 async def test_a_proposed_admin_takes_over_after_72_hours_and_then_alone_pauses(timed_market: Market) -> None:

@@ -3,10 +3,7 @@ its amount rules, the hourly cap and window, and the block after a system unpaus
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-import pytest_asyncio
 
 from pytest_fixedratio.chain.base import Receipt
 from pytest_fixedratio.chain.litesvm import LiteSvmChain
@@ -18,7 +15,7 @@ from pytest_fixedratio.frt.state import MainTreasuryState
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.keys import Wallet
 
-from .conftest import SOL, Market, decoded, error_name, open_market
+from .conftest import SOL, Market, decoded, error_name
 
 pytestmark = pytest.mark.asyncio
 HOUR = 3600
@@ -68,14 +65,6 @@ async def test_the_hourly_cap_is_ten_sol_while_the_books_hold_less_than_480(mark
     await m.bench.chain.airdrop(_treasury(m), 20 * SOL)
     assert error_name(await _withdraw(m, 10 * SOL + 1, to), m.program_id) == "InvalidInstructionData"
     assert (await _withdraw(m, 10 * SOL, to)).ok
-
-
-@pytest_asyncio.fixture
-async def timed_market() -> AsyncIterator[Market]:
-    """The in-process market: its clock can be moved."""
-    opened = await open_market("litesvm")
-    yield opened
-    await opened.bench.closing.aclose()
 
 
 async def test_a_system_pause_blocks_withdrawals_and_its_end_blocks_them_72_hours(timed_market: Market) -> None:
