@@ -168,6 +168,10 @@ def _store(data_dir: Path | None) -> Iterator[Store | None]:
     with Store.open(data_dir) as store:
         for notice in store.notices:
             print(f"frt-stress: {notice}", file=sys.stderr)
+        pending = len(store.pending_operations())
+        if pending:  # settling one that never went out waits for its blockhash to expire
+            print(f"frt-stress: {pending} transaction(s) a stopped process sent without seeing the end are settled "
+                  f"first: this can take a blockhash's lifetime (about 60-90 s)", file=sys.stderr, flush=True)
         yield store
 
 
