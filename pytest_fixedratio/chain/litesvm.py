@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -53,7 +52,7 @@ from pytest_fixedratio.chain.convert import (
     to_transaction_failure,
 )
 from pytest_fixedratio.chain.loader import BUFFER_METADATA_LEN, PROGRAM_ACCOUNT_LEN, Deployment
-from pytest_fixedratio.chain.plan import TransactionPlan, plan_transaction
+from pytest_fixedratio.chain.plan import TransactionPlan, caller_failure, plan_transaction
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt.errors import TransactionFailure
 from pytest_fixedratio.program import REFERENCE_PROGRAM
@@ -230,8 +229,7 @@ class LiteSvmChain:
 
     @staticmethod
     def _failure(plan: TransactionPlan, result: FailedTransactionMetadata) -> TransactionFailure:
-        failure = to_transaction_failure(result.err())
-        return replace(failure, instruction_index=plan.caller_index(failure.instruction_index))
+        return caller_failure(to_transaction_failure(result.err()), plan.prepended)
 
     @staticmethod
     def _posted(result: SimulatedTransactionInfo, watched: AccountMap) -> AccountMap:

@@ -7,10 +7,11 @@ before any backend sees it (solders panics on a wrong signer set instead of rais
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pytest_fixedratio.chain.base import MAX_COMPUTE_UNIT_LIMIT
 from pytest_fixedratio.errors import InvalidArgument
+from pytest_fixedratio.frt.errors import TransactionFailure
 from pytest_fixedratio.sol import ids, programs
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
@@ -28,7 +29,17 @@ class TransactionPlan:
     """How many instructions the target put before the caller's (to report the caller's indices)."""
 
     def caller_index(self, index: int | None) -> int | None:
-        return None if index is None else index - self.prepended
+        return _caller_index(index, self.prepended)
+
+
+def caller_failure(failure: TransactionFailure, prepended: int) -> TransactionFailure:
+    """`failure` with its instruction counted among the caller's: the `prepended` ones (the compute budget the
+    target put first) left out. A transaction found by its signature alone (after a crash) has no plan."""
+    return replace(failure, instruction_index=_caller_index(failure.instruction_index, prepended))
+
+
+def _caller_index(index: int | None, prepended: int) -> int | None:
+    return None if index is None else index - prepended
 
 
 def plan_transaction(instructions: Sequence[Instruction], signers: Sequence[Wallet], *,

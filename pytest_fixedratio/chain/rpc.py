@@ -55,9 +55,8 @@ from pytest_fixedratio.chain.convert import (
     to_transaction_failure,
 )
 from pytest_fixedratio.chain.executed import Balances, as_executed
-from pytest_fixedratio.chain.plan import TransactionPlan, plan_transaction
+from pytest_fixedratio.chain.plan import TransactionPlan, caller_failure, plan_transaction
 from pytest_fixedratio.errors import InvalidArgument
-from pytest_fixedratio.frt.errors import TransactionFailure
 from pytest_fixedratio.metrics.histogram import Histogram
 from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
@@ -242,7 +241,7 @@ class RpcChain:
         after = dict(before)
         for address, account in zip(watched, posted, strict=False):
             after[address] = None if account is None or not account.lamports else to_account_state(account)
-        failure = None if answer.err is None else _caller_failure(plan.prepended, answer.err)
+        failure = None if answer.err is None else caller_failure(to_transaction_failure(answer.err), plan.prepended)
         slot = (await self._rpc.call("getSlot", lambda c: c.get_slot())).value
         return Receipt(str(tx.signatures[0]), failure is None, failure, tuple(answer.logs or ()),
                        answer.units_consumed or 0, fee, before, after, slot, await self.now())
@@ -383,12 +382,6 @@ class RpcChain:
         await self._rpc.aclose()
 
 
-def _caller_failure(prepended: int, error: Any) -> TransactionFailure:
-    failure = to_transaction_failure(error)
-    index = failure.instruction_index
-    return replace(failure, instruction_index=None if index is None else index - prepended)
-
-
 def _balances(answer: Any) -> Balances:
     """The lamports and token amounts getTransaction's (json) answer holds, before and after, and whether the
     transaction failed."""
@@ -417,7 +410,7 @@ def _prepended(answer: Any) -> int:
 def _receipt(prepended: int, signature: Signature, answer: Any, before: AccountMap, after: AccountMap) -> Receipt:
     """From getTransaction's answer; `prepended`: instructions before the caller's (the compute budget)."""
     meta = answer.transaction.meta
-    failure = None if meta is None or meta.err is None else _caller_failure(prepended, meta.err)
+    failure = None if meta is None or meta.err is None else caller_failure(to_transaction_failure(meta.err), prepended)
     return Receipt(str(signature), failure is None, failure, tuple(meta.log_messages or ()) if meta else (),
                    (meta.compute_units_consumed or 0) if meta else 0, meta.fee if meta else 0, before, after,
                    answer.slot, int(answer.block_time or 0))

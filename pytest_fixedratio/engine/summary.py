@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_fixedratio.chain.abilities import Measured
+from pytest_fixedratio.chain.base import Chain
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.engine.stats import WorkerStats
 from pytest_fixedratio.verify.coverage import DOCUMENTED, Coverage
@@ -165,7 +166,7 @@ def render_coverage(coverage: Coverage) -> list[str]:
     return lines
 
 
-def endpoint_latency(chain: object) -> dict[str, dict[str, float]]:
+def endpoint_latency(chain: Chain) -> dict[str, dict[str, float]]:
     """A validator target's latency per endpoint method (`chain.abilities.Measured`); nothing in-process."""
     if not isinstance(chain, Measured):
         return {}

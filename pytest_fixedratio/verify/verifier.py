@@ -15,8 +15,9 @@ On a chain other clients share (`shared`), pool accounts change between the harn
 no continuity, I2's increase is only bounded below (others swap too), and the program-wide checks count the
 pools the treasury says were created. A receipt marked contended (another client touched its accounts between
 the reads around it, `chain.executed`) has exact lamports and token amounts only: its prediction starts from them,
-with the pool's tracked liquidity taken from its vaults (I1, which every pool check asserts), the data of the
-program's own accounts is not compared, and the pool invariants run on the after-read, which is consistent.
+with the pool's tracked liquidity taken from its vaults (I1, which every pool check asserts), no data is compared
+but token accounts' and mints' (the program's own state is as read, later), and the pool invariants run on the
+after-read, which is consistent.
 It returns what it found and keeps only its own bookkeeping (baselines, last-seen states, pending surplus); it
 never reads the chain and never writes into engine objects.
 """
@@ -159,16 +160,16 @@ class Verifier:
                                                 f"{prediction.error or 'an error'}: {prediction.reason}", evidence)
             return CheckOutcome((Check.ACCEPT, Check.DELTA), (violation,)), False
         if receipt.ok:
-            return (CheckOutcome.of(Check.ACCEPT) + self._compare(intent, prediction, receipt, Check.DELTA)
+            return (CheckOutcome.of(Check.ACCEPT) + _compare(intent, prediction, receipt, Check.DELTA)
                     + _logs(prediction, receipt)), False
         assert error is not None
         if not prediction.fails:  # its accounts are compared with what a failure leaves, not with the success
             failed = Prediction(True, None, "", intent.failed_state(receipt.before, network_fee=receipt.fee,
                                                                     now=receipt.unix_timestamp))
             unexpected = Violation(Check.OUTCOME, f"unexpected {error}", {"logs": list(receipt.logs[-6:])})
-            return CheckOutcome((Check.OUTCOME,), (unexpected,)) + self._compare(intent, failed, receipt,
+            return CheckOutcome((Check.OUTCOME,), (unexpected,)) + _compare(intent, failed, receipt,
                                                                                   Check.I9), False
-        accounts = self._compare(intent, prediction, receipt, Check.I9)
+        accounts = _compare(intent, prediction, receipt, Check.I9)
         if prediction.error is None or prediction.error.matches(error):
             return CheckOutcome.of(Check.ERROR) + accounts, True
         wrong = Violation(Check.ERROR, f"must fail with {prediction.error} ({prediction.reason}), failed with "
@@ -221,11 +222,6 @@ class Verifier:
         self._remember(accounts)
 
 
-    @staticmethod
-    def _compare(intent: Intent, prediction: Prediction, receipt: Receipt, check: Check) -> CheckOutcome:
-        """The prediction against the after-state; of a contended receipt, only what is exact in it."""
-        return _compare(intent, prediction, receipt, check, exact_only=receipt.contended)
-
 
 def _tracked_from_vaults(before: AccountMap, addresses: PoolAddresses) -> AccountMap:
     """`before` with the pool's tracked liquidity set to its vaults' amounts, which are exact (a contended
@@ -244,15 +240,14 @@ def _described(accounts: AccountMap) -> dict[str, Any]:
     return {str(a): describe_account(s) for a, s in accounts.items()}
 
 
-def _compare(intent: Intent, prediction: Prediction, receipt: Receipt, check: Check, *,
-             exact_only: bool = False) -> CheckOutcome:
-    """One violation per watched account whose observed state differs from the prediction; `exact_only`: the
-    data of accounts whose data is not exact in a contended receipt is not compared (`chain.executed`)."""
+def _compare(intent: Intent, prediction: Prediction, receipt: Receipt, check: Check) -> CheckOutcome:
+    """One violation per watched account whose observed state differs from the prediction; of a contended receipt,
+    the data of accounts whose data it does not have exactly is not compared (`chain.executed.exact_data`)."""
     violations = []
     labels: dict[Address, str] | None = None
     for address, predicted in prediction.accounts.items():
         observed = receipt.after.get(address, predicted)
-        if exact_only and predicted is not None and observed is not None and not exact_data(observed):
+        if receipt.contended and predicted is not None and observed is not None and not exact_data(observed):
             predicted = replace(predicted, data=observed.data)
         if observed == predicted:
             continue
