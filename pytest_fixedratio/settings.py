@@ -50,6 +50,10 @@ def _is_rate(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
 
 
+def _is_per_hour(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 3600
+
+
 def _is_bool(value: object) -> bool:
     return isinstance(value, bool)
 
@@ -147,6 +151,7 @@ def whole_number(minimum: int) -> Kind[int]:
 SECONDS = Kind(parse_duration, _is_seconds, "a positive duration such as 90s, 15m, 1h or 3600",
                "a positive, finite number of seconds")
 RATE = Kind(float, _is_rate, "a share such as 0.1 (at least 0, below 1)", "a number at least 0 and below 1")
+PER_HOUR = Kind(float, _is_per_hour, "a rate per hour such as 60 (0 to 3600)", "a number from 0 to 3600")
 COUNT = whole_number(0)
 POSITIVE_COUNT = whole_number(1)
 SEED_NUMBER = Kind(int, _is_int, "a seed; pass a whole number such as 7", "a whole number")
@@ -239,6 +244,14 @@ SWAPPERS = Setting("swappers", "swappers", BOOLEAN, "true", "true|false", "swap 
 ADVERSARY_RATE = Setting("adversary_rate", "adversary_rate", RATE, "0.1", "SHARE",
                          "share of the pool operations that are adversarial variants the program must refuse "
                          "(0: no adversaries)")
+OPERATOR_RATE = Setting("operator_rate", "operator_rate", PER_HOUR, "60", "PER_HOUR",
+                        "admin actions per hour of chain time by the operator (pauses, fee changes, consolidation, "
+                        "treasury withdrawals, donations, admin changes; 0: no operator)")
+PROBES = Setting("security_probes", "security_probes", BOOLEAN, "true", "true|false",
+                 "send the security probes once at the start (known findings of frt-contract.md section 8)")
+FINDINGS_BASELINE = Setting("findings_baseline", "findings_baseline", OPTIONAL_PATH, "", "PATH",
+                            "the accepted security findings (TOML, [[finding]] id = ...); none: the shipped "
+                            "findings-baseline.toml. An unlisted finding fails the run")
 SEED = Setting("seed", "seed", SEED_NUMBER, "7", "INT",
                "master seed of every random choice: the same seed replays the same run")
 PROGRAM = Setting("program", "program_path", PROGRAM_FILE, "", "PATH",
@@ -278,9 +291,9 @@ LOCALNET_HOST = Setting("host", None, HOST, "127.0.0.1", "HOST", "the address th
                         in_session=False)
 """`frt-stress localnet`'s own settings (not a campaign's)."""
 SETTINGS: tuple[Setting[Any], ...] = (DURATION, CLOCK, POOLS, DEPOSITORS, WITHDRAWERS, HOARDING_WITHDRAWERS,
-                                      SWAPPERS, ADVERSARY_RATE, SEED, PROGRAM, VERIFY_EVERY, TARGET, RPC_URLS,
-                                      PROGRAM_ID, UPGRADE_AUTHORITY, COMMITMENT, REPORT, OPLOG,
-                                      DATA_DIR, CONTROL_PORT, CONTROL_HOST)
+                                      SWAPPERS, ADVERSARY_RATE, OPERATOR_RATE, PROBES, FINDINGS_BASELINE, SEED,
+                                      PROGRAM, VERIFY_EVERY, TARGET, RPC_URLS, PROGRAM_ID, UPGRADE_AUTHORITY,
+                                      COMMITMENT, REPORT, OPLOG, DATA_DIR, CONTROL_PORT, CONTROL_HOST)
 
 
 def check_campaign_fields(values: Mapping[str, Any]) -> None:

@@ -26,12 +26,15 @@ from pytest_fixedratio.engine.clock import Clock, RealClock, VirtualClock
 from pytest_fixedratio.engine.commands import CommandQueue
 from pytest_fixedratio.engine.core_wallet import Rents
 from pytest_fixedratio.engine.decisions import Decisions
+from pytest_fixedratio.engine.findings import Baseline
 from pytest_fixedratio.engine.model import WorkerKind
+from pytest_fixedratio.engine.operator import OperatorTask
 from pytest_fixedratio.engine.oplog import FanOut, OperationSink
 from pytest_fixedratio.engine.persistence import StoreRecorder, restore, settle_pending
 from pytest_fixedratio.engine.pool_book import PoolBook, get_or_create_pool
 from pytest_fixedratio.engine.pool_factory import EXTREME_SPECS, create_pool, random_spec, working_amount
 from pytest_fixedratio.engine.pools import PoolHandle
+from pytest_fixedratio.engine.probes import run_probes
 from pytest_fixedratio.engine.progress import Progress, StopRequest
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.engine.summary import CampaignSummary, summarize
@@ -77,6 +80,12 @@ class CampaignConfig:
     adversary_rate: float = 0.1
     """The share of the pool operations that are adversarial variants (`engine.tasks.AdversaryTask`); each worker
     sends one per cycle, so it sets how many adversaries join each pool's honest workers."""
+    operator_rate: float = 60.0
+    """Admin actions per hour of chain time by the one operator (`engine.operator.OperatorTask`); 0: none."""
+    security_probes: bool = True
+    """Send the security probes (`engine.probes`) once after the pools are made."""
+    findings_baseline: Path | None = None
+    """The accepted findings (`engine.findings.Baseline`); None: the shipped baseline."""
     seed: int = 0
     program_path: Path | None = None
     verify_every: int = 1
@@ -158,6 +167,8 @@ class Campaign:
             raise InvalidArgument("a data directory comes with its open store: pass store=Store.open(data_dir) "
                                   "with config.data_dir, or neither")
         self.config = config
+        self.baseline = Baseline.load(config.findings_baseline)
+        """Read before anything runs: a missing or broken baseline file is a clear error at once."""
         self.decisions = Decisions(config.seed)
         self.chain: Chain = chain(
             config.target, program_path=config.program_path,
@@ -240,6 +251,10 @@ class Campaign:
             spec = EXTREME_SPECS[index] if index < len(EXTREME_SPECS) else random_spec(spec_decisions)
             pool = await (create_pool(session, spec) if book is None else get_or_create_pool(session, spec, book))
             self._add_workers(pool)
+            if index == 0 and config.operator_rate > 0:
+                session.add_worker(WorkerKind.OPERATOR, pool.address, Side.A, task=OperatorTask(config.operator_rate))
+        if config.security_probes and config.pools > 0:
+            await run_probes(session)
 
     def _add_workers(self, pool: PoolHandle) -> None:
         config, session = self.config, self.session
@@ -285,7 +300,7 @@ class Campaign:
         final_findings = await session.final_check()
         session.sink.close()
         summary = summarize(session, self.config.seed, self.clock.now(), wall_seconds, final_findings,
-                            provenance=self.provenance(), interrupted=interrupted)
+                            provenance=self.provenance(), interrupted=interrupted, baseline=self.baseline)
         if self.recorder is not None:  # the last step was stored by `_observe` (the final check sends nothing)
             if self.service:
                 self.recorder.resume_later(running)

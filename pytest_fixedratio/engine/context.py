@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from pytest_fixedratio.chain.abilities import AccountWriter
+from pytest_fixedratio.chain.abilities import AccountWriter, TimeTravel
 from pytest_fixedratio.engine.decisions import DecisionSource
 from pytest_fixedratio.engine.model import WorkerConfig, WorkerKind
 from pytest_fixedratio.engine.pools import PoolHandle
@@ -25,15 +25,19 @@ from pytest_fixedratio.sol.keys import Wallet
 from pytest_fixedratio.sol.pda import associated_token_address
 
 if TYPE_CHECKING:
-    from pytest_fixedratio.chain.base import Chain
+    from pytest_fixedratio.chain.base import AccountState, Chain
     from pytest_fixedratio.engine.clock import Clock
     from pytest_fixedratio.engine.core_wallet import CoreWallet
     from pytest_fixedratio.engine.outcome import Outcome
     from pytest_fixedratio.engine.view import AccountView
 
 COMPUTE_UNITS = {"deposit": 310_000, "withdraw": 290_000, "swap": 250_000, "initialize_pool": 195_000,
-                 "initialize_program": 200_000}
-"""The compute unit limit of each FRT instruction the harness sends (measured, with room)."""
+                 "initialize_program": 200_000,
+                 **dict.fromkeys(("pause_system", "unpause_system", "pause_pool", "unpause_pool", "update_pool_fees",
+                                  "set_swap_owner_only", "donate_sol", "withdraw_treasury_fees",
+                                  "consolidate_pool_fees", "process_admin_change"), 150_000)}
+"""The compute unit limit of each FRT instruction the harness sends (measured, with room; the phase-2 ones at
+frt-contract.md section 7's cap)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +141,14 @@ class WorkerContext:
     # ------------------------------------------------------------------ actions
     def intent(self, kind: str, ops: Sequence[Op], *, amount: int = 0, pool: bool = True,
                credits: Sequence[tuple[str, int]] = (), budget_of: str | None = None,
-               cosigners: Sequence[Wallet] = (), boundary: str = "") -> Intent:
+               cosigners: Sequence[Wallet] = (), boundary: str = "", audit: tuple[Address, ...] | None = None
+               ) -> Intent:
         """An intent paid by this worker and signed by it and `cosigners`, with the compute budget of its kind
         (or of `budget_of`: an adversarial variant gets its honest operation's); `boundary` names a boundary
-        amount."""
+        amount; `audit` (an admin action) the pools to check after it, with the program-wide invariants."""
         return Intent(kind, self.worker_id, tuple(ops), (self.wallet, *cosigners), self.config.pool if pool else None,
-                      amount, COMPUTE_UNITS.get(kind if budget_of is None else budget_of), tuple(credits), boundary)
+                      amount, COMPUTE_UNITS.get(kind if budget_of is None else budget_of), tuple(credits), boundary,
+                      audit)
 
     async def execute(self, intent: Intent) -> Outcome:
         return await self._session.execute(intent)
@@ -173,3 +179,44 @@ class WorkerContext:
     @property
     def core_address(self) -> Address:
         return self._session.core.address
+
+    # ------------------------------------------------------------------ the operator's (the admin of the program)
+    def all_pools(self) -> list[PoolHandle]:
+        """Every pool of the session, in the order they were added."""
+        return list(self._session.pools.values())
+
+    async def refresh(self, pool: Address) -> PoolHandle:
+        return await self._session.refresh_pool(pool)
+
+    @property
+    def program_id(self) -> Address:
+        return self._session.chain.program_id
+
+    @property
+    def admin_wallet(self) -> Wallet:
+        """The program's upgrade authority: admin* whatever the SystemState names (the ProgramData fallback)."""
+        return self._session.chain.upgrade_authority
+
+    @property
+    def system_state_address(self) -> Address:
+        return pdas.system_state(self.program_id)[0]
+
+    @property
+    def treasury_address(self) -> Address:
+        return pdas.main_treasury(self.program_id)[0]
+
+    async def account(self, address: Address) -> AccountState | None:
+        return await self._session.view.one(address)
+
+    async def chain_now(self) -> int:
+        """The chain's unix time (the Clock sysvar), which the treasury and the admin timelock read."""
+        return await self._session.chain.now()
+
+    async def advance_chain_clock(self, seconds: int) -> bool:
+        """Let `seconds` of chain time pass at once, where the target can (in-process); False elsewhere. The
+        workers' own time (the session's clock) does not move."""
+        chain = self._session.chain
+        if not isinstance(chain, TimeTravel):
+            return False
+        await chain.advance_clock(seconds)
+        return True

@@ -15,16 +15,20 @@ class WorkerKind(StrEnum):
     SWAP = "swap"
     ADVERSARY = "adversary"
     """Sends adversarial variants of the others' operations, each of which the program must refuse."""
+    OPERATOR = "operator"
+    """The admin: pauses, fee changes, consolidation, treasury withdrawals, donations, admin changes, on every pool
+    of the session (its own pool is only where its statistics are filed)."""
 
     @property
     def id_prefix(self) -> str:
-        return {"deposit": "dep", "withdrawal": "wd", "swap": "sw", "adversary": "adv"}[self.value]
+        return {"deposit": "dep", "withdrawal": "wd", "swap": "sw", "adversary": "adv", "operator": "op"}[self.value]
 
     @property
     def operation(self) -> str:
         """The kind of the pool operation this worker sends, as the operation log names it (an adversary's
         carries the variant: "adversary:deposit.missing_signer")."""
-        return {"deposit": "deposit", "withdrawal": "withdraw", "swap": "swap", "adversary": "adversary"}[self.value]
+        return {"deposit": "deposit", "withdrawal": "withdraw", "swap": "swap", "adversary": "adversary",
+                "operator": "operator"}[self.value]
 
 
 class WorkerStatus(StrEnum):

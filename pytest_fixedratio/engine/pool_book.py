@@ -513,7 +513,7 @@ async def adopt_saved(session: Session, book: PoolBook) -> list[PoolRecord]:
             if validation.verdict is Verdict.STALE:
                 dropped.append(record)
             elif validation.state is not None:
-                await session.track_pool(record.to_handle(validation.state), created=False)
+                await session.track_pool(record.to_handle(validation.state))
         book.save()
     return dropped
 
@@ -525,5 +525,5 @@ async def get_or_create_pool(session: Session, spec: PoolSpec, book: PoolBook) -
     if handle is None:
         handle = (await create_and_record(session, spec, book)).handle
     else:
-        await session.track_pool(handle, created=False)
+        await session.track_pool(handle)
     return handle

@@ -127,7 +127,7 @@ async def create_pool_signed(session: Session, spec: PoolSpec, mint_keys: tuple[
     if state != expected:
         raise PoolCreationFailed(f"pool {addresses.pool} ({spec.label}) reads back as {state}, expected {expected}")
     handle = PoolHandle(addresses, ratio.decimals_a, ratio.decimals_b, state)
-    await session.track_pool(handle, created=True)
+    await session.track_pool(handle)
     return CreatedPool(handle, outcome.receipt.signature, keys)
 
 

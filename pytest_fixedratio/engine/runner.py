@@ -143,13 +143,14 @@ class WorkerRunner:
     def _pause(self, acted: bool) -> float:
         if acted:
             self._wait_s = WAIT_FIRST_S
-            return self.ctx.decisions.pause_ms() / 1000
+            own = self.task_logic.pause_s(self.ctx)
+            return self.ctx.decisions.pause_ms() / 1000 if own is None else own
         self.stats.counters.waiting_cycles += 1
         wait, self._wait_s = self._wait_s, min(self._wait_s * 2, WAIT_MAX_S)
         return wait
 
     async def _blocked(self) -> bool:
-        if await self.ctx.system_paused():
+        if self.task_logic.waits_while_system_paused and await self.ctx.system_paused():
             return True
         pool = await self.ctx.refresh_pool()
         return self.task_logic.blocked(self.ctx, pool.state.flags)

@@ -25,19 +25,21 @@ from pytest_fixedratio.engine.clock import Clock, VirtualClock
 from pytest_fixedratio.engine.context import Peer, WorkerContext
 from pytest_fixedratio.engine.core_wallet import CoreWallet, CoreWalletError, Rents
 from pytest_fixedratio.engine.decisions import DecisionSource
+from pytest_fixedratio.engine.findings import FindingsLog, Observation
 from pytest_fixedratio.engine.incidents import Incident
 from pytest_fixedratio.engine.model import WorkerConfig, WorkerKind, WorkerStatus
+from pytest_fixedratio.engine.operator import OperatorTask
 from pytest_fixedratio.engine.oplog import NullSink, OperationSink, SendJournal, Tally
 from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.engine.pools import PoolGone, PoolHandle
 from pytest_fixedratio.engine.runner import WorkerRunner
 from pytest_fixedratio.engine.stats import POOL_KINDS, WorkerStats
-from pytest_fixedratio.engine.tasks import TASKS
+from pytest_fixedratio.engine.tasks import AdversaryTask, DepositTask, SwapTask, Task, WithdrawalTask
 from pytest_fixedratio.engine.view import AccountView
 from pytest_fixedratio.errors import InvalidArgument
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.constants import Side
-from pytest_fixedratio.frt.pdas import pool_watch_list
+from pytest_fixedratio.frt.pdas import PoolAddresses, pool_watch_list
 from pytest_fixedratio.frt.state import PoolState
 from pytest_fixedratio.intents.adversary import ADVERSARY_PREFIX
 from pytest_fixedratio.intents.forged import Forgery
@@ -49,7 +51,7 @@ from pytest_fixedratio.store.rows import OperationRecord
 from pytest_fixedratio.verify.coverage import Coverage, instruction_of
 from pytest_fixedratio.verify.reader import read_global
 from pytest_fixedratio.verify.snapshot import describe_account
-from pytest_fixedratio.verify.verifier import Verification, Verifier
+from pytest_fixedratio.verify.verifier import Verifier
 
 Command = Callable[["Session"], Awaitable[Any]]
 """A step of a script: anything done to a session (add a pool, start workers, empty one ...)."""
@@ -66,6 +68,16 @@ def _at_once(call: Coroutine[Any, Any, T]) -> T:
         return result
     call.close()
     raise InvalidArgument("the chain suspended a call that must complete at once (forged state on the chain)")
+
+
+TASKS: dict[WorkerKind, type[Task]] = {
+    WorkerKind.DEPOSIT: DepositTask,
+    WorkerKind.WITHDRAWAL: WithdrawalTask,
+    WorkerKind.SWAP: SwapTask,
+    WorkerKind.ADVERSARY: AdversaryTask,
+    WorkerKind.OPERATOR: OperatorTask,
+}
+"""What each kind of worker decides (`engine.tasks`, `engine.operator`)."""
 
 
 class SwapWorkerExists(InvalidArgument):
@@ -99,6 +111,8 @@ class Session:
         self.stats: dict[str, WorkerStats] = {}
         """Statistics by actor id: the workers', kept after a worker is deleted."""
         self.incidents: list[Incident] = []
+        self.findings = FindingsLog()
+        """What the security probes showed (`engine.probes`)."""
         self.paused = False
         self._numbers = 0
         self._teams: dict[tuple[Address, WorkerKind, Side], list[WorkerRunner]] = {}
@@ -113,7 +127,20 @@ class Session:
         receipt = await self.chain.send(intent.instructions(), intent.signers,
                                         compute_unit_limit=intent.compute_units, watch=intent.watch(),
                                         announce=announce)
-        return self._settle(intent, receipt, (time.perf_counter() - started) * 1000)
+        outcome = self._settle(intent, receipt, (time.perf_counter() - started) * 1000)
+        if intent.audit is not None:
+            await self._audit(intent, outcome)
+        return outcome
+
+    async def _audit(self, intent: Intent, outcome: Outcome) -> None:
+        """After an admin action: every pool it touched, then the program-wide invariants (G1-G4, G4 when the
+        action syncs the treasury's cached balance), read from the chain; a violation is an incident."""
+        assert intent.audit is not None
+        found = [v for pool in intent.audit if pool in self.verifier.watches for v in await self.check_pool(pool)]
+        synced = outcome.ok and outcome.verification.prediction.treasury_synced
+        found += await self.check_program(synced=synced)
+        if found:
+            self._incident_of("violation", intent.actor, outcome, tuple(found))
 
     def execute_forged(self, intent: Intent, forgery: Forgery) -> Outcome:
         """`execute` with the accounts of `forgery` forged for this one transaction (a forged-state scenario,
@@ -169,6 +196,9 @@ class Session:
         self.by_kind.record(intent.kind, latency_ms, receipt.compute_units)
         self.sink.write(record)
         outcome = Outcome(record, receipt, verification, latency_ms)
+        if verification.finding is not None:
+            self.findings.observe(Observation(intent.finding, verification.finding,
+                                              f"{intent}: transaction {receipt.signature}"))
         self._account(intent, outcome)
         self._incidents(intent, outcome)
         return outcome
@@ -206,15 +236,15 @@ class Session:
         if not verification.findings:
             return
         kind = "unexpected_error" if verification.unexpected_failure else "violation"
-        self._incident(kind, intent.actor, outcome.record, outcome.receipt, verification)
+        self._incident_of(kind, intent.actor, outcome, tuple(str(f) for f in verification.findings))
         runner = self.workers.get(intent.actor)
         if runner is not None and verification.unexpected_failure:
             runner.fail(f"unexpected {verification.error} on {intent.kind}")
 
-    def _incident(self, kind: str, actor: str, record: OperationRecord, receipt: Receipt,
-                  verification: Verification) -> None:
+    def _incident_of(self, kind: str, actor: str, outcome: Outcome, details: tuple[str, ...]) -> None:
+        receipt = outcome.receipt
         self.incidents.append(Incident(
-            kind, actor, record.to_dict(), tuple(str(f) for f in verification.findings), self.seed, receipt.logs,
+            kind, actor, outcome.record.to_dict(), details, self.seed, receipt.logs,
             {str(a): describe_account(s) for a, s in receipt.before.items()},
             {str(a): describe_account(s) for a, s in receipt.after.items()},
         ))
@@ -253,12 +283,16 @@ class Session:
         """Manage a pool (created or validated by the caller); its invariants are watched from its state now."""
         self.pools[pool.address] = pool
 
-    async def track_pool(self, pool: PoolHandle, *, created: bool) -> None:
-        accounts = await self.chain.get_accounts(pool_watch_list(pool.addresses))
+    async def track_pool(self, pool: PoolHandle) -> None:
+        await self.watch_pool(pool.addresses)
+        self.adopt_pool(pool)
+
+    async def watch_pool(self, addresses: PoolAddresses) -> None:
+        """Check a pool's invariants from its state now on, without managing it (no workers: a probe's pool)."""
+        accounts = await self.chain.get_accounts(pool_watch_list(addresses))
         self.view.update(accounts)
         rent = await self.chain.rent_exempt_minimum(c.POOL_STATE_LEN)
-        self.verifier.track_pool(pool.addresses, accounts, pool_rent=rent, created=created)
-        self.adopt_pool(pool)
+        self.verifier.track_pool(addresses, accounts, pool_rent=rent)
 
     async def refresh_pool(self, pool: Address) -> PoolHandle:
         handle = self.pools[pool]
@@ -280,8 +314,9 @@ class Session:
         return reports
 
     async def check_pool(self, pool: Address) -> list[str]:
-        accounts = await self.chain.get_accounts(pool_watch_list(self.pools[pool].addresses))
-        found = self.verifier.check_pool(pool, accounts, f"pool check of {self.pools[pool].label}")
+        """The invariants of a pool the verifier watches (managed or a probe's), on its accounts as they are now."""
+        accounts = await self.chain.get_accounts(pool_watch_list(self.verifier.watches[pool].baseline.addresses))
+        found = self.verifier.check_pool(pool, accounts, f"pool check of {pool}")
         return [str(v) for v in found]
 
     # ------------------------------------------------------------------ workers
@@ -291,10 +326,12 @@ class Session:
 
     def add_worker(self, kind: WorkerKind, pool: Address, side: Side, *, initial_amount: int = 0,
                    auto_refill: bool = False, share: bool = True, worker_id: str | None = None,
-                   wallet: Wallet | None = None, stats: WorkerStats | None = None) -> WorkerRunner:
+                   wallet: Wallet | None = None, stats: WorkerStats | None = None, task: Task | None = None
+                   ) -> WorkerRunner:
         """A new worker, created and not started. `worker_id`, `wallet` and `stats` bring back a stored worker
         (a service restarting); otherwise the id is new, the wallet derived from the seed in a seeded run and
-        random in any other, and the statistics empty."""
+        random in any other, and the statistics empty. `task` replaces the kind's default decisions (an operator
+        with its own rate)."""
         if worker_id is not None and worker_id in self.workers:
             raise InvalidArgument(f"worker {worker_id} exists in this session already")
         if pool not in self.pools:
@@ -311,8 +348,8 @@ class Session:
         if stats is not None:
             self.stats[worker_id] = stats
         stats = self.stats.setdefault(worker_id, WorkerStats())
-        runner = WorkerRunner(WorkerContext(self, config, wallet, decisions, stats), TASKS[kind](), self.clock,
-                              self.record_crash)
+        runner = WorkerRunner(WorkerContext(self, config, wallet, decisions, stats),
+                              TASKS[kind]() if task is None else task, self.clock, self.record_crash)
         self.workers[worker_id] = runner
         self._teams.setdefault((pool, kind, side), []).append(runner)
         return runner
@@ -384,10 +421,13 @@ class Session:
     async def final_check(self) -> list[str]:
         """Every pool once more, then the program-wide invariants (G1, G2, G3)."""
         found = [v for pool in self.pools for v in await self.check_pool(pool)]
+        return found + await self.check_program()
+
+    async def check_program(self, *, synced: bool = False) -> list[str]:
+        """The program-wide invariants (G1, G2, G3; G4 with `synced`) on the accounts as they are now."""
         snapshot = await read_global(self.chain)
         rent = await self.chain.rent_exempt_minimum(c.MAIN_TREASURY_LEN)
-        found.extend(str(v) for v in self.verifier.check_program(snapshot, treasury_rent=rent))
-        return found
+        return [str(v) for v in self.verifier.check_program(snapshot, treasury_rent=rent, synced=synced)]
 
     async def close(self) -> None:
         await self.stop()

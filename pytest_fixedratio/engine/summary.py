@@ -11,6 +11,7 @@ from typing import Any
 
 from pytest_fixedratio.chain.abilities import Measured
 from pytest_fixedratio.chain.base import Chain
+from pytest_fixedratio.engine.findings import Baseline, FindingsLog, FindingsReport
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.engine.stats import WorkerStats
 from pytest_fixedratio.verify.coverage import DOCUMENTED, Coverage
@@ -41,10 +42,13 @@ class CampaignSummary:
     """Why the run ended before its duration (a signal), or None: the figures are those of the part that ran."""
     endpoint_latency_ms: dict[str, dict[str, float]] = field(default_factory=dict)
     """Per JSON-RPC method of the chain's endpoint (validator targets): calls, percentiles, mean and max."""
+    findings: dict[str, Any] = field(default_factory=dict)
+    """The security probes' findings against the baseline (`engine.findings.FindingsReport.to_dict`), and what
+    they observed (`observed`, for merging the reports of several processes)."""
 
     @property
     def passed(self) -> bool:
-        return not self.incidents and not self.verification.get("violations")
+        return not self.incidents and not self.verification.get("violations") and not self.findings.get("new")
 
     @property
     def total_operations(self) -> int:
@@ -80,6 +84,8 @@ class CampaignSummary:
                 f"{method} {f['p50']:g}/{f['p99']:g} ({f['count']:g})"
                 for method, f in sorted(self.endpoint_latency_ms.items())], "  "))
         lines.extend(render_coverage(self.coverage))
+        if self.findings:
+            lines.extend(render_findings(self.findings))
         lines.append(f"incidents: {len(self.incidents)}")
         for incident in self.incidents[:10]:
             lines.append(f"  {incident['kind']} by {incident['worker_id']}: {'; '.join(incident['details'])[:300]}")
@@ -166,6 +172,21 @@ def render_coverage(coverage: Coverage) -> list[str]:
     return lines
 
 
+def render_findings(findings: Mapping[str, Any]) -> list[str]:
+    """The findings section of a summary: counts, then each finding new (failing), known and gone."""
+    lines = [f"security findings (baseline {findings['baseline']}): {len(findings['known'])} known, "
+             f"{len(findings['new'])} new, {len(findings['gone'])} gone"]
+    for label, key in (("NEW, not in the baseline", "new"), ("known", "known"), ("gone: listed, shown fixed", "gone")):
+        lines.extend(f"  {label}: {f['finding']} ({f['section']}): {f['title']}" for f in findings[key])
+    if findings["not_probed"]:
+        lines.append("  listed, not shown either way in this run: " + ", ".join(findings["not_probed"]))
+    return lines
+
+
+def findings_report(log: FindingsLog, baseline: Baseline) -> dict[str, Any]:
+    return {**FindingsReport.judge(log, baseline).to_dict(), "observed": log.to_list()}
+
+
 def endpoint_latency(chain: Chain) -> dict[str, dict[str, float]]:
     """A validator target's latency per endpoint method (`chain.abilities.Measured`); nothing in-process."""
     if not isinstance(chain, Measured):
@@ -175,7 +196,7 @@ def endpoint_latency(chain: Chain) -> dict[str, dict[str, float]]:
 
 def summarize(session: Session, seed: int, virtual_seconds: float, wall_seconds: float,
               final_findings: list[str], *, provenance: dict[str, Any] | None = None,
-              interrupted: str | None = None) -> CampaignSummary:
+              interrupted: str | None = None, baseline: Baseline | None = None) -> CampaignSummary:
     total = WorkerStats()
     for stats in session.stats.values():
         total.merge(stats)
@@ -208,4 +229,5 @@ def summarize(session: Session, seed: int, virtual_seconds: float, wall_seconds:
                            {k: dict(v) for k, v in session.tally.operations.items()}, dict(session.tally.errors),
                            totals, verification, incidents, per_worker, session.coverage,
                            {k: dict(v) for k, v in session.tally.boundaries.items()}, provenance or {}, interrupted,
-                           endpoint_latency(session.chain))
+                           endpoint_latency(session.chain),
+                           {} if baseline is None else findings_report(session.findings, baseline))

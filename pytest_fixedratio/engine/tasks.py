@@ -73,6 +73,12 @@ class Task(ABC):
     kind: ClassVar[WorkerKind]
     max_fraction: ClassVar[Fraction]
     blocking_flags: ClassVar[PoolFlag]
+    waits_while_system_paused: ClassVar[bool] = True
+    """Wait while the system is paused (2.5): every worker but the operator, which is the one to unpause it."""
+
+    def pause_s(self, ctx: WorkerContext) -> float | None:
+        """The pause after an operation, if the kind has its own rhythm (None: the 750-2000 ms of 2.5)."""
+        return None
 
     def funding_mint(self, ctx: WorkerContext) -> Address:
         """The token minted to the worker by its initial amount and refills."""
@@ -428,12 +434,4 @@ class AdversaryTask(Task):
 
     async def empty_operation(self, ctx: WorkerContext, report: EmptyReport) -> None:
         report.error_message = "An adversary has no operation to empty with"
-
-
-TASKS: dict[WorkerKind, type[Task]] = {
-    WorkerKind.DEPOSIT: DepositTask,
-    WorkerKind.WITHDRAWAL: WithdrawalTask,
-    WorkerKind.SWAP: SwapTask,
-    WorkerKind.ADVERSARY: AdversaryTask,
-}
 

@@ -67,13 +67,17 @@ def initialize_program(program_id: Address, authority: Address, *, admin_authori
     )
 
 
-def initialize_pool(creator: Address, pool: PoolAddresses, *, flags: int = 0) -> Instruction:
-    """Create a pool; the mints go in sorted order so each LP mint gets its own side's decimals (8.2)."""
+def initialize_pool(creator: Address, pool: PoolAddresses, *, flags: int = 0, mints_swapped: bool = False
+                    ) -> Instruction:
+    """Create a pool; the mints go in sorted order so each LP mint gets its own side's decimals (8.2).
+    `mints_swapped` passes them the other way round at accounts [7]/[8]: upstream still creates the same pool
+    (its PDA sorts them), with each LP mint carrying the other side's decimals; a probe sends it on purpose."""
     pid = pool.program_id
+    mints = (pool.token_b_mint, pool.token_a_mint) if mints_swapped else (pool.token_a_mint, pool.token_b_mint)
     return _build(
         pid, ix.InitializePool(pool.ratio_a, pool.ratio_b, flags),
         signer(creator), ro(ids.SYSTEM_PROGRAM_ID), _system_state(pid), rw(pool.pool), ro(ids.TOKEN_PROGRAM_ID),
-        _main_treasury(pid), ro(ids.RENT_SYSVAR_ID), ro(pool.token_a_mint), ro(pool.token_b_mint),
+        _main_treasury(pid), ro(ids.RENT_SYSVAR_ID), *(ro(mint) for mint in mints),
         rw(pool.token_a_vault), rw(pool.token_b_vault), rw(pool.lp_a_mint), rw(pool.lp_b_mint),
     )
 

@@ -32,6 +32,7 @@ from pytest_fixedratio.frt.constants import PoolFlag, Side
 from pytest_fixedratio.frt.errors import FrtErrorCode
 from pytest_fixedratio.frt.pdas import PoolAddresses
 from pytest_fixedratio.frt.state import Mint, PoolState, SystemState, TokenAccount
+from pytest_fixedratio.intents.admin_ops import validate_upgrade_authority
 from pytest_fixedratio.intents.book import Book
 from pytest_fixedratio.intents.expected import ExpectedError, Fails
 from pytest_fixedratio.intents.ops import Op
@@ -78,9 +79,6 @@ _KEY_ONLY: Final[dict[type[Op], frozenset[int]]] = {
     InitializePool: frozenset({SYSTEM_PROGRAM, TOKEN_PROGRAM, POOL_RENT}),
 }
 """Indices whose account the program never reads (only compares keys): not watched."""
-_PROGRAM_DATA_TAG: Final = 3
-"""UpgradeableLoaderState::ProgramData: bincode u32 tag, u64 slot, then the Option<Pubkey> upgrade authority."""
-_AUTHORITY_TAG, _AUTHORITY = 12, 13
 
 
 def _check(condition: bool, error: ExpectedError, why: str | Callable[[], str]) -> None:
@@ -189,25 +187,10 @@ class _Program:
         return data[44]
 
     def upgrade_authority(self) -> None:
-        """`validate_upgrade_authority`: a "program data" account the upgradeable loader does not own lets any
-        signer through (section 8.3); otherwise it must be the program's ProgramData naming account 0 as its
-        upgrade authority, and account 0 must sign."""
-        program_data = self.state(PROGRAM_DATA)
-        signed = self.metas[AUTHORITY].is_signer
-        if program_data.owner != ids.BPF_LOADER_UPGRADEABLE_ID:
-            _check(signed, MISSING_SIGNATURE, "the authority is not marked signer (admin-check bypass)")
-            return
-        _check(self.key(PROGRAM_DATA) == pdas.program_data(self.program_id)[0], INVALID_ACCOUNT_DATA,
-               lambda: f"account {PROGRAM_DATA} {self.key(PROGRAM_DATA)} is not the program's ProgramData")
-        data = program_data.data
-        _check(len(data) >= _AUTHORITY and _u32(data, 0) == _PROGRAM_DATA_TAG, INVALID_ACCOUNT_DATA,
-               "the ProgramData does not decode")
-        tag = data[_AUTHORITY_TAG]
-        _check(tag == 1 and len(data) >= _AUTHORITY + 32, INVALID_ACCOUNT_DATA,
-               "the ProgramData holds no valid upgrade authority")
-        _check(self.key(AUTHORITY) == Address(data[_AUTHORITY:_AUTHORITY + 32]), INVALID_ACCOUNT_DATA,
-               lambda: f"{self.key(AUTHORITY)} is not the program's upgrade authority")
-        _check(signed, MISSING_SIGNATURE, "the upgrade authority is not marked signer")
+        """`validate_upgrade_authority` over the accounts as passed: the check every admin instruction shares
+        (`admin_ops.validate_upgrade_authority`, the bypass of section 8.3 included)."""
+        validate_upgrade_authority(self.book, self.program_id, self.key(PROGRAM_DATA), self.key(AUTHORITY),
+                                   signed=self.metas[AUTHORITY].is_signer)
 
     # -- processors --------------------------------------------------------------------------------------------
 

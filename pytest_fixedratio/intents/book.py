@@ -4,23 +4,35 @@ A `Book` starts from the watched accounts before the transaction (decoded once, 
 edit them) and is re-encoded into complete account states when read, so a prediction is exact to the byte.
 Operations raise `Fails` when the chain must refuse them; `changes` records every edit for reports and
 `logs` the success log lines clients read.
+
+The MainTreasury's lamports are accounted for by cause (`flows`, `record_flow`), so the verifier can hold the
+treasury to G1 (rent + 1.15 SOL per pool + donations + consolidated - withdrawn) without reading the chain, and
+an operation that syncs the treasury's cached `total_balance` says so (`sync_treasury`, G4).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields, replace
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState
 from pytest_fixedratio.errors import DecodeError, InvalidArgument
 from pytest_fixedratio.frt import math as frt_math
-from pytest_fixedratio.frt.state import AccountLayout, layout_for
+from pytest_fixedratio.frt.state import AccountLayout, MainTreasuryState, layout_for
 from pytest_fixedratio.intents.expected import ExpectedError, Fails
 from pytest_fixedratio.sol.address import Address
 
 L = TypeVar("L", bound=AccountLayout)
 U64_MAX = frt_math.U64_MAX
+FLOW_CAUSES: Final = ("pools_created", "donations", "consolidated", "withdrawn")
+"""Why the MainTreasury's lamports move (G1): pools created (a count: each brings `REGISTRATION_FEE`), and the
+lamports donated, consolidated in from pools and withdrawn out of it."""
+
+
+def no_flows() -> dict[str, int]:
+    """Every cause of `FLOW_CAUSES` at 0: what a transaction that moves nothing in or out of the treasury books."""
+    return dict.fromkeys(FLOW_CAUSES, 0)
 
 
 class Change(NamedTuple):
@@ -57,6 +69,11 @@ class Book:
         self.changes: list[Change] = []
         self.logs: list[str] = []
         self.surplus_added: dict[Address, int] = {}
+        self.flows = no_flows()
+        """The treasury's lamport flows by cause so far (`record_flow`)."""
+        self._synced: Address | None = None
+        """The treasury whose cached total_balance the last syncing operation set to its lamports, while nothing
+        has moved its lamports since."""
         self._pending: dict[Address, dict[str, int]] = {}
         """Deltas added to decoded accounts and not yet applied: an account is rebuilt once when it is next read,
         not once per edit (a pool state takes several edits per operation)."""
@@ -72,9 +89,33 @@ class Book:
             account = accounts[address]
             assert account is not None  # only existing accounts are decoded and edited
             accounts[address] = AccountState(account.lamports, account.owner,
-                                             _written(self._decoded[address].encode(), account.data),
-                                             account.executable)
+                                             _written(self._decoded[address], account.data), account.executable)
         return {a: None if s is None or s.lamports == 0 else s for a, s in accounts.items()}
+
+    def current(self, address: Address) -> AccountState | None:
+        """One watched account as the operations so far leave it, bytes included: what a program that reads
+        raw bytes (tags, lengths) sees after earlier edits of the same transaction."""
+        account = self._watched(address)
+        if account is None or address not in self._edited:
+            return account
+        if address in self._pending:
+            self._apply_pending(address)
+        return AccountState(account.lamports, account.owner, _written(self._decoded[address], account.data),
+                            account.executable)
+
+    def patch(self, address: Address, offset: int, data: bytes) -> None:
+        """Write `data` at `offset` of an account the program writes as raw bytes, not through a layout the
+        book decodes (a MainTreasury of another length than its state's); the account must hold those bytes."""
+        account = self.current(address)
+        if account is None or offset + len(data) > len(account.data):
+            raise InvalidArgument(f"{self.label(address)} cannot take {len(data)} bytes at offset {offset}")
+        self._accounts[address] = AccountState(account.lamports, account.owner,
+                                               account.data[:offset] + data + account.data[offset + len(data):],
+                                               account.executable)
+        self._decoded.pop(address, None)
+        self._pending.pop(address, None)
+        self._edited.discard(address)
+        self.changes.append(Change(self._labels.get(address, "account"), address, f"bytes[{offset}:]", 0))
 
     @property
     def decoded(self) -> dict[Address, AccountLayout]:
@@ -182,6 +223,26 @@ class Book:
         self._accounts[address] = AccountState(account.lamports + delta, account.owner, account.data,
                                                account.executable)
         self.changes.append(Change(self._labels.get(address, "account"), address, "lamports", delta))
+        if address == self._synced and delta:
+            self._synced = None
+
+    def record_flow(self, cause: str, amount: int) -> None:
+        """Book `amount` of `cause` (one of `FLOW_CAUSES`) for the treasury: lamports, or pools for
+        "pools_created"."""
+        if cause not in self.flows:
+            raise InvalidArgument(f"unknown treasury flow {cause!r}: one of {', '.join(FLOW_CAUSES)}")
+        self.flows[cause] += amount
+
+    def sync_treasury(self, treasury: Address, **values: int) -> None:
+        """`MainTreasuryState.total_balance := lamports` (upstream's `sync_balance_with_account`), with the other
+        fields the operation sets in `values`: the treasury's cache is right by rule until its lamports move."""
+        self.assign(treasury, MainTreasuryState, total_balance=self.lamports(treasury), **values)
+        self._synced = treasury
+
+    @property
+    def treasury_synced(self) -> bool:
+        """Whether the operations so far end with a treasury's cached balance synced by rule (G4)."""
+        return self._synced is not None
 
     def add_surplus(self, pool: Address, amount: int) -> None:
         self.surplus_added[pool] = self.surplus_added.get(pool, 0) + amount
@@ -196,10 +257,15 @@ class Book:
             raise Fails(error, f"{self.label(address)}.{name} is {value}; {delta:+} leaves the u64 range")
 
 
-def _written(encoded: bytes, data: bytes) -> bytes:
-    """What the program leaves in an account of `data` when it writes the layout `encoded` in place: an
+def _written(decoded: AccountLayout, data: bytes) -> bytes:
+    """What the program leaves in an account of `data` when it writes `decoded` in place with Borsh: an
     account of another length (read from the front, `AccountLayout.TRAILING_IGNORED`) keeps its length and
-    the bytes past the layout."""
+    the bytes past the layout, and a variable content (SystemState with no pending admin) rewrites only its own
+    bytes, so the stale ones after it stay (frt-contract.md 3.2)."""
+    encoded = decoded.encode()
+    if decoded.VARIABLE_CONTENT:
+        content = decoded.content_length()
+        encoded = encoded[:content] + data[content:len(encoded)]
     if len(encoded) == len(data):
         return encoded
     return encoded[:len(data)] + data[len(encoded):]

@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Final
 from pytest_fixedratio.chain.base import AccountMap
 from pytest_fixedratio.frt import math as frt_math
 from pytest_fixedratio.frt.state import AccountLayout
-from pytest_fixedratio.intents.book import Book, Change
+from pytest_fixedratio.intents.book import Book, Change, no_flows
 from pytest_fixedratio.intents.expected import ExpectedError, Fails
 from pytest_fixedratio.intents.ops import Op
-from pytest_fixedratio.sol import ids
 from pytest_fixedratio.sol.address import Address
 from pytest_fixedratio.sol.instruction import Instruction
 
@@ -46,6 +45,11 @@ class Prediction:
     decoded: Mapping[Address, AccountLayout] = field(default_factory=dict)
     """The predicted accounts the prediction decoded, as decoded: where the chain shows exactly the predicted
     state, checks reuse them instead of decoding again."""
+    flows: Mapping[str, int] = field(default_factory=no_flows)
+    """The MainTreasury's lamport flows by cause (`book.FLOW_CAUSES`: "pools_created" counts pools, the others
+    are lamports), for G1; all 0 for a failure."""
+    treasury_synced: bool = False
+    """The transaction ends with the treasury's cached total_balance equal to its lamports by rule (G4)."""
 
     def describe(self, intent: Intent) -> str:
         ops = "; ".join(str(op) for op in intent.ops) or "no operation"
@@ -59,7 +63,10 @@ class Intent:
     """One transaction: what it is (`kind`, for statistics and the log), who sends it (`actor`; the first
     signer pays), its operations, the pool it trades on (invariants are checked after it) and its headline
     amount. `credits` names the workers a share pays (worker id, amount), for their statistics. `boundary` names
-    the boundary amount (`engine.boundaries`) the amount is, if it is one, for the log and the summary."""
+    the boundary amount (`engine.boundaries`) the amount is, if it is one, for the log and the summary.
+    `audit` (an admin action) names the pools whose invariants are checked after it, with the program-wide
+    ones (G1-G4); None: no such check. A security probe names the `finding` it tests for and the
+    `alternatives`: what a build with the finding fixed must do (the intent's own prediction is the finding)."""
 
     kind: str
     actor: str
@@ -70,6 +77,9 @@ class Intent:
     compute_units: int | None = None
     credits: tuple[tuple[str, int], ...] = ()
     boundary: str = ""
+    audit: tuple[Address, ...] | None = None
+    finding: str = ""
+    alternatives: tuple[Intent, ...] = ()
 
     @property
     def payer(self) -> Address:
@@ -117,7 +127,7 @@ class Intent:
         except Fails as fails:
             return self._failure(before, labels, fails, first, network_fee, now)
         return Prediction(False, None, "", accounts, tuple(book.logs), tuple(book.changes),
-                          dict(book.surplus_added), book.decoded)
+                          dict(book.surplus_added), book.decoded, dict(book.flows), book.treasury_synced)
 
     def _failure(self, before: AccountMap, labels: Mapping[Address, str], fails: Fails, instruction: int,
                  network_fee: int, now: int) -> Prediction:
@@ -134,14 +144,19 @@ class Intent:
 
     @staticmethod
     def _rent_state(book: Book, accounts: AccountMap, before: AccountMap) -> None:
-        """A System account whose lamports fell must end rent-exempt or empty (the runtime's rent check)."""
+        """The runtime's rent check: no account may end rent-paying (holding lamports, fewer than the rent-exempt
+        minimum of its size) unless it was rent-paying before, as large, and gained nothing. A payer left below
+        rent, or a new account given less than rent (a treasury withdrawal of 1 lamport to a new address), fails
+        the whole transaction."""
         for address, account in accounts.items():
+            if account is None or account.executable or not 0 < account.lamports < frt_math.rent(len(account.data)):
+                continue
             previous = before.get(address)
-            if (account is not None and account.owner == ids.SYSTEM_PROGRAM_ID and not account.data
-                    and 0 < account.lamports < SYSTEM_ACCOUNT_RENT
-                    and previous is not None and account.lamports < previous.lamports):
-                raise Fails(ExpectedError.runtime("InsufficientFundsForRent"),
-                            f"{book.label(address)} would keep {account.lamports} lamports, below rent")
+            if (previous is not None and 0 < previous.lamports < frt_math.rent(len(previous.data))
+                    and len(previous.data) == len(account.data) and account.lamports <= previous.lamports):
+                continue
+            raise Fails(ExpectedError.runtime("InsufficientFundsForRent"),
+                        f"{book.label(address)} would keep {account.lamports} lamports, below rent")
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.actor}: " + ("; ".join(str(op) for op in self.ops) or "no operation")

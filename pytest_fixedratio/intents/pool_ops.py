@@ -374,9 +374,22 @@ class InitializePool(Op):
     pool_rent: int = frt_math.rent(c.POOL_STATE_LEN)
     token_account_rent: int = frt_math.rent(ids.TOKEN_ACCOUNT_LEN)
     mint_rent: int = frt_math.rent(ids.MINT_LEN)
+    mints_swapped: bool = field(default=False, kw_only=True)
+    """Pass the mints at accounts [7]/[8] in the reverse of the sorted order (`builders.initialize_pool`): the
+    same pool is created, and nothing but the LP decimals (and the creation log) depends on the order passed."""
+    lp_decimals_sorted: bool = field(default=False, kw_only=True)
+    """False models upstream (8.2): LP-A takes the decimals of the mint passed at [7], LP-B of [8]. True models
+    a fixed build whose LP decimals follow the sorted mints: on a build with the quirk the two predictions of a
+    swapped creation differ, which is what a probe of 8.2 looks at."""
 
     def instructions(self) -> tuple[Instruction, ...]:
-        return (builders.initialize_pool(self.creator, self.pool, flags=self.flags),)
+        return (builders.initialize_pool(self.creator, self.pool, flags=self.flags,
+                                         mints_swapped=self.mints_swapped),)
+
+    @property
+    def passed_sides(self) -> tuple[Side, Side]:
+        """The sides of the mints at accounts [7] and [8], as sent."""
+        return (Side.B, Side.A) if self.mints_swapped else (Side.A, Side.B)
 
     def labels(self) -> dict[Address, str]:
         pid = self.pool.program_id
@@ -388,7 +401,8 @@ class InitializePool(Op):
         pid, p = self.pool.program_id, self.pool
         system = book.read(pdas.system_state(pid)[0], SystemState, error=INVALID_ACCOUNT_DATA)
         _require(not system.is_paused, E.frt(FrtErrorCode.SystemPaused), "the system is paused")
-        decimals = {side: book.read(p.mint(side), Mint, error=INVALID_ACCOUNT_DATA).decimals for side in Side}
+        decimals = {side: book.read(p.mint(side), Mint, error=INVALID_ACCOUNT_DATA).decimals
+                    for side in self.passed_sides}
         _require(book.lamports(self.creator) >= c.REGISTRATION_FEE, E.frt(FrtErrorCode.InsufficientFeeBalance),
                  "the creator cannot pay the registration fee")
         treasury = pdas.main_treasury(pid)[0]
@@ -396,15 +410,17 @@ class InitializePool(Op):
         book.add_lamports(treasury, c.REGISTRATION_FEE)
         book.read(treasury, MainTreasuryState, error=E.frt_builtin("BorshIoError"))
         book.adjust(treasury, MainTreasuryState, pool_creation_count=1, total_pool_creation_fees=c.REGISTRATION_FEE)
-        book.assign(treasury, MainTreasuryState, last_update_timestamp=book.now, total_balance=book.lamports(treasury))
+        book.sync_treasury(treasury, last_update_timestamp=book.now)
+        book.record_flow("pools_created", 1)
         _require(not _has_data(book, p.pool), E.frt_builtin("AccountAlreadyInitialized"), "the pool exists")
         _create(book, self.creator, p.pool, pid, bytes(c.POOL_STATE_LEN), self.pool_rent)
         for side in Side:
             _create(book, self.creator, p.vault(side), ids.TOKEN_PROGRAM_ID,
                     TokenAccount(p.mint(side), p.pool, 0).encode(), self.token_account_rent)
+        lp_decimals = self._lp_decimals(decimals)
         for side in Side:
             _create(book, self.creator, p.lp_mint(side), ids.TOKEN_PROGRAM_ID,
-                    Mint(p.pool, 0, decimals[side], True, None).encode(), self.mint_rent)
+                    Mint(p.pool, 0, lp_decimals[side], True, None).encode(), self.mint_rent)
         ratio_type = frt_math.get_ratio_type(p.ratio_a, p.ratio_b, decimals[Side.A], decimals[Side.B])
         _require(ratio_type is not c.RatioType.ENGINEERING, E.frt(FrtErrorCode.UnsupportedRatioType),
                  lambda: f"{p.ratio_a}:{p.ratio_b} with decimals {decimals[Side.A]}/{decimals[Side.B]} is an "
@@ -412,9 +428,17 @@ class InitializePool(Op):
         simple = ratio_type is c.RatioType.SIMPLE
         state = PoolState.created(p, self.creator, simple_ratio=simple, creation_flags=self.flags)
         book.assign(p.pool, PoolState, **{name: getattr(state, name) for name in state.__slots__})
-        book.log(f"🏊 POOL CREATION | TokenA decimals: {decimals[Side.A]} | TokenB decimals: {decimals[Side.B]} "
-                 f"| Registration: 1.15 SOL")
+        book.log(f"🏊 POOL CREATION | TokenA decimals: {lp_decimals[Side.A]} | TokenB decimals: "
+                 f"{lp_decimals[Side.B]} | Registration: 1.15 SOL")
         book.log(f"🎯 POOL_ID: {p.pool} | Ratio: {p.ratio_a}:{p.ratio_b} | Type: {'Simple' if simple else 'Decimal'}")
+
+    def _lp_decimals(self, decimals: dict[Side, int]) -> dict[Side, int]:
+        """The decimals of LP mints A and B (and of the creation log, which names them the same way): those of
+        the mints at [7] and [8] as passed upstream, those of tokens A and B in a fixed build."""
+        if self.lp_decimals_sorted:
+            return decimals
+        seventh, eighth = self.passed_sides
+        return {Side.A: decimals[seventh], Side.B: decimals[eighth]}
 
 
 def _has_data(book: Book, address: Address) -> bool:

@@ -64,11 +64,12 @@ class DocumentedOutcome:
     unreachable: str = ""
 
 
-# Why an outcome cannot be produced here. A paused system or pool, an owner-only pool, a payer short of the fee
-# and totals or ratios near u64::MAX exist only as forged state in a campaign (its traffic has no operator yet
-# that pauses through PauseSystem or PausePool, the bundled program has no SetSwapOwnerOnly, and the campaign's
-# pools, balances and amounts stay far from those edges).
+# Why an outcome cannot be produced here. A payer short of the fee and totals or ratios near u64::MAX exist only as
+# forged state in a campaign (its pools, balances and amounts stay far from those edges). A paused system or pool
+# and an owner-only pool are forged too, and the operator (`engine.operator`) makes them for real: a worker that
+# races its pause gets the error, but a waiting worker does not try, so the count may stay 0.
 _FORGED: Final = NEEDS_ACCOUNT_WRITER
+_ADMIN_VARIANTS: Final = "needs adversarial variants of the admin instructions (the operator sends valid ones)"
 _BROKEN: Final = "needs a program whose LP mint breaks the 1:1 deposit invariant (a contract bug)"
 _EMPTY: Final = "only empty data gives it, and empty data names no instruction (sent as decode.empty)"
 
@@ -132,9 +133,46 @@ DOCUMENTED: Final[Mapping[str, tuple[DocumentedOutcome, ...]]] = {
         _code(FrtErrorCode.AmountMismatch), _frt("InsufficientFunds"),
         _code(FrtErrorCode.InsufficientFeeBalance, _FORGED), _code(FrtErrorCode.FeeValidationFailed), _BELOW_RENT,
     ),
+    "pause_system": (
+        _OK, _frt("BorshIoError"), _code(FrtErrorCode.SystemAlreadyPaused, _ADMIN_VARIANTS),
+        _frt("InvalidAccountData", _ADMIN_VARIANTS), _frt("MissingRequiredSignature", _ADMIN_VARIANTS),
+    ),
+    "unpause_system": (
+        _OK, _frt("InvalidInstructionData"), _frt("BorshIoError"), _code(FrtErrorCode.SystemNotPaused, _ADMIN_VARIANTS),
+        _frt("InvalidAccountData", _ADMIN_VARIANTS), _frt("NotEnoughAccountKeys", _ADMIN_VARIANTS),
+    ),
+    "pause_pool": (
+        _OK, _frt("BorshIoError"), _code(FrtErrorCode.SystemPaused), _frt("InvalidAccountData", _ADMIN_VARIANTS),
+    ),
+    "unpause_pool": (
+        _OK, _frt("BorshIoError"), _code(FrtErrorCode.SystemPaused), _frt("InvalidAccountData", _ADMIN_VARIANTS),
+    ),
+    "update_pool_fees": (
+        _OK, _frt("BorshIoError"), _code(FrtErrorCode.SystemPaused),
+        _code(FrtErrorCode.InvalidFeeUpdateFlags, _ADMIN_VARIANTS), _code(FrtErrorCode.InvalidLiquidityFee),
+        _code(FrtErrorCode.InvalidSwapFee), _frt("NotEnoughAccountKeys", _ADMIN_VARIANTS),
+    ),
+    "set_swap_owner_only": (_OK, _frt("BorshIoError"), _code(FrtErrorCode.SystemPaused)),
+    "donate_sol": (
+        _OK, _frt("BorshIoError"), _code(FrtErrorCode.SystemPaused), _frt("InvalidArgument"),
+        _frt("InsufficientFunds", _ADMIN_VARIANTS),
+    ),
+    "withdraw_treasury_fees": (
+        _OK, _frt("BorshIoError"), _code(FrtErrorCode.SystemPaused), _frt("InvalidInstructionData"),
+        _frt("InsufficientFunds"),
+    ),
+    "consolidate_pool_fees": (
+        _OK, _frt("BorshIoError"), _frt("InvalidArgument", _ADMIN_VARIANTS),
+        _frt("NotEnoughAccountKeys", _ADMIN_VARIANTS), _frt("ProgramFailedToComplete", _ADMIN_VARIANTS),
+    ),
+    "process_admin_change": (
+        _OK, _frt("BorshIoError"), _code(FrtErrorCode.SystemPaused), _frt("InvalidAccountData", _ADMIN_VARIANTS),
+        _frt("MissingRequiredSignature", _ADMIN_VARIANTS),
+    ),
 }
 """For each FRT instruction the harness sends, the outcomes frt-contract.md sections 2.3 and 6 document for it,
-success first, then the errors roughly in the program's check order. InitializeProgram's InvalidArgument is
+success first, then the errors roughly in the program's check order (the admin instructions: those the operator
+sends or that its valid traffic can meet, and the admin check's). InitializeProgram's InvalidArgument is
 section 6.2's "bad sysvar key"; InitializePool's ProgramFailedToComplete is its panic on a "mint" shorter than a
 mint, which `Mint::unpack_from_slice` does in the Rust program and the reference build copies."""
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from pytest_fixedratio.chain.base import AccountMap, AccountState, Receipt
 from pytest_fixedratio.chain.executed import exact_data
@@ -54,6 +54,9 @@ class Verification:
     error: ClassifiedError | None
     expected_failure: bool
     findings: tuple[Violation, ...]
+    finding: Literal["present", "absent"] | None = None
+    """Of a probe (an intent with a `finding` and alternatives): "present" when the chain did what the intent
+    predicts and no alternative, "absent" when it did what an alternative predicts (a fixed build), else None."""
 
     @property
     def unexpected_failure(self) -> bool:
@@ -71,7 +74,9 @@ class Verifier:
         """Receipts verified as contended (see the module's docstring)."""
         self.log = VerificationLog()
         self.watches: dict[Address, PoolWatch] = {}
-        self.pools_created = 0
+        self.treasury = TreasuryHistory()
+        """What the harness's own successful transactions did to the MainTreasury (their predictions' `flows`):
+        pools created, donations, consolidations and withdrawals, for G1 and G2."""
         self._surplus: Counter[Address] = Counter()
         self._ops_since_check: Counter[Address] = Counter()
         self._checked: dict[Address, AccountMap] = {}
@@ -79,13 +84,12 @@ class Verifier:
         self._known: dict[Address, AccountState | None] = {}
 
     # ------------------------------------------------------------------ pools
-    def track_pool(self, addresses: PoolAddresses, accounts: AccountMap, *, pool_rent: int,
-                   created: bool = True) -> tuple[Violation, ...]:
+    def track_pool(self, addresses: PoolAddresses, accounts: AccountMap, *, pool_rent: int
+                   ) -> tuple[Violation, ...]:
         """Start watching a pool from `accounts` (its pool_watch_list, read now), taken as its baseline."""
         from pytest_fixedratio.verify.snapshot import pool_snapshot
 
         self.watches[addresses.pool] = PoolWatch.start(pool_snapshot(addresses, accounts), pool_rent=pool_rent)
-        self.pools_created += created
         own = (addresses.pool, addresses.token_a_vault, addresses.token_b_vault, addresses.lp_a_mint,
                addresses.lp_b_mint)
         self._known.update({a: accounts[a] for a in own})
@@ -115,16 +119,23 @@ class Verifier:
     def pool_states(self) -> list[PoolState]:
         return [w.previous.state for w in self.watches.values() if w.previous is not None]
 
-    def check_program(self, snapshot: GlobalSnapshot, *, treasury_rent: int) -> tuple[Violation, ...]:
-        """The program-wide invariants (G1, G2, G3) over every pool this verifier watches; on a shared chain, G1
-        in its safe form over the pools the treasury counts, and no G3 (other clients' pools are not watched)."""
+    def check_program(self, snapshot: GlobalSnapshot, *, treasury_rent: int, synced: bool = False
+                      ) -> tuple[Violation, ...]:
+        """The program-wide invariants (G1, G2, G3; G4 when `synced`: the last transaction syncs the treasury's
+        cached balance) over every pool this verifier watches; on a shared chain, G1 in its safe form over the
+        pools the treasury counts, and no G3 (other clients' pools are not watched)."""
         if self.shared:
-            history = TreasuryHistory(pools_created=max(self.pools_created, snapshot.treasury.pool_creation_count))
-            outcome = check_global(snapshot, history, treasury_rent=treasury_rent, strict=False)
+            history = replace(self.treasury, pools_created=max(self.treasury.pools_created,
+                                                               snapshot.treasury.pool_creation_count))
+            outcome = check_global(snapshot, history, treasury_rent=treasury_rent, strict=False, synced=synced)
         else:
-            outcome = check_global(snapshot, TreasuryHistory(pools_created=self.pools_created),
-                                   treasury_rent=treasury_rent, pools=self.pool_states())
+            outcome = check_global(snapshot, self.treasury, treasury_rent=treasury_rent, pools=self.pool_states(),
+                                   synced=synced)
         return self.log.record(outcome).violations
+
+    @property
+    def pools_created(self) -> int:
+        return self.treasury.pools_created
 
     # ------------------------------------------------------------------ transactions
     def verify(self, intent: Intent, receipt: Receipt, *, restored: AccountMap | None = None) -> Verification:
@@ -142,15 +153,32 @@ class Verifier:
         prediction = intent.predict(receipt.before, network_fee=receipt.fee, now=receipt.unix_timestamp)
         error = None if receipt.ok else classify(receipt.failure, receipt.logs, self.program_id)  # type: ignore[arg-type]
         outcome, expected_failure = self._outcome(intent, prediction, receipt, error)
+        finding: Literal["present", "absent"] | None = None
+        if intent.alternatives:
+            matching = [a for a in intent.alternatives if self._matches(a, receipt, error)]
+            if outcome.violations and matching:
+                prediction = matching[0].predict(receipt.before, network_fee=receipt.fee, now=receipt.unix_timestamp)
+                outcome, expected_failure = self._outcome(matching[0], prediction, receipt, error)
+                finding = "absent"
+            elif not outcome.violations and not matching:
+                finding = "present"
         if receipt.ok and not prediction.fails:
             self._surplus.update(prediction.surplus)
+            if prediction.flows:
+                self.treasury = replace(self.treasury, **{name: getattr(self.treasury, name) + amount
+                                                          for name, amount in prediction.flows.items()})
         findings = self.log.record(outcome + breaks).violations
         if intent.pool is not None and intent.pool in self.watches:
             findings += self._after_pool_operation(intent.pool, receipt, prediction, restored or {})
         if findings:  # formatting the operation costs base58 text: only when there is something to report
             context = ViolationContext(operation=str(intent), signature=receipt.signature)
             findings = tuple(f.in_context(context) for f in findings)
-        return Verification(intent, prediction, error, expected_failure, findings)
+        return Verification(intent, prediction, error, expected_failure, findings, finding)
+
+    def _matches(self, intent: Intent, receipt: Receipt, error: ClassifiedError | None) -> bool:
+        """Whether the receipt is exactly what `intent` predicts (a probe's alternative)."""
+        prediction = intent.predict(receipt.before, network_fee=receipt.fee, now=receipt.unix_timestamp)
+        return not self._outcome(intent, prediction, receipt, error)[0].violations
 
     def _outcome(self, intent: Intent, prediction: Prediction, receipt: Receipt, error: ClassifiedError | None
                  ) -> tuple[CheckOutcome, bool]:

@@ -58,9 +58,13 @@ FORGED_ERRORS = {
 """Errors only the forged-state scenarios give (the in-process target draws them by default)."""
 
 
+PHASE_1 = ("initialize_program", "initialize_pool", "deposit", "withdraw", "swap")
+
+
 @pytest.mark.asyncio
 async def test_a_campaign_covers_successes_and_the_adversaries_errors() -> None:
-    summary = await Campaign(CampaignConfig(duration_s=900, pools=1, seed=5, adversary_rate=0.25)).run()
+    summary = await Campaign(CampaignConfig(duration_s=900, pools=1, seed=5, adversary_rate=0.25,
+                                            operator_rate=240)).run()
     assert summary.passed, summary.render()
     counts = summary.coverage.to_dict()
     for instruction in DOCUMENTED:
@@ -77,7 +81,11 @@ async def test_a_campaign_covers_successes_and_the_adversaries_errors() -> None:
     for instruction, outcomes in DOCUMENTED.items():
         for outcome in outcomes:
             assert (counts[instruction].get(outcome.label, 0) > 0) != ((instruction, outcome.label) in never)
-    assert {n["outcome"] for n in report["never_produced"] if not n["unreachable"]} <= {"UninitializedAccount"}
+    reachable = {(n["instruction"], n["outcome"]) for n in report["never_produced"] if not n["unreachable"]}
+    # phase 1: every reachable outcome but one; the admin instructions: all the operator's G5 refusals
+    assert {o for i, o in reachable if i in PHASE_1} <= {"UninitializedAccount"}
+    # (an unpause_pool meets a system pause only when an undo falls due under one: by chance)
+    assert not {(i, o) for i, o in reachable if o == "Custom(1023) SystemPaused" and i != "unpause_pool"}, reachable
     text = summary.render()
     assert "coverage (FRT instruction: outcome xcount):" in text and "never produced, unreachable here:" in text
     ops = Counter({k: v["ok"] for k, v in summary.operations.items()})

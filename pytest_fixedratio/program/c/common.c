@@ -47,6 +47,18 @@ void find_pda_of_pool(const uint8_t *seed, uint64_t len, const SolPubkey *pool, 
     find_pda(seeds, 2, program_id, out);
 }
 
+void pool_seeds(const SolPubkey *mint_a, const SolPubkey *mint_b, uint64_t ratio_a, uint64_t ratio_b,
+                PoolSeeds *out) {
+    store_u64(out->ratio_a, ratio_a);
+    store_u64(out->ratio_b, ratio_b);
+    out->seeds[0] = (SolSignerSeed){SEED(SEED_POOL_STATE)};
+    out->seeds[1] = (SolSignerSeed){mint_a->x, PUBKEY_LEN};
+    out->seeds[2] = (SolSignerSeed){mint_b->x, PUBKEY_LEN};
+    out->seeds[3] = (SolSignerSeed){out->ratio_a, 8};
+    out->seeds[4] = (SolSignerSeed){out->ratio_b, 8};
+    out->seeds[5] = (SolSignerSeed){NULL, 0};
+}
+
 uint64_t rent_from_account(const SolAccountInfo *account, Rent *out) {
     /* bincode Rent { lamports_per_byte_year: u64, exemption_threshold: f64, burn_percent: u8 } */
     if (!pubkey_eq(account->key, &RENT_SYSVAR_ID) || acc_data_len(account) < 17) {

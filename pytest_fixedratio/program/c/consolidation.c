@@ -5,17 +5,7 @@
 #include "log.h"
 #include "u128.h"
 
-#define MAX_POOLS 20
 #define POOL_STATE_IN_MEMORY_LEN 440 /* size_of::<PoolState>() in Rust: what upstream keeps rent for */
-#define POOL_LAST_CONSOLIDATION_TIMESTAMP 334
-#define POOL_TOTAL_CONSOLIDATIONS 342
-#define POOL_TOTAL_FEES_CONSOLIDATED 350
-#define TREASURY_LIQUIDITY_OPERATION_COUNT 32
-#define TREASURY_REGULAR_SWAP_COUNT 40
-#define TREASURY_TOTAL_LIQUIDITY_FEES 72
-#define TREASURY_TOTAL_REGULAR_SWAP_FEES 80
-#define TREASURY_TOTAL_SWAP_CONTRACT_FEES 88
-#define TREASURY_TOTAL_CONSOLIDATIONS 104
 
 enum { C_ADMIN = 0, C_SYSTEM_STATE = 1, C_TREASURY = 2, C_PROGRAM_DATA = 3, C_FIRST_POOL = 4 };
 
@@ -57,20 +47,40 @@ static void add_u64(uint8_t *field, uint64_t amount) {
     store_u64(field, load_u64(field) + amount);
 }
 
+uint64_t consolidation_rent_minimum(void) {
+    uint64_t rent_sysvar[3]; /* Rent { lamports_per_byte_year, exemption_threshold: f64, burn_percent }, aligned */
+    sol_get_rent_sysvar(rent_sysvar);
+    Rent rent = {rent_sysvar[0], rent_sysvar[1]};
+    return rent_minimum_balance(&rent, POOL_STATE_IN_MEMORY_LEN);
+}
+
+uint64_t pool_pending_sol_fees(const uint8_t *pool_data) {
+    uint64_t collected = load_u64(pool_data + POOL_TOTAL_SOL_FEES_COLLECTED);
+    uint64_t consolidated = load_u64(pool_data + POOL_TOTAL_FEES_CONSOLIDATED);
+    return collected > consolidated ? collected - consolidated : 0;
+}
+
+bool pool_consolidation_eligible(const uint8_t *pool_data, bool system_paused) {
+    uint8_t both = POOL_FLAG_LIQUIDITY_PAUSED | POOL_FLAG_SWAPS_PAUSED;
+    return system_paused || (pool_data[POOL_FLAGS] & both) == both;
+}
+
+uint64_t pool_consolidatable(const SolAccountInfo *pool, uint64_t rent_min) {
+    uint64_t pending = pool_pending_sol_fees(pool->data);
+    uint64_t lamports = *pool->lamports;
+    uint64_t above_rent = lamports > rent_min ? lamports - rent_min : 0;
+    return pending < above_rent ? pending : above_rent;
+}
+
 /* One pool: its pending fees above its rent go to the treasury (none when it is ineligible). */
 static void consolidate_pool(const SolAccountInfo *pool, const SolAccountInfo *treasury, bool system_paused,
                                  uint64_t rent_min, int64_t now) {
     uint8_t *d = pool->data;
-    uint8_t both = POOL_FLAG_LIQUIDITY_PAUSED | POOL_FLAG_SWAPS_PAUSED;
-    if (!system_paused && (d[POOL_FLAGS] & both) != both) {
+    if (!pool_consolidation_eligible(d, system_paused)) {
         return;
     }
-    uint64_t collected = load_u64(d + POOL_TOTAL_SOL_FEES_COLLECTED);
-    uint64_t consolidated = load_u64(d + POOL_TOTAL_FEES_CONSOLIDATED);
-    uint64_t pending = collected > consolidated ? collected - consolidated : 0;
-    uint64_t lamports = *pool->lamports;
-    uint64_t above_rent = lamports > rent_min ? lamports - rent_min : 0;
-    uint64_t moved = pending < above_rent ? pending : above_rent;
+    uint64_t pending = pool_pending_sol_fees(d);
+    uint64_t moved = pool_consolidatable(pool, rent_min);
     if (moved == 0) {
         return;
     }
@@ -99,7 +109,7 @@ uint64_t process_consolidate_pool_fees(const SolParameters *params, const uint8_
     if (params->ka_num < C_FIRST_POOL + count) {
         PANIC("ConsolidatePoolFees: index out of bounds (fewer accounts than 4 + pool_count)");
     }
-    if (count == 0 || count > MAX_POOLS) {
+    if (count == 0 || count > MAX_POOLS_PER_CONSOLIDATION) {
         return FAIL(ERR_INVALID_ARGUMENT, "pool_count must be 1 to 20");
     }
     if (params->ka_num != C_FIRST_POOL + count) {
@@ -129,10 +139,7 @@ uint64_t process_consolidate_pool_fees(const SolParameters *params, const uint8_
             return FAIL(ERR_INVALID_ACCOUNT_DATA, "Pool state cannot be consolidated");
         }
     }
-    uint64_t rent_sysvar[3]; /* Rent { lamports_per_byte_year, exemption_threshold: f64, burn_percent }, aligned */
-    sol_get_rent_sysvar(rent_sysvar);
-    Rent rent = {rent_sysvar[0], rent_sysvar[1]};
-    uint64_t rent_min = rent_minimum_balance(&rent, POOL_STATE_IN_MEMORY_LEN);
+    uint64_t rent_min = consolidation_rent_minimum();
     bool system_paused = system_state->data[SYSTEM_IS_PAUSED] != 0;
     int64_t now = clock_unix_timestamp();
     for (uint64_t i = 0; i < count; i++) {

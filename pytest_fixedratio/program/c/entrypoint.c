@@ -3,8 +3,7 @@
  *
  * The instruction is a Borsh enum decoded with try_from_slice: empty data is InvalidInstructionData (the
  * explicit size check comes first), an unknown variant, a short buffer, trailing bytes, a bool that is not
- * 0/1 or a String that is not UTF-8 are BorshIoError. Variants outside phase 1 are decoded the same way and
- * then refused with InvalidInstructionData.
+ * 0/1 or a String that is not UTF-8 are BorshIoError. Every variant of v0.17.1070 has a processor.
  */
 #include "frt.h"
 #include "log.h"
@@ -15,10 +14,19 @@ enum {
     IX_DEPOSIT = 2,
     IX_WITHDRAW = 3,
     IX_SWAP = 4,
+    IX_GET_POOL_STATE_PDA = 5,
+    IX_GET_TOKEN_VAULT_PDAS = 6,
+    IX_GET_POOL_INFO = 7,
+    IX_GET_POOL_PAUSE_STATUS = 8,
+    IX_GET_LIQUIDITY_INFO = 9,
+    IX_GET_FEE_INFO = 10,
+    IX_GET_POOL_SOL_BALANCE = 11,
     IX_PAUSE_SYSTEM = 12,
     IX_UNPAUSE_SYSTEM = 13,
     IX_WITHDRAW_TREASURY_FEES = 15,
+    IX_GET_TREASURY_INFO = 16,
     IX_CONSOLIDATE_POOL_FEES = 17,
+    IX_GET_CONSOLIDATION_STATUS = 18,
     IX_PAUSE_POOL = 19,
     IX_UNPAUSE_POOL = 20,
     IX_SET_SWAP_OWNER_ONLY = 21,
@@ -182,8 +190,26 @@ static uint64_t dispatch(const SolParameters *params) {
         return process_pool_pause(params, fields, true);
     case IX_UNPAUSE_POOL:
         return process_pool_pause(params, fields, false);
-    default:
-        return FAIL(ERR_INVALID_INSTRUCTION_DATA, "Instruction not implemented by this reference program");
+    case IX_GET_POOL_STATE_PDA:
+        return process_get_pool_state_pda(params, fields);
+    case IX_GET_TOKEN_VAULT_PDAS:
+        return process_get_token_vault_pdas(params, fields);
+    case IX_GET_POOL_INFO:
+        return process_get_pool_info(params);
+    case IX_GET_POOL_PAUSE_STATUS:
+        return process_get_pool_pause_status(params);
+    case IX_GET_LIQUIDITY_INFO:
+        return process_get_liquidity_info(params);
+    case IX_GET_FEE_INFO:
+        return process_get_fee_info(params);
+    case IX_GET_POOL_SOL_BALANCE:
+        return process_get_pool_sol_balance(params);
+    case IX_GET_TREASURY_INFO:
+        return process_get_treasury_info(params);
+    case IX_GET_CONSOLIDATION_STATUS:
+        return process_get_consolidation_status(params, fields);
+    default: /* unreachable: check_encoding refused every other variant */
+        return FAIL(ERR_INVALID_INSTRUCTION_DATA, "Unknown instruction");
     }
 }
 

@@ -66,6 +66,9 @@
 #define POOL_COLLECTED_LIQUIDITY_FEES 310
 #define POOL_COLLECTED_SWAP_CONTRACT_FEES 318
 #define POOL_TOTAL_SOL_FEES_COLLECTED 326
+#define POOL_LAST_CONSOLIDATION_TIMESTAMP 334
+#define POOL_TOTAL_CONSOLIDATIONS 342
+#define POOL_TOTAL_FEES_CONSOLIDATED 350
 
 /* SystemState, 83-byte account with an Option inside (section 3.2). */
 #define SYSTEM_STATE_LEN 83
@@ -77,12 +80,25 @@
 #define SYSTEM_PENDING_ADMIN 43
 #define SYSTEM_MIN_DECODED_LEN 51 /* 43 + 8 with pending = None */
 
-/* MainTreasuryState, 136 bytes (section 3.3). */
+/* MainTreasuryState, 136 bytes, 17 u64/i64 fields (section 3.3). */
 #define TREASURY_LEN 136
 #define TREASURY_TOTAL_BALANCE 0
+#define TREASURY_RENT_EXEMPT_MINIMUM 8
+#define TREASURY_TOTAL_WITHDRAWN 16
 #define TREASURY_POOL_CREATION_COUNT 24
+#define TREASURY_LIQUIDITY_OPERATION_COUNT 32
+#define TREASURY_REGULAR_SWAP_COUNT 40
+#define TREASURY_WITHDRAWAL_COUNT 48
+#define TREASURY_FAILED_OPERATION_COUNT 56
 #define TREASURY_TOTAL_POOL_CREATION_FEES 64
+#define TREASURY_TOTAL_LIQUIDITY_FEES 72
+#define TREASURY_TOTAL_REGULAR_SWAP_FEES 80
+#define TREASURY_TOTAL_SWAP_CONTRACT_FEES 88
 #define TREASURY_LAST_UPDATE_TIMESTAMP 96
+#define TREASURY_TOTAL_CONSOLIDATIONS 104
+#define TREASURY_LAST_WITHDRAWAL_TIMESTAMP 112
+#define TREASURY_DONATION_COUNT 120
+#define TREASURY_TOTAL_DONATIONS 128
 
 /* SPL Token layouts (section 3.4). */
 #define TOKEN_ACCOUNT_LEN 165
@@ -135,6 +151,18 @@ void find_pda1(const uint8_t *seed, uint64_t len, const SolPubkey *program_id, P
 /* A pool-scoped PDA: (seed, pool key). */
 void find_pda_of_pool(const uint8_t *seed, uint64_t len, const SolPubkey *pool, const SolPubkey *program_id,
                       Pda *out);
+
+/* The seeds of a pool PDA ("pool_state", mint A, mint B, ra LE, rb LE), with room for the bump that signs with
+ * them: InitializePool derives and signs with them, GetPoolStatePDA derives them. Seeds point into the struct,
+ * so it must not be copied once filled. */
+typedef struct {
+    uint8_t ratio_a[8];
+    uint8_t ratio_b[8];
+    SolSignerSeed seeds[6];
+} PoolSeeds;
+#define POOL_PDA_SEED_COUNT 5
+void pool_seeds(const SolPubkey *mint_a, const SolPubkey *mint_b, uint64_t ratio_a, uint64_t ratio_b,
+                PoolSeeds *out);
 
 /* Rent sysvar account (Rent::from_account_info): InvalidArgument unless the key and data are right. */
 typedef struct {
@@ -195,7 +223,6 @@ uint64_t validate_upgrade_authority(const SolPubkey *program_id, const SolAccoun
 uint64_t validate_admin(const SolPubkey *program_id, const SolAccountInfo *admin, const SolAccountInfo *system_state,
                         const SolAccountInfo *program_data);
 
-#define TREASURY_LAST_WITHDRAWAL_TIMESTAMP 112
 #define RESTART_PENALTY_S 255600 /* 71 h: UnpauseSystem's treasury-withdrawal block */
 #define PAUSE_FLAG_LIQUIDITY 1   /* PausePool/UnpausePool argument bits */
 #define PAUSE_FLAG_SWAPS 2
@@ -222,5 +249,27 @@ uint64_t process_update_pool_fees(const SolParameters *params, const uint8_t *da
 uint64_t process_donate_sol(const SolParameters *params, const uint8_t *data);
 uint64_t process_admin_change(const SolParameters *params, const uint8_t *data);
 uint64_t process_consolidate_pool_fees(const SolParameters *params, const uint8_t *data);
+
+/* ConsolidatePoolFees' rules, which GetConsolidationStatus reports without moving anything (consolidation.c). */
+#define MAX_POOLS_PER_CONSOLIDATION 20
+/* What each pool keeps: the rent of size_of::<PoolState>() = 440 bytes (quirk 8.7). */
+uint64_t consolidation_rent_minimum(void);
+/* total_sol_fees_collected - total_fees_consolidated, saturating at 0. */
+uint64_t pool_pending_sol_fees(const uint8_t *pool_data);
+/* Outside a system pause only pools with both pause flags are consolidated; under one, every pool. */
+bool pool_consolidation_eligible(const uint8_t *pool_data, bool system_paused);
+/* What a consolidation of an eligible pool moves: its pending fees, at most its lamports above `rent_min`. */
+uint64_t pool_consolidatable(const SolAccountInfo *pool, uint64_t rent_min);
+
+/* The log-only views (views.c): they read, log and change nothing, and a system pause does not stop them. */
+uint64_t process_get_pool_state_pda(const SolParameters *params, const uint8_t *data);
+uint64_t process_get_token_vault_pdas(const SolParameters *params, const uint8_t *data);
+uint64_t process_get_pool_info(const SolParameters *params);
+uint64_t process_get_pool_pause_status(const SolParameters *params);
+uint64_t process_get_liquidity_info(const SolParameters *params);
+uint64_t process_get_fee_info(const SolParameters *params);
+uint64_t process_get_pool_sol_balance(const SolParameters *params);
+uint64_t process_get_treasury_info(const SolParameters *params);
+uint64_t process_get_consolidation_status(const SolParameters *params, const uint8_t *data);
 
 #endif

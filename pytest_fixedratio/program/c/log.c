@@ -19,6 +19,15 @@ void log_u64(LogLine *line, uint64_t value) {
     }
 }
 
+void log_i64(LogLine *line, int64_t value) {
+    if (value < 0) {
+        LOG_LIT(line, "-");
+        log_u64(line, 0 - (uint64_t)value); /* two's complement: also right for INT64_MIN */
+        return;
+    }
+    log_u64(line, (uint64_t)value);
+}
+
 #define B58_CHUNK 656356768ULL /* 58^5: below 2^32, so (remainder << 32 | limb) fits in a u64 */
 
 /* Repeated division of the 256-bit big-endian number (eight u32 limbs) by 58^5 gives five base-58 digits
@@ -73,4 +82,42 @@ void log_pubkey(LogLine *line, const SolPubkey *key) {
 
 void log_flush(const LogLine *line) {
     sol_log_(line->buf, line->len);
+}
+
+void log_value_line(const char *label, uint64_t label_len, LogKind kind, const uint8_t *at) {
+    LogLine line = {.len = 0};
+    log_text(&line, label, label_len);
+    switch (kind) {
+    case LOG_PUBKEY:
+        log_pubkey(&line, (const SolPubkey *)at);
+        break;
+    case LOG_U64:
+        log_u64(&line, load_u64(at));
+        break;
+    case LOG_I64:
+        log_i64(&line, (int64_t)load_u64(at));
+        break;
+    case LOG_U8:
+        log_u64(&line, at[0]);
+        break;
+    case LOG_LAMPORTS:
+        log_u64(&line, load_u64(at));
+        LOG_LIT(&line, " lamports");
+        break;
+    case LOG_BOOL:
+        if (at[0]) {
+            LOG_LIT(&line, "true");
+        } else {
+            LOG_LIT(&line, "false");
+        }
+        break;
+    }
+    log_flush(&line);
+}
+
+void log_fields(const uint8_t *data, const LogField *fields, uint64_t count) {
+    for (uint64_t i = 0; i < count; i++) {
+        const LogField *f = &fields[i];
+        log_value_line(f->label, f->label_len, (LogKind)f->kind, data + f->offset);
+    }
 }

@@ -106,15 +106,10 @@ static uint64_t collect_registration_fee(const SolParameters *params) {
 static uint64_t check_pool_pdas(PoolInit *init) {
     const SolParameters *params = init->params;
     const SolPubkey *program_id = params->program_id;
-    uint8_t ratio_a[8], ratio_b[8];
-    store_u64(ratio_a, init->ratio_a);
-    store_u64(ratio_b, init->ratio_b);
-    SolSignerSeed seeds[5] = {
-        {SEED(SEED_POOL_STATE)}, {init->mint_a->key->x, PUBKEY_LEN}, {init->mint_b->key->x, PUBKEY_LEN},
-        {ratio_a, 8},            {ratio_b, 8},
-    };
+    PoolSeeds seeds;
+    pool_seeds(init->mint_a->key, init->mint_b->key, init->ratio_a, init->ratio_b, &seeds);
     PoolPdas *p = &init->pdas;
-    find_pda(seeds, 5, program_id, &p->pool);
+    find_pda(seeds.seeds, POOL_PDA_SEED_COUNT, program_id, &p->pool);
     const SolPubkey *pool = params->ka[3].key;
     if (!pubkey_eq(pool, &p->pool.key)) {
         return FAIL(ERR_INVALID_ACCOUNT_DATA, "Pool State PDA does not match expected derived PDA");
@@ -209,14 +204,10 @@ static uint64_t initialize_lp_mint(const PoolInit *init, int index, uint8_t deci
 /* Pool state account, two vaults, two LP mints (LP decimals from accounts [7]/[8] as passed: quirk 8.2). */
 static uint64_t create_pool_accounts(const PoolInit *init, uint8_t decimals7, uint8_t decimals8) {
     const SolParameters *params = init->params;
-    uint8_t ratio_a[8], ratio_b[8];
-    store_u64(ratio_a, init->ratio_a);
-    store_u64(ratio_b, init->ratio_b);
-    SolSignerSeed seeds[6] = {
-        {SEED(SEED_POOL_STATE)}, {init->mint_a->key->x, PUBKEY_LEN}, {init->mint_b->key->x, PUBKEY_LEN},
-        {ratio_a, 8},            {ratio_b, 8},                        {&init->pdas.pool.bump, 1},
-    };
-    SolSignerSeeds pool_signer = {seeds, 6};
+    PoolSeeds seeds;
+    pool_seeds(init->mint_a->key, init->mint_b->key, init->ratio_a, init->ratio_b, &seeds);
+    seeds.seeds[POOL_PDA_SEED_COUNT] = (SolSignerSeed){&init->pdas.pool.bump, 1};
+    SolSignerSeeds pool_signer = {seeds.seeds, POOL_PDA_SEED_COUNT + 1};
     PdaAccount pool = {init, &params->ka[3], &pool_signer, POOL_STATE_LEN, params->program_id};
     uint64_t err = create_pda_account(&pool);
     if (err == SUCCESS) {

@@ -4,9 +4,6 @@
 #include "log.h"
 #include "token.h"
 
-#define TREASURY_TOTAL_WITHDRAWN 16
-#define TREASURY_WITHDRAWAL_COUNT 48
-#define TREASURY_RENT_EXEMPT_MINIMUM 8
 #define MIN_WITHDRAWAL 10000000ULL           /* 0.01 SOL */
 #define BASE_HOURLY_RATE 10000000000ULL      /* 10 SOL, x 10 per tier */
 #define MAX_DRAIN_TIME_HOURS 48
@@ -97,8 +94,6 @@ uint64_t process_withdraw_treasury_fees(const SolParameters *params, const uint8
 }
 
 #define MIN_DONATION 100000000ULL /* 0.1 SOL */
-#define TREASURY_DONATION_COUNT 120
-#define TREASURY_TOTAL_DONATIONS 128
 
 enum { D_DONOR = 0, D_TREASURY = 1, D_SYSTEM_STATE = 2, D_SYSTEM_PROGRAM = 3 };
 
