@@ -248,7 +248,7 @@ OPERATOR_RATE = Setting("operator_rate", "operator_rate", PER_HOUR, "60", "PER_H
                         "admin actions per hour of chain time by the operator (pauses, fee changes, consolidation, "
                         "treasury withdrawals, donations, admin changes; 0: no operator)")
 PROBES = Setting("security_probes", "security_probes", BOOLEAN, "true", "true|false",
-                 "send the security probes once at the start (known findings of frt-contract.md section 8)")
+                 "security probes at the start (the known findings of frt-contract.md section 8)")
 FINDINGS_BASELINE = Setting("findings_baseline", "findings_baseline", OPTIONAL_PATH, "", "PATH",
                             "the accepted security findings (TOML, [[finding]] id = ...); none: the shipped "
                             "findings-baseline.toml. An unlisted finding fails the run")

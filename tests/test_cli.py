@@ -58,7 +58,8 @@ def test_a_short_run_prints_a_summary_and_writes_the_report(tmp_path: Path, caps
     assert "PASSED" in out and "seed 3: 20 s of chain time" in out
     summary = json.loads(report.read_text())
     assert summary["passed"] is True and summary["operations"]["deposit"]["ok"] > 0
-    assert {w["kind"] for w in summary["per_worker"].values()} == {"deposit", "withdrawal", "swap", "adversary"}
+    assert {w["kind"] for w in summary["per_worker"].values()} == {"deposit", "withdrawal", "swap", "adversary",
+                                                                          "operator"}
     assert all(counts["failed"] == counts["expected"] and (not counts["ok"] or kind.startswith("adversary:forged."))
                for kind, counts in summary["operations"].items() if kind.startswith("adversary:"))
     assert stat.S_IMODE((data_dir / "core_wallet.json").stat().st_mode) == 0o600
@@ -80,7 +81,7 @@ def test_worker_settings_shape_the_run(capsys: pytest.CaptureFixture[str], tmp_p
     workers = json.loads(report.read_text())["per_worker"].values()
     assert sorted((w["kind"], w["side"]) for w in workers) == [("adversary", "A"), ("adversary", "A"),
                                                                 ("adversary", "B"), ("adversary", "B"),
-                                                                ("deposit", "A"), ("deposit", "B"),
+                                                                ("deposit", "A"), ("deposit", "B"), ("operator", "A"),
                                                                 ("withdrawal", "A"), ("withdrawal", "B")]
 
 

@@ -135,8 +135,9 @@ class CampaignConfig:
     @classmethod
     def for_stepping(cls, *, pools: int, seed: int) -> CampaignConfig:
         """A config for a test that calls `Campaign.setup`, `advance` and `finish` itself instead of `run`: it has
-        no duration (0), and `pools` may be 0 for a funded chain with the program initialised and nothing else."""
-        return _SteppedConfig(duration_s=0.0, pools=pools, seed=seed)
+        no duration (0), `pools` may be 0 for a funded chain with the program initialised and nothing else, and
+        nothing acts on the pools but their workers (no operator, no probes: a test sets flags itself)."""
+        return _SteppedConfig(duration_s=0.0, pools=pools, seed=seed, operator_rate=0.0, security_probes=False)
 
 
 class _SteppedConfig(CampaignConfig):

@@ -91,8 +91,7 @@ class OperatorTask(Task):
     def pause_s(self, ctx: WorkerContext) -> float:
         """Until the next undo or the next action, whichever comes first."""
         now = ctx.now()
-        if self._next_action_at is None:
-            self._next_action_at = now + self._interval(ctx)
+        assert self._next_action_at is not None  # `operate` ran first
         due = self._next_action_at if not self._undo else min(self._next_action_at, self._undo[0].at)
         return max(0.0, due - now)
 
@@ -106,7 +105,9 @@ class OperatorTask(Task):
         if self._undo and self._undo[0].at <= now:
             await self._run_undo(ctx, heapq.heappop(self._undo))
             return True
-        if self._next_action_at is not None and now < self._next_action_at:
+        if self._next_action_at is None:  # the first action comes an interval after the start, like the others
+            self._next_action_at = now + self._interval(ctx)
+        if now < self._next_action_at:
             return True
         self._next_action_at = now + self._interval(ctx)
         if not ctx.all_pools():

@@ -45,7 +45,7 @@ async def test_a_campaign_through_faults_counts_each_landed_operation_once(tmp_p
     async with serving_localnet(port=0, faults=FAULTS) as (url, _):
         config = CampaignConfig(duration_s=15, virtual_clock=False, pools=1, depositors_per_side=1,
                                 withdrawers_per_side=1, hoarding_withdrawers_per_side=0, target="rpc",
-                                rpc_urls=(url,), data_dir=tmp_path)
+                                rpc_urls=(url,), data_dir=tmp_path, security_probes=False)
         with Store.open(tmp_path) as store:
             summary = await Campaign(config, store=store).run()
             [session] = store.list_sessions()

@@ -69,7 +69,7 @@ class Port:
 async def _serve(token: str = "") -> AsyncIterator[Port]:
     """A one-pool campaign running (virtual clock, a long duration) with its control port on a free port; the
     run is stopped when the test is done."""
-    campaign = Campaign(CampaignConfig(duration_s=36_000, pools=1, seed=11))
+    campaign = Campaign(CampaignConfig(duration_s=36_000, pools=1, seed=11, operator_rate=0))
     stop = StopRequest()
     control = Control("127.0.0.1", 0, token)
     bound: asyncio.Future[str] = asyncio.get_running_loop().create_future()

@@ -98,7 +98,10 @@ MUTANTS: Final = (
            "    if (account->data[SYSTEM_IS_PAUSED]) {",
            "    if (false) {",
            frozenset({"forged.deposit.system_paused", "forged.withdraw.system_paused", "forged.swap.system_paused",
-                      "forged.initialize_pool.system_paused"})),
+                      "forged.initialize_pool.system_paused",
+                      # the operator's admin actions under its own system pause (G5)
+                      "pause_pool", "update_pool_fees", "set_swap_owner_only", "withdraw_treasury_fees", "donate_sol",
+                      "process_admin_change"})),
     Mutant("swap_without_owner_only_check", "swap.c",
            "    if ((d[POOL_FLAGS] & POOL_FLAG_SWAP_FOR_OWNERS_ONLY) &&\n"
            "        !pubkey_eq(user->key, (const SolPubkey *)(d + POOL_OWNER))) {\n"
