@@ -15,9 +15,11 @@ are sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from pytest_fixedratio.engine.context import COMPUTE_UNITS
 from pytest_fixedratio.engine.core_wallet import CORE
+from pytest_fixedratio.engine.findings import ADMIN_CHECK_BYPASS
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.errors import FixedRatioError
 from pytest_fixedratio.frt import constants as c
@@ -88,5 +90,9 @@ class _Probe:
         for name, build in variants.items():
             variant = build(self.target)
             others = tuple(self.wallets[a] for a in sorted(signers(variant), key=bytes) if a != core.address)
-            await self.session.execute(Intent(ADVERSARY_PREFIX + name, CORE, (variant,), (core, *others),
-                                              compute_units=COMPUTE_UNITS["initialize_program"]))
+            intent = Intent(ADVERSARY_PREFIX + name, CORE, (variant,), (core, *others),
+                            compute_units=COMPUTE_UNITS["initialize_program"])
+            # a build that fixed the admin-check bypass (8.3) answers the variants that pass another "program
+            # data" otherwise: either answer passes, and says whether the build has the finding
+            fixed = replace(intent, ops=(replace(variant, bypass=False),))
+            await self.session.execute(replace(intent, finding=ADMIN_CHECK_BYPASS, alternatives=(fixed,)))

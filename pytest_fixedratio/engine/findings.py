@@ -31,14 +31,18 @@ class FindingKind:
     title: str
 
 
+ADMIN_CHECK_BYPASS: Final = "admin-check-bypass"
+CONSOLIDATION_RESIDUE: Final = "consolidation-residue"
+LP_DECIMALS_AS_PASSED: Final = "lp-decimals-as-passed"
+
 CATALOGUE: Final = {kind.id: kind for kind in (
-    FindingKind("admin-check-bypass", "8.3",
+    FindingKind(ADMIN_CHECK_BYPASS, "8.3",
                 "any signer passes the admin check by passing an account not owned by the upgradeable loader as "
                 "\"program data\""),
-    FindingKind("consolidation-residue", "8.7",
+    FindingKind(CONSOLIDATION_RESIDUE, "8.7",
                 "consolidation keeps the rent of 440 bytes in a 438-byte pool: 13,920 lamports of fees per pool "
                 "can never be consolidated"),
-    FindingKind("lp-decimals-as-passed", "8.2",
+    FindingKind(LP_DECIMALS_AS_PASSED, "8.2",
                 "InitializePool takes the LP mints' decimals from the mint accounts as passed, not as sorted: "
                 "passed in reverse, LP-A carries token B's decimals"),
 )}

@@ -20,12 +20,13 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import partial
 from typing import ClassVar
 
 from pytest_fixedratio.engine.context import WorkerContext
+from pytest_fixedratio.engine.findings import CONSOLIDATION_RESIDUE
 from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.outcome import Outcome
 from pytest_fixedratio.engine.pools import PoolHandle
@@ -84,6 +85,11 @@ class OperatorTask(Task):
         """Wallets the operator holds that may be the SystemState's admin (the upgrade authority and the admins
         it proposed)."""
 
+    @property
+    def holding(self) -> set[Address]:
+        """The pools an action of the operator still holds (paused, fees changed, owner-only) until its undo."""
+        return {pool for undo in self._undo for pool in undo.audit}
+
     # ------------------------------------------------------------------ rhythm
     def mints(self, ctx: WorkerContext) -> list[Address]:
         return []
@@ -131,10 +137,15 @@ class OperatorTask(Task):
         return ctx.decisions.choice((current, authority))
 
     async def _send(self, ctx: WorkerContext, kind: str, ops: Sequence[Op], admin_wallet: Wallet | None,
-                    audit: Sequence[Address] = (), amount: int = 0) -> Outcome:
+                    audit: Sequence[Address] = (), amount: int = 0, *, finding: str = "",
+                    fixed: Sequence[Op] = ()) -> Outcome:
+        """Send `ops` as one intent; `fixed`: what a build without the known `finding` sends back instead (the
+        intent is then a probe too, `engine.probes`)."""
         cosigners = () if admin_wallet is None or admin_wallet.address == ctx.address else (admin_wallet,)
-        return await ctx.execute(ctx.intent(kind, ops, amount=amount, pool=False, cosigners=cosigners,
-                                            audit=tuple(audit)))
+        intent = ctx.intent(kind, ops, amount=amount, pool=False, cosigners=cosigners, audit=tuple(audit))
+        if fixed:
+            intent = replace(intent, finding=finding, alternatives=(replace(intent, ops=tuple(fixed)),))
+        return await ctx.execute(intent)
 
     def _later(self, ctx: WorkerContext, kind: str, op: Callable[[], Op], audit: Sequence[Address]) -> None:
         hold = ctx.decisions.integer(*HOLD_S)
@@ -219,8 +230,10 @@ class OperatorTask(Task):
                                                          c.PauseFlag.ALL), [pool.address])
 
     async def _consolidation(self, ctx: WorkerContext, wallet: Wallet, pools: Sequence[PoolHandle]) -> None:
+        """A consolidation, predicted with upstream's residue (8.7) and, for a build that fixed it, without."""
         op = admin.ConsolidatePoolFees(ctx.program_id, wallet.address, tuple(p.addresses for p in pools))
-        await self._send(ctx, "consolidate_pool_fees", [op], wallet, [p.address for p in pools])
+        await self._send(ctx, "consolidate_pool_fees", [op], wallet, [p.address for p in pools],
+                         finding=CONSOLIDATION_RESIDUE, fixed=[replace(op, residue_len=c.POOL_STATE_LEN)])
 
     @staticmethod
     def _sample(ctx: WorkerContext, population: int, count: int) -> set[int]:

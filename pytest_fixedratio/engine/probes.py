@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from pytest_fixedratio.engine.context import COMPUTE_UNITS
+from pytest_fixedratio.engine.findings import ADMIN_CHECK_BYPASS, CONSOLIDATION_RESIDUE, LP_DECIMALS_AS_PASSED
 from pytest_fixedratio.engine.session import Session
 from pytest_fixedratio.frt import constants as c
 from pytest_fixedratio.frt.constants import Side
@@ -39,8 +40,8 @@ from pytest_fixedratio.sol.pda import associated_token_address
 PROBE: Final = "probe"
 """The actor name of every probe transaction."""
 DECIMALS: Final = (6, 9)
-RATIOS: Final = ((10**9, 10**9), (2 * 10**9, 10**9))
-"""Both pools' ratios: one whole token of the 9-decimal side per 10^9 units either way round, a SimpleRatio
+PASSED_RATIO: Final = (10**9, 10**9)
+"""The 8.2 pool's ratio: one whole token of the 9-decimal side per 10^9 units of the other, a SimpleRatio
 whichever order the decimals are read in."""
 FUNDING: Final = 3 * c.REGISTRATION_FEE
 STRANGER_FUNDING: Final = LAMPORTS_PER_SOL // 100
@@ -78,14 +79,18 @@ class _Prober:
         await session.core.send_sol(self.wallet.address, FUNDING, kind="fund_probe")
         await session.core.send_sol(self.stranger.address, STRANGER_FUNDING, kind="fund_probe")
         me = self.wallet.address
-        for mint, decimals in zip(self.mints, DECIMALS, strict=True):
-            if not await self.send("create_mint", [CreateMint(me, mint.address, decimals, me)], cosigners=[mint]):
+        decimals = {mint.address: places for mint, places in zip(self.mints, DECIMALS, strict=True)}
+        for mint in self.mints:
+            if not await self.send("create_mint", [CreateMint(me, mint.address, decimals[mint.address], me)],
+                                   cosigners=[mint]):
                 return
-        passed = PoolAddresses.derive(program_id, self.mints[0].address, self.mints[1].address, *RATIOS[0])
+        passed = PoolAddresses.derive(program_id, self.mints[0].address, self.mints[1].address, *PASSED_RATIO)
         await self.send("initialize_pool", [InitializePool(me, passed, mints_swapped=True)],
-                        finding="lp-decimals-as-passed",
+                        finding=LP_DECIMALS_AS_PASSED,
                         alternatives=[InitializePool(me, passed, mints_swapped=True, lp_decimals_sorted=True)])
-        pool = PoolAddresses.derive(program_id, self.mints[0].address, self.mints[1].address, *RATIOS[1])
+        # one whole token A for two of B: a SimpleRatio, and another pool than the 8.2 one
+        ratio = (10 ** decimals[passed.token_a_mint], 2 * 10 ** decimals[passed.token_b_mint])
+        pool = PoolAddresses.derive(program_id, self.mints[0].address, self.mints[1].address, *ratio)
         if not await self.send("initialize_pool", [InitializePool(me, pool)]):
             return
         await session.watch_pool(pool)
@@ -100,12 +105,12 @@ class _Prober:
                                cosigners=[authority], pool=pool):
             return
         await self.send("consolidate_pool_fees", [admin.ConsolidatePoolFees(program_id, authority.address, (pool,))],
-                        cosigners=[authority], pool=pool, finding="consolidation-residue",
+                        cosigners=[authority], pool=pool, finding=CONSOLIDATION_RESIDUE,
                         alternatives=[admin.ConsolidatePoolFees(program_id, authority.address, (pool,),
                                                                 residue_len=c.POOL_STATE_LEN)])
         stranger = self.stranger.address
         await self.send("pause_pool", [admin.PausePool(pool, stranger, 0, program_data=ids.SYSTEM_PROGRAM_ID)],
-                        payer=self.stranger, pool=pool, finding="admin-check-bypass",
+                        payer=self.stranger, pool=pool, finding=ADMIN_CHECK_BYPASS,
                         alternatives=[admin.PausePool(pool, stranger, 0, program_data=ids.SYSTEM_PROGRAM_ID,
                                                       bypass=False)])
 

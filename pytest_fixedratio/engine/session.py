@@ -198,7 +198,7 @@ class Session:
         outcome = Outcome(record, receipt, verification, latency_ms)
         if verification.finding is not None:
             self.findings.observe(Observation(intent.finding, verification.finding,
-                                              f"{intent}: transaction {receipt.signature}"))
+                                              f"{intent.kind} by {intent.actor}, transaction {receipt.signature}"))
         self._account(intent, outcome)
         self._incidents(intent, outcome)
         return outcome

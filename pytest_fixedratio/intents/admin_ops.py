@@ -133,10 +133,10 @@ def validate_upgrade_authority(book: Book, program_id: Address, program_data: Ad
     `authority`, which must sign."""
     account = _as_passed(book, program_data)
     if account.owner != ids.BPF_LOADER_UPGRADEABLE_ID:
+        _require(signed, MISSING_SIGNATURE, "the authority is not marked signer (admin-check bypass)")
         _require(bypass, INVALID_ACCOUNT_DATA,
                  lambda: f"the program data account {program_data} is not the upgradeable loader's (a fixed "
                          f"build refuses it)")
-        _require(signed, MISSING_SIGNATURE, "the authority is not marked signer (admin-check bypass)")
         book.log(BYPASS_LOG)
         return
     _require(program_data == pdas.program_data(program_id)[0], INVALID_ACCOUNT_DATA,

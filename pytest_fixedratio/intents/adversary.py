@@ -19,7 +19,7 @@ check (a paused system, a zero amount checked first) is predicted with that earl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Final, TypeAlias
 
 from pytest_fixedratio.chain.base import AccountState
@@ -96,10 +96,11 @@ class _Program:
     """The reference program's checks of one Deposit, Withdraw or Swap over the accounts as passed (entrypoint.c,
     common.c, token.c, liquidity.c, swap.c), up to the point where the honest operation's model takes over."""
 
-    def __init__(self, book: Book, instruction: Instruction) -> None:
+    def __init__(self, book: Book, instruction: Instruction, *, bypass: bool = True) -> None:
         self.book = book
         self.metas = instruction.accounts
         self.program_id = instruction.program_id
+        self.bypass = bypass
 
     def key(self, index: int) -> Address:
         return self.metas[index].address
@@ -190,7 +191,7 @@ class _Program:
         """`validate_upgrade_authority` over the accounts as passed: the check every admin instruction shares
         (`admin_ops.validate_upgrade_authority`, the bypass of section 8.3 included)."""
         validate_upgrade_authority(self.book, self.program_id, self.key(PROGRAM_DATA), self.key(AUTHORITY),
-                                   signed=self.metas[AUTHORITY].is_signer)
+                                   signed=self.metas[AUTHORITY].is_signer, bypass=self.bypass)
 
     # -- processors --------------------------------------------------------------------------------------------
 
@@ -315,6 +316,8 @@ class Adversarial(Op):
     name: str
     honest: Honest
     instruction: Instruction
+    bypass: bool = field(default=True, kw_only=True)
+    """As in `admin_ops`: True models upstream's admin-check bypass (8.3), False a build that fixed it."""
 
     def instructions(self) -> tuple[Instruction, ...]:
         return (self.instruction,)
@@ -338,7 +341,7 @@ class Adversarial(Op):
                                   f"{[t.__name__ for t in EXACT_ACCOUNTS]}, not {type(data).__name__}")
         count = len(self.instruction.accounts)
         _check(count == exact, INVALID_ACCOUNT_DATA, lambda: f"{count} accounts, the program takes exactly {exact}")
-        program = _Program(book, self.instruction)
+        program = _Program(book, self.instruction, bypass=self.bypass)
         if isinstance(data, ixd.Deposit):
             program.deposit(data)
         elif isinstance(data, ixd.Withdraw):

@@ -428,17 +428,22 @@ class InitializePool(Op):
         simple = ratio_type is c.RatioType.SIMPLE
         state = PoolState.created(p, self.creator, simple_ratio=simple, creation_flags=self.flags)
         book.assign(p.pool, PoolState, **{name: getattr(state, name) for name in state.__slots__})
-        book.log(f"🏊 POOL CREATION | TokenA decimals: {lp_decimals[Side.A]} | TokenB decimals: "
-                 f"{lp_decimals[Side.B]} | Registration: 1.15 SOL")
+        if not self.lp_decimals_sorted:
+            passed = self._passed_decimals(decimals)
+            book.log(f"🏊 POOL CREATION | TokenA decimals: {passed[Side.A]} | TokenB decimals: "
+                     f"{passed[Side.B]} | Registration: 1.15 SOL")
         book.log(f"🎯 POOL_ID: {p.pool} | Ratio: {p.ratio_a}:{p.ratio_b} | Type: {'Simple' if simple else 'Decimal'}")
 
-    def _lp_decimals(self, decimals: dict[Side, int]) -> dict[Side, int]:
-        """The decimals of LP mints A and B (and of the creation log, which names them the same way): those of
-        the mints at [7] and [8] as passed upstream, those of tokens A and B in a fixed build."""
-        if self.lp_decimals_sorted:
-            return decimals
+    def _passed_decimals(self, decimals: dict[Side, int]) -> dict[Side, int]:
+        """The decimals of the mints at [7] and [8] as passed (keyed A, B): the creation log's, and upstream's LP
+        decimals (8.2)."""
         seventh, eighth = self.passed_sides
         return {Side.A: decimals[seventh], Side.B: decimals[eighth]}
+
+    def _lp_decimals(self, decimals: dict[Side, int]) -> dict[Side, int]:
+        """The decimals of LP mints A and B: those of the mints at [7] and [8] as passed upstream, those of
+        tokens A and B in a fixed build (whose creation log may still name them as passed: not predicted)."""
+        return decimals if self.lp_decimals_sorted else self._passed_decimals(decimals)
 
 
 def _has_data(book: Book, address: Address) -> bool:

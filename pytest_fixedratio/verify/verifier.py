@@ -123,10 +123,14 @@ class Verifier:
                       ) -> tuple[Violation, ...]:
         """The program-wide invariants (G1, G2, G3; G4 when `synced`: the last transaction syncs the treasury's
         cached balance) over every pool this verifier watches; on a shared chain, G1 in its safe form over the
-        pools the treasury counts, and no G3 (other clients' pools are not watched)."""
-        if self.shared:
-            history = replace(self.treasury, pools_created=max(self.treasury.pools_created,
-                                                               snapshot.treasury.pool_creation_count))
+        pools the treasury counts and everything withdrawn from it, and no G3 (other clients' pools are not
+        watched)."""
+        if self.shared:  # others' creations, donations and consolidations only add; their withdrawals the
+            # treasury counts in total_withdrawn, with ours
+            treasury = snapshot.treasury
+            history = replace(self.treasury,
+                              pools_created=max(self.treasury.pools_created, treasury.pool_creation_count),
+                              withdrawn=max(self.treasury.withdrawn, treasury.total_withdrawn))
             outcome = check_global(snapshot, history, treasury_rent=treasury_rent, strict=False, synced=synced)
         else:
             outcome = check_global(snapshot, self.treasury, treasury_rent=treasury_rent, pools=self.pool_states(),

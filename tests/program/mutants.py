@@ -120,9 +120,28 @@ MUTANTS: Final = (
 an owner-only pool and a delegation exist on chain only as forged state)."""
 
 
+FIXES: Final = {
+    "admin-check-bypass": Mutant(
+        "admin_check_bypass_fixed", "system.c",
+        '        MSG("\\xe2\\x9a\\xa0\\xef\\xb8\\x8f  Program data account not owned by upgradeable loader");\n'
+        "        return SUCCESS;\n",
+        '        return FAIL(ERR_INVALID_ACCOUNT_DATA, "Program data account not owned by upgradeable loader");\n',
+        frozenset()),
+    "consolidation-residue": Mutant(
+        "consolidation_residue_fixed", "consolidation.c", "#define POOL_STATE_IN_MEMORY_LEN 440",
+        "#define POOL_STATE_IN_MEMORY_LEN 438", frozenset()),
+    "lp-decimals-as-passed": Mutant(
+        "lp_decimals_sorted_fixed", "pool.c", "        err = create_pool_accounts(&init, decimals7, decimals8);",
+        "        err = create_pool_accounts(&init, seven_is_a ? decimals7 : decimals8, seven_is_a ? decimals8 : "
+        "decimals7);", frozenset()),
+}
+"""Builds with one known finding (`engine.findings.CATALOGUE`) fixed, by its id: what a user testing their own
+fixed build runs. The probes must show the finding gone, and the run stay green."""
+
+
 def main() -> int:
     MUTANTS_DIR.mkdir(exist_ok=True)
-    for mutant in MUTANTS:
+    for mutant in (*MUTANTS, *FIXES.values()):
         mutant.program.write_bytes(mutant.build_bytes())
         print(f"{mutant.program}: {mutant.program.stat().st_size} bytes")
     return 0
