@@ -8,7 +8,7 @@ import pytest
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.program.build import clang_path
 
-from .mutants import MUTANTS, Mutant
+from .mutants import FIXES, MUTANTS, Mutant
 
 
 @pytest.mark.asyncio
@@ -30,7 +30,7 @@ async def test_the_default_campaign_catches_a_build_with_one_check_removed(mutan
 
 
 @pytest.mark.skipif(clang_path() is None, reason="clang-19 is not installed (apt-get install clang-19)")
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
+@pytest.mark.parametrize("mutant", (*MUTANTS, *FIXES.values()), ids=lambda m: m.name)
 def test_the_committed_mutants_are_what_their_source_builds_to(mutant: Mutant) -> None:
     assert mutant.build_bytes() == mutant.program.read_bytes(), \
         f"rebuild the mutants: python -m tests.program.mutants ({mutant.name} differs)"
