@@ -34,14 +34,15 @@ async def measure(config: CampaignConfig, store: Store | None) -> tuple[float, C
 def main(argv: list[str]) -> int:
     seconds = float(argv[0]) if argv else 30.0
     pools = int(argv[1]) if len(argv) > 1 else 3
-    config = CampaignConfig(duration_s=seconds, virtual_clock=False, pools=pools, adversary_rate=0)
+    config = CampaignConfig(duration_s=seconds, virtual_clock=False, pools=pools, adversary_rate=0,
+                            operator_rate=0, security_probes=False)
     in_process, _ = asyncio.run(measure(config, None))
     localnet = LocalnetProcess.start()
     try:
         with tempfile.TemporaryDirectory() as data_dir, Store.open(Path(data_dir)) as store:
             rpc, summary = asyncio.run(measure(CampaignConfig(
-                duration_s=seconds, virtual_clock=False, pools=pools, adversary_rate=0, target="rpc",
-                rpc_urls=(localnet.url,), data_dir=Path(data_dir)), store))
+                duration_s=seconds, virtual_clock=False, pools=pools, adversary_rate=0, operator_rate=0,
+                security_probes=False, target="rpc", rpc_urls=(localnet.url,), data_dir=Path(data_dir)), store))
     finally:
         localnet.stop()
     print(f"in-process (litesvm), {seconds:g} s real time, {pools} pools: {in_process:,.1f} tx/s")

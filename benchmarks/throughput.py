@@ -25,8 +25,10 @@ POOL_OPERATIONS = ("deposit", "withdraw", "swap")
 
 async def measure_harness(duration_s: float = 600.0, pools: int = 3, seed: int = 7) -> dict[str, float]:
     """Transactions per wall second of a verified campaign (all of them, and FRT pool operations alone). Honest
-    workers only: adversarial variants fail early, which would change what the figure measures between runs."""
-    campaign = Campaign(CampaignConfig(duration_s=duration_s, pools=pools, seed=seed, adversary_rate=0))
+    workers only: adversarial variants fail early and the operator's pauses idle the workers, which would change
+    what the figure measures between runs."""
+    campaign = Campaign(CampaignConfig(duration_s=duration_s, pools=pools, seed=seed, adversary_rate=0,
+                                       operator_rate=0, security_probes=False))
     await campaign.setup()
     before = Counter({kind: c["ok"] + c["failed"] for kind, c in campaign.session.tally.operations.items()})
     campaign.session.start()

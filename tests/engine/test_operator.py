@@ -4,9 +4,11 @@ program-wide invariants checked after each, and the chain's clock moved for what
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from pytest_fixedratio.chain.localnet import serving_localnet
 from pytest_fixedratio.engine.campaign import Campaign, CampaignConfig
 from pytest_fixedratio.engine.model import WorkerKind
 from pytest_fixedratio.engine.operator import OperatorTask
@@ -15,6 +17,7 @@ from pytest_fixedratio.frt import pdas
 from pytest_fixedratio.frt.constants import PoolFlag
 from pytest_fixedratio.frt.state import MainTreasuryState, SystemState
 from pytest_fixedratio.intents.admin_ops import KINDS
+from pytest_fixedratio.store.database import Store
 
 ADMIN_KINDS = frozenset(KINDS.values())
 
@@ -83,3 +86,22 @@ async def test_no_operator_at_rate_zero() -> None:
     summary = await campaign.run()
     assert "operator" not in summary.workers and summary.passed
     assert not {kind for kind in summary.operations if kind in ADMIN_KINDS - {"pause_pool", "consolidate_pool_fees"}}
+
+
+@pytest.mark.asyncio
+async def test_the_operator_on_a_validator_sends_early_what_needs_chain_time(tmp_path: Path) -> None:
+    """Over real HTTP to `frt-stress localnet`, where the chain's clock cannot be moved: the operator's actions
+    are verified from the transactions' metadata like any other, and what needs chain time is refused as
+    predicted (a withdrawal inside the restart penalty; an admin change is proposed and later cancelled)."""
+    async with serving_localnet(port=0) as (url, _):
+        config = CampaignConfig(duration_s=25, virtual_clock=False, pools=1, depositors_per_side=1,
+                                withdrawers_per_side=1, adversary_rate=0, operator_rate=1800, target="rpc",
+                                rpc_urls=(url,), data_dir=tmp_path)
+        with Store.open(tmp_path) as store:
+            log = MemorySink()
+            summary = await Campaign(config, store=store, sink=log).run()
+    assert summary.passed, summary.render()
+    operator = [r for r in log.records if r.actor.startswith("op-")]
+    assert len({r.kind for r in operator if r.ok} & ADMIN_KINDS) >= 3, Counter(r.kind for r in operator)
+    assert all(r.expected_error for r in operator if not r.ok)
+    assert summary.verification["by_check"]["G1"] >= len(operator)
