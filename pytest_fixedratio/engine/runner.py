@@ -3,9 +3,10 @@ checks, SOL top-up, ATAs, funding and refills), the pause between cycles and the
 was nothing to do, the lock that `empty` and `delete` share with the cycle, graceful stop, and crashes kept as
 incidents.
 
-A cycle is: wait while the run, the system or the worker's pool operation is paused; top up SOL when low;
-create missing ATAs; mint the initial amount once, then refill when enabled and below 5%; one operation and
-the sharing that follows it; then a pause of 750-2000 ms (2 s, doubling to 60 s, when there was nothing to do).
+A cycle is: wait while the run, the system or the worker's pool operation is paused (polling every 2 s); top
+up SOL when low; create missing ATAs; mint the initial amount once, then refill when enabled and below 5%; one
+operation and the sharing that follows it; then a pause of 750-2000 ms (2 s, doubling to 60 s, when there was
+nothing to do).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ WAIT_FIRST_S = 2.0
 WAIT_MAX_S = 60.0
 TOPUP_INTERVAL_S = 60.0
 RUN_PAUSED_POLL_S = 1.0
+PAUSE_POLL_S = 2.0
+"""How often a worker that a pause blocks (the system's, or its pool's flag for its operation) looks again: it
+polls the flags (service-features.md, the error table's "poll the pause flags") rather than backing off, so it
+trades again within seconds of the unpause."""
 
 
 class WorkerRunner:
@@ -140,7 +145,12 @@ class WorkerRunner:
             if self.status is not WorkerStatus.ERROR:
                 self.status = WorkerStatus.STOPPED
 
-    def _pause(self, acted: bool) -> float:
+    def _pause(self, acted: bool | None) -> float:
+        """After a cycle that operated (True), had nothing to do (False: back off) or was blocked by a pause
+        (None: poll)."""
+        if acted is None:
+            self.stats.counters.waiting_cycles += 1
+            return PAUSE_POLL_S
         if acted:
             self._wait_s = WAIT_FIRST_S
             own = self.task_logic.pause_s(self.ctx)
@@ -155,9 +165,9 @@ class WorkerRunner:
         pool = await self.ctx.refresh_pool()
         return self.task_logic.blocked(self.ctx, pool.state.flags)
 
-    async def _cycle(self) -> bool:
+    async def _cycle(self) -> bool | None:
         if await self._blocked():
-            return False
+            return None
         await self._ensure_sol()
         await self.ctx.ensure_atas([(self.address, m) for m in self.mints()])
         await self._fund()
