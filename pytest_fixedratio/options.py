@@ -91,7 +91,8 @@ class FrtOptions:
         return (f"fixedratio: seed {c.seed}, {c.duration_s:g} s on the {clock} clock, {c.pools} pools, per side "
                 f"{c.depositors_per_side} depositors, {c.withdrawers_per_side} withdrawers "
                 f"({c.hoarding_withdrawers_per_side} hoarding) and {swappers}, adversaries per pool: "
-                f"{c.adversaries_per_pool} (rate {c.adversary_rate:g}), verify every {c.verify_every}, "
+                f"{c.adversaries_per_pool} (rate {c.adversary_rate:g}), operator {c.operator_rate:g}/h, "
+                f"probes {'on' if c.security_probes else 'off'}, verify every {c.verify_every}, "
                 f"program {c.program_path or 'bundled reference'}, report {self.report or 'none'}"
                 + ("" if c.target == "litesvm" else f", target {c.target} (one chain and pools for every worker)"))
 

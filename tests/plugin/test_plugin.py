@@ -38,7 +38,8 @@ def read_report(path: Path) -> dict[str, Any]:
     return report
 
 
-WORKERS = "per side 2 depositors, 2 withdrawers (1 hoarding) and a swapper, adversaries per pool: 1 (rate 0.1)"
+WORKERS = ("per side 2 depositors, 2 withdrawers (1 hoarding) and a swapper, adversaries per pool: 1 (rate 0.1), "
+           "operator 60/h, probes on")
 
 
 @pytest.mark.parametrize(("ini", "args", "header"), [
@@ -55,6 +56,7 @@ WORKERS = "per side 2 depositors, 2 withdrawers (1 hoarding) and a swapper, adve
     (("frt_adversary_rate = 0.5",), (), "* and a swapper, adversaries per pool: 10 (rate 0.5), *"),
     (("frt_adversary_rate = 0.5",), ("--frt-adversary-rate", "0"),
      "* and a swapper, adversaries per pool: 0 (rate 0), *"),
+    (("frt_operator_rate = 120",), ("--frt-no-security-probes",), "*, operator 120/h, probes off, verify every 1, *"),
 ])
 def test_the_header_shows_the_effective_configuration(pytester: pytest.Pytester, ini: tuple[str, ...],
                                                       args: tuple[str, ...], header: str) -> None:
