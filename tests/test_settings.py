@@ -22,6 +22,7 @@ from pytest_fixedratio.settings import (
     DEPOSITORS,
     DURATION,
     HOARDING_WITHDRAWERS,
+    OPERATOR_RATE,
     POOLS,
     PROGRAM,
     REPORT,
@@ -189,6 +190,23 @@ def test_other_adversary_rates_say_what_a_share_is(text: str) -> None:
     with pytest.raises(InvalidArgument) as info:
         ADVERSARY_RATE.parse(text, "--adversary-rate")
     assert str(info.value) == f"--adversary-rate: {text!r} is not a share such as 0.1 (at least 0, below 1)"
+
+
+@given(ANY_VALUE)
+def test_operator_rates_are_per_hour_from_zero_to_one_a_second(value: object) -> None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 3600:
+        assert CampaignConfig(operator_rate=value).operator_rate == value
+    else:
+        with pytest.raises(InvalidArgument) as info:
+            CampaignConfig(operator_rate=value)  # type: ignore[arg-type]
+        assert str(info.value) == f"operator_rate: {value!r} must be a number from 0 to 3600"
+
+
+@pytest.mark.parametrize("text", ["-1", "3600.5", "nan", "inf", "hourly", ""])
+def test_other_operator_rates_say_what_a_rate_is(text: str) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        OPERATOR_RATE.parse(text, "--operator-rate")
+    assert str(info.value) == f"--operator-rate: {text!r} is not a rate per hour such as 60 (0 to 3600)"
 
 
 @given(withdrawers=st.integers(0, 50), hoarding=st.integers(0, 50))
