@@ -159,10 +159,10 @@ class Verifier:
         outcome, expected_failure = self._outcome(intent, prediction, receipt, error)
         finding: Literal["present", "absent"] | None = None
         if intent.alternatives:
-            matching = [a for a in intent.alternatives if self._matches(a, receipt, error)]
+            judged = [self._judge(a, receipt, error) for a in intent.alternatives]
+            matching = [j for j in judged if not j[1].violations]
             if outcome.violations and matching:
-                prediction = matching[0].predict(receipt.before, network_fee=receipt.fee, now=receipt.unix_timestamp)
-                outcome, expected_failure = self._outcome(matching[0], prediction, receipt, error)
+                prediction, outcome, expected_failure = matching[0]
                 finding = "absent"
             elif not outcome.violations and not matching:
                 finding = "present"
@@ -179,10 +179,11 @@ class Verifier:
             findings = tuple(f.in_context(context) for f in findings)
         return Verification(intent, prediction, error, expected_failure, findings, finding)
 
-    def _matches(self, intent: Intent, receipt: Receipt, error: ClassifiedError | None) -> bool:
-        """Whether the receipt is exactly what `intent` predicts (a probe's alternative)."""
+    def _judge(self, intent: Intent, receipt: Receipt, error: ClassifiedError | None
+               ) -> tuple[Prediction, CheckOutcome, bool]:
+        """A probe's alternative against the receipt: its prediction, the checks' outcome, an expected failure."""
         prediction = intent.predict(receipt.before, network_fee=receipt.fee, now=receipt.unix_timestamp)
-        return not self._outcome(intent, prediction, receipt, error)[0].violations
+        return (prediction, *self._outcome(intent, prediction, receipt, error))
 
     def _outcome(self, intent: Intent, prediction: Prediction, receipt: Receipt, error: ClassifiedError | None
                  ) -> tuple[CheckOutcome, bool]:
