@@ -149,9 +149,11 @@ class Intent:
         rent, or a new account given less than rent (a treasury withdrawal of 1 lamport to a new address), fails
         the whole transaction."""
         for address, account in accounts.items():
+            previous = before.get(address)
+            if account is previous:  # untouched: it passes the check exactly as it did before the transaction
+                continue
             if account is None or account.executable or not 0 < account.lamports < frt_math.rent(len(account.data)):
                 continue
-            previous = before.get(address)
             if (previous is not None and 0 < previous.lamports < frt_math.rent(len(previous.data))
                     and len(previous.data) == len(account.data) and account.lamports <= previous.lamports):
                 continue
